@@ -1,0 +1,186 @@
+"""Message shapes that flow between the stages.
+
+Each TypedDict mirrors one topic's JSON Schema in ``schemas/`` (the schema is
+the contract on the wire; these types are the contract in code). Stages take
+and return these dicts, so what a stage returns is exactly what goes on Kafka.
+
+    articles.raw         RawArticle          (input, validated at ingress)
+    articles.normalized  NormalizedArticle   (normalize stage)
+    articles.entities    ArticleEntities     (entity stage, spaCy)
+    events.enriched      EnrichedEvent       (casualty stage + event assembly)
+    actors.counts        ActorCounts         (per-actor running counts)
+    articles.dead-letter DeadLetter          (anything that failed)
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+# ---------------------------------------------------------------- input
+
+
+class RawArticle(TypedDict):
+    id: str
+    title: str
+    body: str
+    source: str
+    url: str | None
+    published_at: str  # ISO 8601 date-time with offset, or a plain date
+    language: NotRequired[str]
+
+
+# ---------------------------------------------------------------- normalize
+
+
+class Sentence(TypedDict):
+    """A sentence of ``NormalizedArticle.text``: ``text[start:end]``."""
+
+    start: int
+    end: int
+
+
+class NormalizedArticle(TypedDict):
+    schema_version: int
+    id: str
+    source: str
+    url: str | None
+    published_at: str
+    language: str
+    title: str
+    text: str  # cleaned body: paragraphs joined by "\n\n"
+    sentences: list[Sentence]  # offsets into ``text``
+    content_hash: str  # sha256 of the case-folded, whitespace-collapsed title + text
+    removed: list[str]  # boilerplate lines that were stripped (for audit)
+
+
+# ---------------------------------------------------------------- entities
+
+ActorKind = Literal["state_force", "armed_group", "civilian", "monitor", "other"]
+ActorRole = Literal["perpetrator", "target", "speaker", "mentioned"]
+
+
+class ActorMention(TypedDict):
+    actor_id: str | None  # canonical id from the gazetteer; None = unresolved
+    text: str  # surface text as written
+    kind: ActorKind
+    role: ActorRole
+    sentence: int  # index into ``sentences``; -1 = the title
+    start: int  # char offsets into ``text`` (or the title when sentence == -1)
+    end: int
+
+
+class PlaceMention(TypedDict):
+    text: str
+    name: str  # resolved gazetteer name (or the text when unresolved)
+    admin1: str | None  # governorate / province
+    country: str | None  # ISO 3166-1 alpha-2
+    lat: float | None
+    lon: float | None
+    sentence: int
+    start: int
+    end: int
+
+
+class ArticleEntities(TypedDict):
+    schema_version: int
+    id: str
+    source: str
+    url: str | None
+    published_at: str
+    title: str
+    text: str
+    sentences: list[Sentence]
+    content_hash: str
+    actors: list[ActorMention]
+    places: list[PlaceMention]
+
+
+# ---------------------------------------------------------------- events
+
+VictimKind = Literal["civilians", "children", "women", "fighters", "soldiers", "unspecified"]
+
+
+class Quantity(TypedDict):
+    """A reported figure: ``low`` None = no lower bound stated, ``high`` None = open-ended."""
+
+    low: int | None
+    high: int | None
+
+
+class Evidence(TypedDict):
+    field: str  # killed | injured | displaced | kidnapped | missing | perpetrator | location | date | type
+    text: str  # the sentence (or title) the figure or fact was read from
+    start: int  # char span of the figure within ``text`` of the article
+    end: int
+    sentence: int
+
+
+class Location(TypedDict):
+    name: str | None
+    admin1: str | None
+    country: str | None
+    lat: float | None
+    lon: float | None
+
+
+class EventDate(TypedDict):
+    value: str | None  # ISO date (YYYY-MM-DD) of the event, grounded on published_at
+    precision: Literal["day", "week", "month", "unknown"]
+
+
+class SourceRef(TypedDict):
+    article_id: str
+    source: str
+    url: str | None
+    published_at: str
+
+
+class EnrichedEvent(TypedDict):
+    schema_version: int
+    event_id: str
+    version: int
+    type: str
+    violent: bool
+    perpetrator: str | None
+    co_perpetrators: list[str]
+    targets: list[str]
+    speakers: list[str]
+    location: Location
+    date: EventDate
+    killed: Quantity | None
+    injured: Quantity | None
+    displaced: Quantity | None
+    kidnapped: Quantity | None
+    victims: VictimKind
+    evidence: list[Evidence]
+    confidence: float
+    article_id: str
+    sources: list[SourceRef]
+
+
+# ---------------------------------------------------------------- counts
+
+
+class ActorCounts(TypedDict):
+    schema_version: int
+    actor_id: str
+    events: int
+    killed_low: int
+    injured_low: int
+    updated_at: str
+
+
+# ---------------------------------------------------------------- dead letters
+
+
+class DeadLetter(TypedDict):
+    schema_version: int
+    stage: str  # decode | validate | normalize | entities | events | counts
+    error: str  # exception class name
+    reason: str  # human-readable message
+    source_topic: str
+    source_partition: int | None
+    source_offset: int | None
+    key: str | None
+    original: str  # the original bytes, base64
+    failed_at: str
