@@ -1,0 +1,47 @@
+"""Every topic has a versioned schema; every example payload in schemas/examples validates against it,
+and every payload under an ``invalid/`` folder is rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workers import codec, schemas
+
+EXAMPLES = schemas.schemas_dir() / "examples"
+
+
+def example_files(valid: bool) -> list[Path]:
+    files = sorted(EXAMPLES.glob("*/*.json") if valid else EXAMPLES.glob("*/invalid/*.json"))
+    return files
+
+
+def schema_of(example: Path) -> tuple[str, int]:
+    folder = example.parent.parent.name if example.parent.name == "invalid" else example.parent.name
+    name, version = folder.rsplit(".v", 1)
+    return name, int(version)
+
+
+@pytest.mark.parametrize("topic", schemas.TOPIC_SCHEMAS)
+def test_each_topic_has_a_schema_and_at_least_one_example(topic: str) -> None:
+    assert schemas.schema_path(topic).is_file()
+    assert list(EXAMPLES.glob(f"{topic}.v1/*.json")), f"no example payload for {topic}"
+
+
+@pytest.mark.parametrize("example", example_files(valid=True), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_examples_validate(example: Path) -> None:
+    name, version = schema_of(example)
+    schemas.validate(name, codec.loads(example.read_bytes()), version)
+
+
+@pytest.mark.parametrize("example", example_files(valid=False), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_invalid_examples_are_rejected_with_a_reason(example: Path) -> None:
+    name, version = schema_of(example)
+    with pytest.raises(schemas.SchemaViolation, match=f"does not match {name} v{version}"):
+        schemas.validate(name, codec.loads(example.read_bytes()), version)
+
+
+def test_unknown_schema_is_a_lookup_error() -> None:
+    with pytest.raises(LookupError):
+        schemas.validate("no.such.topic", {})

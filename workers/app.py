@@ -1,0 +1,236 @@
+"""The Faust application: topics, tables, agents and HTTP views, built from Settings.
+
+In: :class:`workers.settings.Settings`. Out: a :class:`Conflictwire` holding the
+``faust.App`` and handles on its topics and tables. The topology:
+
+    articles.raw ──normalize──▶ articles.normalized ──entities (batched spaCy)──▶ articles.entities
+        ──events──▶ events.enriched ──contribute (one per actor, keyed by actor id)──▶
+        <app>.actor-contributions ──count (concurrency 1, owns the tables)──▶ actors.counts
+
+Every agent is thin wiring: decode, call a pure stage from ``workers.stages``, send,
+or dead-letter (``workers.dlq``). All values travel as raw bytes and are decoded
+here through ``workers.codec`` and checked against ``schemas/`` so that a bad
+message becomes a dead letter instead of a decode error that Faust would log and
+skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from aiohttp.web import Response
+
+from workers import codec, schemas
+from workers.dlq import DeadLetters
+from workers.faust_compat import apply_broker_workarounds
+from workers.settings import Settings
+from workers.stages import counts as counting
+from workers.stages.entities import extract_entities_batch
+from workers.stages.events import assemble_events
+from workers.stages.normalize import normalize
+from workers.types import ActorCounts, ArticleEntities, NormalizedArticle, RawArticle
+
+log = logging.getLogger(__name__)
+
+
+def decode(topic: str, value: bytes | None) -> Any:
+    """Bytes off ``topic`` -> a payload that conforms to the topic's schema."""
+    if value is None:
+        raise codec.DecodeError("empty message (no value)")
+    payload = codec.loads(value)
+    schemas.validate(topic, payload)
+    return payload
+
+
+def actor_counts_message(actor_id: str, totals: counting.Totals, now: datetime) -> ActorCounts:
+    return {
+        "schema_version": 1,
+        "actor_id": actor_id,
+        "events": totals["events"],
+        "killed_low": totals["killed_low"],
+        "injured_low": totals["injured_low"],
+        "updated_at": now.isoformat(),
+    }
+
+
+@dataclass
+class Conflictwire:
+    settings: Settings
+    app: faust.App
+    topics: dict[str, faust.TopicT]
+    actor_totals: faust.Table
+    applied_contributions: faust.Table
+    dead_letters: DeadLetters
+
+
+def build_app(settings: Settings) -> Conflictwire:  # noqa: PLR0915 - the topology reads best in one place
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker_url,
+        store=settings.table_store,
+        datadir=str(settings.data_dir / settings.app_id),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=max(1.0, settings.session_timeout / 5),
+        processing_guarantee="at_least_once",
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        web_in_thread=False,
+        table_cleanup_interval=30.0,
+        **apply_broker_workarounds(),
+    )
+    names = settings.topics
+
+    def topic(name: str, *, internal: bool = True, compacting: bool = False) -> faust.TopicT:
+        return app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=settings.partitions,
+            internal=internal,
+            compacting=compacting or None,
+        )
+
+    raw_topic = topic(names.raw)
+    normalized_topic = topic(names.normalized)
+    entities_topic = topic(names.entities)
+    enriched_topic = topic(names.enriched)
+    dead_letter_topic = topic(names.dead_letter)
+    counts_topic = topic(names.actor_counts, compacting=True)
+    contributions_topic = topic(f"{names.prefix}{settings.app_id}.actor-contributions")
+
+    dead_letters = DeadLetters(dead_letter_topic)
+    # The count agent is the only writer of both tables; both are partitioned like its source topic.
+    actor_totals = app.Table("actor-totals", default=None, partitions=settings.partitions)
+    applied_contributions = app.Table("actor-event-contributions", default=None, partitions=settings.partitions)
+
+    @app.task
+    async def declare_output_topics() -> None:
+        # Topics nobody in this app consumes are not declared by Faust itself.
+        for output in (dead_letter_topic, counts_topic, enriched_topic):
+            await output.maybe_declare()
+
+    @app.agent(raw_topic, name="normalize")
+    async def normalize_agent(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            async with dead_letters.guard(event, "normalize"):
+                raw: RawArticle = decode("articles.raw", event.value)
+                article = normalize(raw)
+                await normalized_topic.send(key=article["id"].encode(), value=codec.dumps(article))
+
+    @app.agent(normalized_topic, name="entities")
+    async def entities_agent(stream: faust.StreamT[bytes]) -> None:
+        loop = asyncio.get_running_loop()
+        async for batch in stream.take_events(settings.nlp_batch_size, within=settings.nlp_batch_seconds):
+            good: list[tuple[Any, NormalizedArticle]] = []
+            for event in batch:
+                async with dead_letters.guard(event, "entities"):
+                    good.append((event, decode("articles.normalized", event.value)))
+            results = await run_nlp(loop, [article for _, article in good], settings.spacy_model)
+            for (event, _), result in zip(good, results, strict=True):
+                async with dead_letters.guard(event, "entities"):
+                    if isinstance(result, BaseException):
+                        raise result
+                    await entities_topic.send(key=result["id"].encode(), value=codec.dumps(result))
+
+    @app.agent(entities_topic, name="events")
+    async def events_agent(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            async with dead_letters.guard(event, "events"):
+                entities: ArticleEntities = decode("articles.entities", event.value)
+                for enriched in assemble_events(entities):
+                    schemas.validate("events.enriched", enriched)
+                    await enriched_topic.send(key=enriched["event_id"].encode(), value=codec.dumps(enriched))
+
+    @app.agent(enriched_topic, name="contribute")
+    async def contribute_agent(stream: faust.StreamT[bytes]) -> None:
+        # Fan out each event to one message per actor, keyed by actor id: the count
+        # agent's source is thereby grouped by the tables' key.
+        async for event in stream.events():
+            async with dead_letters.guard(event, "counts"):
+                for share in counting.contributions(decode("events.enriched", event.value)):
+                    await contributions_topic.send(key=share["actor_id"].encode(), value=codec.dumps(share))
+
+    @app.agent(contributions_topic, name="count", concurrency=1)
+    async def count_agent(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            async with dead_letters.guard(event, "counts"):
+                share = counting.check_contribution(codec.loads(event.value))
+                key = counting.contribution_key(share["actor_id"], share["event_id"])
+                totals = counting.apply_contribution(
+                    actor_totals.get(share["actor_id"]), applied_contributions.get(key), share
+                )
+                if totals is not None:
+                    applied_contributions[key] = share
+                    actor_totals[share["actor_id"]] = totals
+                    message = actor_counts_message(share["actor_id"], totals, datetime.now(UTC))
+                    await counts_topic.send(key=share["actor_id"].encode(), value=codec.dumps(message))
+
+    @app.page("/actors")
+    async def list_actors(web: Any, request: Any) -> Response:
+        # This worker's partitions; with several workers, each serves its own share.
+        body = {actor_id: totals for actor_id, totals in actor_totals.items() if totals is not None}
+        return Response(body=codec.dumps(body), content_type="application/json")
+
+    @app.page("/actors/{actor_id}")
+    @app.table_route(table=actor_totals, match_info="actor_id")
+    async def get_actor(web: Any, request: Any, actor_id: str) -> Response:
+        totals = actor_totals.get(actor_id)
+        if totals is None:
+            return Response(
+                status=404, body=codec.dumps({"error": f"no counts for actor {actor_id!r}"}),
+                content_type="application/json",
+            )
+        return Response(body=codec.dumps({"actor_id": actor_id, **totals}), content_type="application/json")
+
+    return Conflictwire(
+        settings=settings,
+        app=app,
+        topics={
+            "articles.raw": raw_topic,
+            "articles.normalized": normalized_topic,
+            "articles.entities": entities_topic,
+            "events.enriched": enriched_topic,
+            "articles.dead-letter": dead_letter_topic,
+            "actors.counts": counts_topic,
+            "actor-contributions": contributions_topic,
+        },
+        actor_totals=actor_totals,
+        applied_contributions=applied_contributions,
+        dead_letters=dead_letters,
+    )
+
+
+async def run_nlp(
+    loop: asyncio.AbstractEventLoop, articles: Sequence[NormalizedArticle], model: str
+) -> list[ArticleEntities | BaseException]:
+    """One executor call for the whole batch; if the batch fails, retry one by one to isolate the culprit."""
+    if not articles:
+        return []
+    try:
+        return list(await loop.run_in_executor(None, _extract_batch, model, list(articles)))
+    except Exception:
+        log.exception("entity batch of %d failed; retrying one by one", len(articles))
+    results: list[ArticleEntities | BaseException] = []
+    for article in articles:
+        try:
+            results.extend(await loop.run_in_executor(None, _extract_batch, model, [article]))
+        except Exception as exc:
+            results.append(exc)
+    return results
+
+
+def _extract_batch(model: str, articles: list[NormalizedArticle]) -> list[ArticleEntities]:
+    from workers.nlp.pipeline import load_pipeline  # loaded once per process (cached)
+
+    return extract_entities_batch(load_pipeline(model), articles)

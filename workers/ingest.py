@@ -1,0 +1,113 @@
+"""Files on disk -> messages for ``articles.raw``.
+
+In: paths to ``.txt`` files (first non-empty line the title, the rest the body; an
+optional ``Source: ...`` line names the outlet), ``.jsonl`` files (one article per
+line), ``.json`` files (one article), or directories holding such files. Out:
+(key, value) byte pairs, key = article id.
+
+A ``.jsonl`` line is passed on byte for byte, so a malformed line reaches the
+worker and becomes a dead letter with its reason instead of vanishing here. The
+one translation made is for lines in the batch format of ``conflictwire extract``
+(``text``/``date`` instead of ``body``/``published_at``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workers import codec
+
+SUFFIXES = (".txt", ".jsonl", ".json")
+# Articles of our own writing that `conflictwire run` uses when given no paths.
+SAMPLES = Path(__file__).resolve().parent / "samples"
+_SOURCE_LINE = re.compile(r"^\s*Source:\s*(?P<source>.+?)\s*$", re.MULTILINE)
+
+
+class IngestError(ValueError):
+    """A path that cannot be read as articles."""
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES))
+        elif path.is_file():
+            if path.suffix not in SUFFIXES:
+                raise IngestError(f"{path}: unsupported file type (expected {', '.join(SUFFIXES)})")
+            files.append(path)
+        else:
+            raise IngestError(f"{path}: no such file or directory")
+    return files
+
+
+def text_file_article(path: Path, published_at: str | None) -> dict[str, object]:
+    content = path.read_text(encoding="utf-8")
+    lines = content.strip().splitlines()
+    if not lines:
+        raise IngestError(f"{path}: empty file")
+    title, body = lines[0].strip(), "\n".join(lines[1:]).strip()
+    found = _SOURCE_LINE.search(body)
+    when = published_at or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).isoformat(timespec="seconds")
+    return {
+        "id": path.stem,
+        "title": title,
+        "body": body,
+        "source": found.group("source") if found else "file",
+        "url": None,
+        "published_at": when,
+    }
+
+
+def from_batch_format(line: dict[str, object]) -> dict[str, object]:
+    """``{"id","title","text","source","date"}`` (the extract format) -> a raw article."""
+    article: dict[str, object] = {
+        "id": str(line.get("id", "")),
+        "title": line.get("title") or "",
+        "body": line.get("text"),
+        "source": line.get("source") or "unknown",
+        "url": line.get("url"),
+        "published_at": line.get("date") or line.get("published_at"),
+    }
+    return article
+
+
+def _key_of(value: bytes) -> bytes | None:
+    try:
+        payload = codec.loads(value)
+    except codec.DecodeError:
+        return None
+    if isinstance(payload, dict) and isinstance(payload.get("id"), str):
+        return payload["id"].encode()
+    return None
+
+
+def _jsonl_messages(path: Path) -> Iterator[tuple[bytes | None, bytes]]:
+    with path.open("rb") as handle:
+        for raw_line in handle:
+            line = raw_line.rstrip(b"\r\n")
+            if not line.strip():
+                continue
+            try:
+                payload = codec.loads(line)
+            except codec.DecodeError:
+                yield None, line
+                continue
+            if isinstance(payload, dict) and "text" in payload and "body" not in payload:
+                line = codec.dumps(from_batch_format(payload))
+            yield _key_of(line), line
+
+
+def messages(paths: list[Path], published_at: str | None = None) -> Iterator[tuple[bytes | None, bytes]]:
+    for path in expand(paths):
+        if path.suffix == ".txt":
+            article = text_file_article(path, published_at)
+            yield str(article["id"]).encode(), codec.dumps(article)
+        elif path.suffix == ".jsonl":
+            yield from _jsonl_messages(path)
+        else:
+            value = path.read_bytes().strip()
+            yield _key_of(value), value

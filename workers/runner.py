@@ -1,0 +1,247 @@
+"""The main job behind ``conflictwire run``: broker, worker, ingest, watch, report, shut down.
+
+In: paths of articles (or the bundled samples), Settings, an output stream. Out:
+each enriched event printed as it arrives, then the per-actor counts; a return
+code. With no ``KAFKA_BOOTSTRAP_SERVERS`` it starts the embedded broker on a free
+loopback port; the worker always runs as a child process (``conflictwire
+worker``), exactly as it would in production, and is stopped on the way out,
+Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from aiokafka import AIOKafkaConsumer
+
+from workers import codec, ingest, kafka_io
+from workers.broker import EmbeddedBroker, create_topics
+from workers.settings import Settings
+
+class JobFailed(RuntimeError):
+    """The main job could not finish; the message says why."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def broker_for(settings: Settings) -> Iterator[str]:
+    if settings.bootstrap_servers:
+        yield settings.bootstrap_servers
+        return
+    with EmbeddedBroker(binary=settings.embedded_broker_bin) as broker:
+        yield broker.bootstrap_servers
+
+
+def topic_partitions(settings: Settings) -> tuple[dict[str, int], set[str]]:
+    names = settings.topics
+    partitions = dict.fromkeys(names.all().values(), settings.partitions)
+    return partitions, {names.actor_counts}
+
+
+@contextlib.contextmanager
+def worker_process(settings: Settings, bootstrap: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    env = dict(os.environ)
+    env.update(
+        KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+        CONFLICTWIRE_WEB_PORT=str(settings.web_port or free_port()),
+        CONFLICTWIRE_DATA_DIR=str(settings.data_dir),
+    )
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the worker in order
+        )
+        try:
+            yield process
+        finally:
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def log_tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class Progress:
+    """What the job has seen of its own articles so far."""
+
+    expected: int
+    started: datetime
+    article_ids: set[str]
+    processed: set[str] = field(default_factory=set)
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_activity: float = field(default_factory=time.monotonic)
+
+    @property
+    def accounted(self) -> bool:
+        return len(self.processed) + len(self.dead_letters) >= self.expected
+
+
+def format_quantity(quantity: dict[str, Any] | None) -> str:
+    if not quantity:
+        return "-"
+    low, high = quantity.get("low"), quantity.get("high")
+    if low is not None and high is not None:
+        return str(low) if low == high else f"{low}-{high}"
+    if low is not None:
+        return f">={low}"
+    return f"<={high}" if high is not None else "?"
+
+
+def format_event(event: dict[str, Any]) -> str:
+    location = event.get("location") or {}
+    place = ", ".join(str(p) for p in (location.get("name"), location.get("admin1"), location.get("country")) if p)
+    perpetrators = "+".join([event.get("perpetrator") or "unknown", *event.get("co_perpetrators", [])])
+    targets = ",".join(event.get("targets") or []) or "-"
+    date = (event.get("date") or {}).get("value") or "?"
+    return (
+        f"{event['event_id']} v{event['version']}  {event['type']:<16} {perpetrators} -> {targets}"
+        f"  @ {place or '?'}  on {date}  killed {format_quantity(event.get('killed'))}"
+        f"  injured {format_quantity(event.get('injured'))}  [{event['article_id']}]"
+    )
+
+
+def format_counts(counts: dict[str, dict[str, Any]]) -> str:
+    rows = sorted(counts.items(), key=lambda item: (-item[1]["events"], item[0]))
+    lines = [f"{'actor':<20}{'events':>8}{'killed_low':>12}{'injured_low':>13}"]
+    lines += [f"{a:<20}{c['events']:>8}{c['killed_low']:>12}{c['injured_low']:>13}" for a, c in rows]
+    return "\n".join(lines)
+
+
+async def watch(
+    settings: Settings, bootstrap: str, progress: Progress, out: IO[str], as_json: bool, timeout: float,
+    worker: subprocess.Popen[bytes] | None, quiet_seconds: float = 3.0,
+) -> None:
+    """Print our events as they arrive; return once every article is accounted for and all is quiet."""
+    names = settings.topics
+    consumer = AIOKafkaConsumer(
+        names.entities, names.enriched, names.dead_letter, names.actor_counts,
+        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
+        group_id=None, metadata_max_age_ms=2000,
+    )
+    await consumer.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            for tp, messages in (await consumer.getmany(timeout_ms=300)).items():
+                for message in messages:
+                    handle(tp.topic, message.key, message.value, names, progress, out, as_json)
+            if worker is not None and worker.poll() is not None:
+                raise JobFailed(f"the worker exited with code {worker.returncode}")
+            if progress.accounted and time.monotonic() - progress.last_activity >= quiet_seconds:
+                return
+            if time.monotonic() > deadline:
+                raise JobFailed(
+                    f"timed out after {timeout:.0f}s: {len(progress.processed)} of {progress.expected} "
+                    f"articles processed, {len(progress.dead_letters)} dead-lettered"
+                )
+    finally:
+        await consumer.stop()
+
+
+def handle(
+    topic: str, key: bytes | None, value: bytes | None, names: Any, progress: Progress, out: IO[str],
+    as_json: bool,
+) -> None:
+    if value is None:
+        return
+    if topic == names.actor_counts:
+        progress.last_activity = time.monotonic()  # counts still moving: not quiet yet
+    elif topic == names.entities:
+        article_id = (key or b"").decode(errors="replace")
+        if article_id in progress.article_ids:
+            progress.processed.add(article_id)
+            progress.last_activity = time.monotonic()
+    elif topic == names.dead_letter:
+        record = codec.loads(value)
+        if record.get("failed_at", "") >= progress.started.isoformat():
+            progress.dead_letters.append(record)
+            progress.last_activity = time.monotonic()
+            if not as_json:
+                print(f"dead letter ({record['stage']}): {record['reason']}", file=out, flush=True)
+    elif topic == names.enriched:
+        event = codec.loads(value)
+        if event.get("article_id") in progress.article_ids:
+            progress.events[event["event_id"]] = event
+            progress.last_activity = time.monotonic()
+            line = codec.dumps(event).decode() if as_json else format_event(event)
+            print(line, file=out, flush=True)
+
+
+async def final_counts(settings: Settings, bootstrap: str) -> dict[str, dict[str, Any]]:
+    latest = await kafka_io.latest_by_key(bootstrap, settings.topics.actor_counts)
+    counts: dict[str, dict[str, Any]] = {}
+    for record in latest.values():
+        if record.value is not None:
+            payload = codec.loads(record.value)
+            counts[payload["actor_id"]] = {k: payload[k] for k in ("events", "killed_low", "injured_low")}
+    return counts
+
+
+def run_job(
+    settings: Settings, paths: list[Path], out: IO[str], as_json: bool = False, timeout: float = 600.0,
+    published_at: str | None = None,
+) -> int:
+    messages = list(ingest.messages(paths or [ingest.SAMPLES], published_at=published_at))
+    article_ids = {key.decode() for key, _ in messages if key}
+    say = (lambda _text: None) if as_json else (lambda text: print(text, file=sys.stderr, flush=True))
+    with tempfile.TemporaryDirectory(prefix="conflictwire-") as scratch, broker_for(settings) as bootstrap:
+        say(f"broker: {bootstrap}{'' if settings.bootstrap_servers else ' (embedded)'}")
+        partitions, compacted = topic_partitions(settings)
+        asyncio.run(create_topics(bootstrap, partitions, compacted=compacted))
+        log_path = Path(scratch) / "worker.log"
+        with worker_process(settings, bootstrap, log_path) as worker:
+            say(f"worker: pid {worker.pid}, log {log_path}")
+            progress = Progress(expected=len(messages), started=datetime.now(UTC), article_ids=article_ids)
+            sent = asyncio.run(kafka_io.publish(bootstrap, settings.topics.raw, messages))
+            say(f"ingested {sent} article(s); waiting for events ...")
+            try:
+                asyncio.run(watch(settings, bootstrap, progress, out, as_json, timeout, worker))
+            except JobFailed as exc:
+                raise JobFailed(f"{exc}\n--- worker log (tail) ---\n{log_tail(log_path)}") from exc
+            counts = asyncio.run(final_counts(settings, bootstrap))
+        if as_json:
+            print(codec.dumps({"counts": counts}).decode(), file=out, flush=True)
+        else:
+            print(f"\n{len(progress.events)} event(s) from {len(progress.processed)} article(s), "
+                  f"{len(progress.dead_letters)} dead letter(s)\n", file=out)
+            print(format_counts(counts), file=out, flush=True)
+    return 0

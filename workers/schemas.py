@@ -1,0 +1,63 @@
+"""JSON Schemas of the topics: load once, validate payloads.
+
+In: a topic's logical name (``articles.raw``) and version, and a decoded payload.
+Out: nothing when it conforms; :class:`SchemaViolation` naming the first few
+problems (path and message) when it does not.
+
+The schemas live in the repository's ``schemas/`` folder (a wheel carries them as
+``workers/_schemas``), one file per topic and version: ``<topic>.v<N>.json``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from workers import codec
+
+TOPIC_SCHEMAS = (
+    "articles.raw",
+    "articles.normalized",
+    "articles.entities",
+    "events.enriched",
+    "articles.dead-letter",
+    "actors.counts",
+)
+
+
+class SchemaViolation(ValueError):
+    """A payload does not conform to its topic's schema."""
+
+
+def schemas_dir() -> Path:
+    source_tree = Path(__file__).resolve().parents[1] / "schemas"
+    if source_tree.is_dir():
+        return source_tree
+    return Path(__file__).resolve().parent / "_schemas"
+
+
+def schema_path(name: str, version: int = 1) -> Path:
+    return schemas_dir() / f"{name}.v{version}.json"
+
+
+@cache
+def validator(name: str, version: int = 1) -> Draft202012Validator:
+    path = schema_path(name, version)
+    if not path.is_file():
+        raise LookupError(f"no schema {name} v{version} at {path}")
+    schema = codec.loads(path.read_bytes())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate(name: str, payload: Any, version: int = 1) -> None:
+    errors = sorted(validator(name, version).iter_errors(payload), key=lambda e: list(e.absolute_path))
+    if errors:
+        problems = "; ".join(
+            f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message[:200]}" for e in errors[:5]
+        )
+        more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise SchemaViolation(f"does not match {name} v{version}: {problems}{more}")
