@@ -1,0 +1,467 @@
+"""Normalize stage: a raw article in, a cleaned article with sentence spans out.
+
+In:  :class:`~workers.types.RawArticle` (``articles.raw``).
+Out: :class:`~workers.types.NormalizedArticle` (``articles.normalized``), or :class:`StageError`
+     when the id, title or body is empty once cleaned.
+
+What happens, in order:
+
+1. Characters. NFC, then each character that is not plain printable ASCII is mapped once:
+   space separators (NBSP, thin space ...) become a space, format characters (zero-width
+   space/joiners, soft hyphen, BOM, direction marks) and control characters are dropped,
+   every typographic quotation mark or apostrophe becomes its ASCII form (``'`` or ``"``),
+   Unicode hyphens and the minus sign become ``-``, and everything else gets its NFKC
+   compatibility form (ligatures, full-width forms, ``…`` -> ``...``) except fractions,
+   superscripts and subscripts, which NFKC would flatten into other numbers (``3½`` ->
+   ``31⁄2``). En and em dashes are kept: they are punctuation with a meaning of their own.
+   ASCII quotes were chosen over typographic ones because half of the feeds (and FA-KES)
+   are already ASCII, and downstream matching (gazetteer, quotes) then sees one form.
+2. Lines. Runs of spaces collapse to one, lines are stripped, and each line is judged for
+   boilerplate with the rules of ``workers/data/boilerplate.jsonl`` (photo captions and
+   credits, "READ MORE:" links, widget junk, section labels, source lines, bylines,
+   banners) and a few structural rules: a line repeated in the body (a caption printed
+   twice), a lone two-line block of caption over bare credit ("AP"), the headline repeated
+   in the body, lines without a single letter, and short lines without end punctuation
+   that are image alt texts or map labels (lower-case start, a media word such as "map",
+   a "X - Y" label) or that stand before the first or after the last real paragraph.
+   Short capitalised lines between paragraphs are kept: they are subheadings. Never
+   stripped: lines over ``_MAX_BOILERPLATE_WORDS`` words (a whole article on one line, as
+   in FA-KES) and the lower-case continuation of a hard-wrapped line. When the title
+   itself is junk ("fbpx"), the first headline-like line above the body replaces it.
+3. Paragraphs. A blank line or a stripped line ends a paragraph; a line that runs on (long,
+   no end punctuation) is joined to the next with a space. Paragraphs are joined by
+   ``"\\n\\n"``. Footers glued to the end of the text ("Read Also") are cut.
+4. Sentences. A rule-based splitter inside each paragraph (a paragraph always ends a
+   sentence) that knows abbreviations and acronyms (U.S., Lt. Col., Mr., Jan., No.),
+   decimals (3.8bn), and quotes, including a quoted question or exclamation followed by
+   its attribution (``"... STOP!" Mr Trump wrote``), which stays one sentence.
+5. ``content_hash``: sha256 hex of the case-folded, whitespace-collapsed title + text.
+
+The stage is pure: no I/O except reading its rule file once, no clock, no Faust.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import cast
+
+from workers import codec
+from workers.stages.errors import StageError
+from workers.types import NormalizedArticle, RawArticle, Sentence
+
+SCHEMA_VERSION = 1
+DEFAULT_LANGUAGE = "en"
+_RULES_FILE = "boilerplate.jsonl"
+
+# A boilerplate line is a caption, a link or a label: never a whole article. Above this many
+# words a line is kept whatever it looks like, so one-line texts are never thrown away.
+_MAX_BOILERPLATE_WORDS = 80
+# Alt texts, map labels and subheadings are a few words long; a line this short without end
+# punctuation is not a sentence.
+_SHORT_LINE_WORDS = 6
+# A line at least this long without end punctuation, directly followed by another line, is a
+# hard-wrapped paragraph rather than a heading.
+_WRAPPED_LINE_WORDS = 8
+# A repeated line up to this long is a caption (all copies go); a longer one is a re-sent
+# paragraph (the first copy stays).
+_CAPTION_WORDS = 40
+
+_KINDS = frozenset(
+    {
+        "agency",
+        "line",
+        "credit",
+        "label",
+        "media_word",
+        "tail",
+        "abbrev",
+        "abbrev_title",
+        "sentence_starter",
+        "speech_verb",
+    }
+)
+
+# ------------------------------------------------------------------ rules (data file)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    lines: tuple[re.Pattern[str], ...]
+    credits: tuple[re.Pattern[str], ...]  # a line that is nothing but a photo credit
+    labels: frozenset[str]  # case-folded
+    media_words: frozenset[str]  # case-folded
+    tails: tuple[re.Pattern[str], ...]
+    abbrev_title: frozenset[str]  # never end a sentence
+    abbrev: frozenset[str]  # end a sentence only before a sentence starter
+    starters: frozenset[str]
+    speech_verbs: frozenset[str]  # case-folded
+
+
+@functools.cache
+def _rules() -> _Rules:
+    """Read ``workers/data/boilerplate.jsonl`` once; a bad rule fails loudly, not silently."""
+    raw = resources.files("workers").joinpath("data", _RULES_FILE).read_text(encoding="utf-8")
+    by_kind: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        rule = codec.loads(line)
+        if not isinstance(rule, dict) or not all(
+            isinstance(rule.get(k), str) for k in ("kind", "pattern", "why")
+        ):
+            raise ValueError(f"{_RULES_FILE}:{number}: a rule needs string fields kind, pattern and why")
+        kind, pattern = cast(str, rule["kind"]), cast(str, rule["pattern"])
+        if kind not in by_kind:
+            raise ValueError(f"{_RULES_FILE}:{number}: unknown kind {kind!r}")
+        by_kind[kind].append(pattern)
+
+    # Longest names first so "Getty Images" wins over "Getty" inside the alternation.
+    agency = "|".join(re.escape(a) for a in sorted(by_kind["agency"], key=len, reverse=True))
+
+    def compile_all(kind: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p.replace("{agency}", agency), re.IGNORECASE) for p in by_kind[kind])
+
+    credits = compile_all("credit")
+    return _Rules(
+        lines=compile_all("line") + credits,
+        credits=credits,
+        labels=frozenset(p.casefold() for p in by_kind["label"]),
+        media_words=frozenset(p.casefold() for p in by_kind["media_word"]),
+        tails=tuple(re.compile(rf"(?:{p})\Z", re.IGNORECASE) for p in by_kind["tail"]),
+        abbrev_title=frozenset(by_kind["abbrev_title"]),
+        abbrev=frozenset(by_kind["abbrev"]),
+        starters=frozenset(by_kind["sentence_starter"]),
+        speech_verbs=frozenset(p.casefold() for p in by_kind["speech_verb"]),
+    )
+
+
+# ------------------------------------------------------------------ characters
+
+# Everything outside printable ASCII (and the newline) goes through _map_char.
+_NON_PLAIN = re.compile(r"[^\x20-\x7e\n]")
+# NFKC would turn these into different numbers or words (3½ -> 31⁄2, km² -> km2): keep them.
+_KEEP_DECOMPOSITIONS = ("<fraction>", "<super>", "<sub>")
+
+
+@functools.lru_cache(maxsize=8192)
+def _map_char(ch: str) -> str:
+    if ch == "\t":
+        return " "
+    category = unicodedata.category(ch)
+    if category == "Zs":
+        return " "
+    if category in ("Zl", "Zp"):
+        return "\n"
+    if category in ("Cc", "Cf", "Co", "Cs", "Cn"):
+        # invisible: zero-width space/joiners, soft hyphen, BOM, direction marks, controls
+        return ""
+    name = unicodedata.name(ch, "")
+    if "QUOTATION MARK" in name:
+        return '"' if "DOUBLE" in name else "'"
+    if "APOSTROPHE" in name:
+        return "'"
+    if name.endswith("HYPHEN") or name == "MINUS SIGN":
+        return "-"
+    if unicodedata.decomposition(ch).startswith(_KEEP_DECOMPOSITIONS):
+        return ch
+    return unicodedata.normalize("NFKC", ch)
+
+
+def _clean_chars(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = unicodedata.normalize("NFC", value)
+    value = _NON_PLAIN.sub(lambda m: _map_char(m.group()), value)
+    # a compatibility form may leave a base letter + combining mark: compose it again
+    return unicodedata.normalize("NFC", value)
+
+
+def _collapse(value: str) -> str:
+    return " ".join(value.split())
+
+
+# ------------------------------------------------------------------ boilerplate lines
+
+_LETTER = re.compile(r"[^\W\d_]")
+# What a sentence or a lead-in ends with; a line ending otherwise is a label or heading.
+_END_PUNCT = re.compile(r"[.!?:;,\"')\]]$")
+_LABEL_SEPARATOR = re.compile(r"\s[-|–—]\s")
+
+
+def _is_rule_boilerplate(line: str, title: str, rules: _Rules) -> bool:
+    if not _LETTER.search(line):
+        return True  # bullets, rulers, stray numbers: nothing to read
+    folded = line.casefold()
+    if folded in rules.labels or folded == title.casefold():
+        return True
+    return any(p.fullmatch(line) for p in rules.lines)
+
+
+def _is_short(line: str) -> bool:
+    return len(line.split()) <= _SHORT_LINE_WORDS and not _END_PUNCT.search(line)
+
+
+def _looks_like_alt_text(line: str, rules: _Rules) -> bool:
+    """A short line that reads as an image alt text or a map label, not as a subheading."""
+    if line[0].islower():
+        return True  # alt texts are often typed in lower case; headings never are
+    words = {w.strip("-–—|()[]").casefold() for w in line.split()}
+    return bool(words & rules.media_words) or bool(_LABEL_SEPARATOR.search(line))
+
+
+def _classify(lines: list[str], title: str, rules: _Rules) -> tuple[list[bool], list[int]]:
+    """Return, per line, whether it is boilerplate (blank lines never are), and the indices
+    of the headline-like lines dropped from above the first paragraph (kickers)."""
+    drop = [False] * len(lines)
+    # Protected: one-line articles, and the lower-case continuation of a hard-wrapped line
+    # ("...were killed\nby shells that hit"), which is half a sentence, not a label.
+    protected: list[bool] = []
+    for i, line in enumerate(lines):
+        prev = lines[i - 1] if i else ""
+        continues = (
+            bool(prev)
+            and line[:1].islower()
+            and not _END_PUNCT.search(prev)
+            and (len(prev.split()) >= _WRAPPED_LINE_WORDS or protected[i - 1])
+        )
+        protected.append(continues or len(line.split()) > _MAX_BOILERPLATE_WORDS)
+    for i, line in enumerate(lines):
+        if line and not protected[i]:
+            drop[i] = _is_rule_boilerplate(line, title, rules)
+
+    # Repeated lines: a caption printed twice (around the photo and in the gallery).
+    counts = Counter(line.casefold() for line in lines if line)
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        key = line.casefold()
+        if not line or counts[key] < 2:
+            continue
+        if len(line.split()) <= _CAPTION_WORDS or key in seen:
+            drop[i] = True
+        seen.add(key)
+
+    # A block of exactly two lines, a one-sentence line over a bare credit line
+    # ("...March 12, 2020." / "AP"), is a photo caption. The block must stand alone (blank
+    # lines around it) so that a paragraph followed by an uncaptioned photo credit is kept;
+    # a credit on the very last line is a sign-off, not a photo credit.
+    last_line = max((i for i, line in enumerate(lines) if line), default=-1)
+    for i in range(len(lines) - 1):
+        line, nxt = lines[i], lines[i + 1]
+        if (
+            line
+            and nxt
+            and (i == 0 or not lines[i - 1])
+            and (i + 2 == len(lines) or not lines[i + 2])
+            and i + 1 < last_line
+            and not protected[i]
+            and len(line.split()) <= _CAPTION_WORDS
+            and len(_TERMINAL.findall(line)) <= 1
+            and any(p.fullmatch(nxt) for p in rules.credits)
+        ):
+            drop[i] = True
+
+    # Short lines without end punctuation: alt text, map labels, or headings. Those before
+    # the first and after the last real paragraph cannot be subheadings: they head nothing.
+    kept_body = [i for i, line in enumerate(lines) if line and not drop[i] and not _is_short(line)]
+    first = kept_body[0] if kept_body else len(lines)
+    last = kept_body[-1] if kept_body else -1
+    kickers: list[int] = []
+    for i, line in enumerate(lines):
+        if not line or drop[i] or protected[i] or not _is_short(line):
+            continue
+        if _looks_like_alt_text(line, rules):
+            drop[i] = True
+        elif i < first or i > last:
+            drop[i] = True
+            if i < first:
+                kickers.append(i)
+    return drop, kickers
+
+
+def _paragraphs(lines: list[str], drop: list[bool]) -> list[str]:
+    """Group kept lines into paragraphs; a blank or stripped line ends one."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line, dropped in zip(lines, drop, strict=True):
+        if not line or dropped:
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        if current:
+            prev = current[-1]
+            runs_on = not _END_PUNCT.search(prev) and (
+                len(prev.split()) >= _WRAPPED_LINE_WORDS or line[:1].islower()
+            )
+            if not (runs_on or prev.endswith(",")):
+                paragraphs.append(" ".join(current))
+                current = []
+        current.append(line)
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def _cut_tails(paragraphs: list[str], rules: _Rules, removed: list[str]) -> None:
+    """Cut footers glued to the end of the text (one-line scrapes carry them inline)."""
+    while paragraphs:
+        last = paragraphs[-1]
+        for pattern in rules.tails:
+            match = pattern.search(last)
+            if match:
+                removed.append(match.group().strip())
+                last = last[: match.start()].rstrip()
+                break
+        else:
+            return
+        if last:
+            paragraphs[-1] = last
+        else:
+            paragraphs.pop()
+
+
+# ------------------------------------------------------------------ sentences
+
+# End punctuation, then any closing quotes/brackets, then a space or the end of the paragraph.
+_TERMINAL = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
+_OPENERS = "\"'(["
+_TOKEN_BEFORE = re.compile(r"(\S+)$")
+_ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]|[A-Z]")
+_WORD = re.compile(r"[\w'.-]+")
+
+
+def _next_words(paragraph: str, pos: int, count: int) -> list[str]:
+    return [w.strip(".'") for w in _WORD.findall(paragraph, pos, min(len(paragraph), pos + 80))[:count]]
+
+
+def _is_boundary(paragraph: str, match: re.Match[str], rules: _Rules) -> bool:
+    nxt = match.end()
+    while nxt < len(paragraph) and paragraph[nxt].isspace():
+        nxt += 1
+    if nxt >= len(paragraph):
+        return True
+    probe = nxt
+    while probe < len(paragraph) and paragraph[probe] in _OPENERS:
+        probe += 1
+    if probe >= len(paragraph):
+        return True
+    head = paragraph[probe]
+    if head.islower() or head in ",;:)":
+        return False  # the sentence goes on: "3 p.m. on Monday", "U.S. officials"
+    words = _next_words(paragraph, probe, 4)
+    punct = match.group().rstrip("\"')]")
+    if punct in ("?", "!") and len(punct) < len(match.group()):
+        # '"... STOP!" Mr Trump wrote': the attribution belongs to the quoted sentence
+        return not any(w.casefold() in rules.speech_verbs for w in words)
+    if punct != ".":
+        return True
+    before = _TOKEN_BEFORE.search(paragraph, 0, match.start())
+    token = before.group(1).lstrip(_OPENERS) if before else ""
+    if token in rules.abbrev_title:
+        return False
+    if token in rules.abbrev or _ACRONYM.fullmatch(token):
+        # "in the U.S. The strike ..." ends a sentence; "U.S. President ..." does not
+        return bool(words) and words[0] in rules.starters
+    return True
+
+
+def _split_paragraph(paragraph: str, offset: int, rules: _Rules) -> list[Sentence]:
+    spans: list[Sentence] = []
+    start = 0
+    for match in _TERMINAL.finditer(paragraph):
+        if match.end() <= start or not _is_boundary(paragraph, match, rules):
+            continue
+        spans.append({"start": offset + start, "end": offset + match.end()})
+        start = match.end()
+        while start < len(paragraph) and paragraph[start].isspace():
+            start += 1
+    if start < len(paragraph):
+        spans.append({"start": offset + start, "end": offset + len(paragraph)})
+    return spans
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentence spans of ``text`` (paragraphs separated by blank lines); offsets into ``text``."""
+    rules = _rules()
+    spans: list[Sentence] = []
+    offset = 0
+    for paragraph in text.split("\n\n"):
+        stripped = paragraph.strip()
+        if stripped:
+            spans.extend(_split_paragraph(stripped, offset + paragraph.index(stripped), rules))
+        offset += len(paragraph) + 2
+    return spans
+
+
+# ------------------------------------------------------------------ the stage
+
+
+def content_hash(title: str, text: str) -> str:
+    """sha256 hex of the case-folded, whitespace-collapsed title + text."""
+    return hashlib.sha256(_collapse(f"{title} {text}".casefold()).encode("utf-8")).hexdigest()
+
+
+def _field(article: Mapping[str, object], key: str) -> str:
+    value = article.get(key)
+    if not isinstance(value, str):
+        raise StageError(f"article field {key!r} must be a string, got {type(value).__name__}")
+    return value
+
+
+def normalize(article: RawArticle) -> NormalizedArticle:
+    """Clean one raw article; raise :class:`StageError` if nothing readable is left."""
+    fields = cast(Mapping[str, object], article)
+    article_id = _field(fields, "id")
+    if not article_id.strip():
+        raise StageError("article id is empty")
+    title = _collapse(_clean_chars(_field(fields, "title")))
+    if not title:
+        raise StageError(f"article {article_id!r}: title is empty after cleaning")
+    body = _clean_chars(_field(fields, "body"))
+    url = fields.get("url")
+    if url is not None and not isinstance(url, str):
+        raise StageError(f"article {article_id!r}: url must be a string or null")
+    published_at = _field(fields, "published_at").strip()
+    if not published_at:
+        raise StageError(f"article {article_id!r}: published_at is empty")
+    language = fields.get("language")
+    source = _collapse(_clean_chars(_field(fields, "source")))
+
+    rules = _rules()
+    lines = [_collapse(line) for line in body.split("\n")]
+    # A scraped title field sometimes holds page junk ("fbpx", "News"); the real headline is
+    # then the first heading-like line above the body. Without one the title stays as it is:
+    # a poor title is no reason to lose the article.
+    junk_title = _is_rule_boilerplate(title, "", rules)
+    drop, kickers = _classify(lines, "" if junk_title else title, rules)
+    promoted = kickers[0] if junk_title and kickers else -1
+    removed = [line for i, line in enumerate(lines) if drop[i] and i != promoted]
+    if promoted >= 0:
+        removed.insert(0, title)
+        title = lines[promoted]
+    paragraphs = _paragraphs(lines, drop)
+    _cut_tails(paragraphs, rules, removed)
+    if not paragraphs:
+        detail = f" ({len(removed)} boilerplate lines stripped)" if removed else ""
+        raise StageError(f"article {article_id!r}: body is empty after cleaning{detail}")
+    text = "\n\n".join(paragraphs)
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": article_id,
+        "source": source or "unknown",
+        "url": url,
+        "published_at": published_at,
+        "language": language.strip() if isinstance(language, str) and language.strip() else DEFAULT_LANGUAGE,
+        "title": title,
+        "text": text,
+        "sentences": split_sentences(text),
+        "content_hash": content_hash(title, text),
+        "removed": removed,
+    }
