@@ -53,6 +53,7 @@ def worker() -> None:
 
     settings = _settings()
     _bootstrap(settings)
+    (settings.data_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
     conflictwire = build_app(settings)
     faust.Worker(conflictwire.app, loglevel=settings.log_level).execute_from_commandline()
 

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -58,17 +58,22 @@ def topic_partitions(settings: Settings) -> tuple[dict[str, int], set[str]]:
 
 
 @contextlib.contextmanager
-def worker_process(settings: Settings, bootstrap: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = dict(os.environ)
-    env.update(
+def worker_process(
+    settings: Settings, bootstrap: str, log_path: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``conflictwire worker`` as a child process, stopped (SIGTERM, then SIGKILL) on the way out."""
+    child_env = dict(os.environ if env is None else env)
+    child_env.update(
         KAFKA_BOOTSTRAP_SERVERS=bootstrap,
         CONFLICTWIRE_WEB_PORT=str(settings.web_port or free_port()),
         CONFLICTWIRE_DATA_DIR=str(settings.data_dir),
+        CONFLICTWIRE_APP_ID=settings.app_id,
+        CONFLICTWIRE_TOPIC_PREFIX=settings.topics.prefix,
     )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "workers.cli", "worker"],
-            env=env,
+            env=child_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -226,10 +231,14 @@ def run_job(
     with tempfile.TemporaryDirectory(prefix="conflictwire-") as scratch, broker_for(settings) as bootstrap:
         say(f"broker: {bootstrap}{'' if settings.bootstrap_servers else ' (embedded)'}")
         partitions, compacted = topic_partitions(settings)
-        asyncio.run(create_topics(bootstrap, partitions, compacted=compacted))
+        create_topics(bootstrap, partitions, compacted=compacted)
         log_path = Path(scratch) / "worker.log"
+        # a port of its own, so a second job or a worker already running elsewhere cannot collide
+        settings = replace(settings, web_port=free_port())
+        if not settings.bootstrap_servers:  # the embedded broker forgets everything: so may the worker
+            settings = replace(settings, data_dir=Path(scratch) / "state")
         with worker_process(settings, bootstrap, log_path) as worker:
-            say(f"worker: pid {worker.pid}, log {log_path}")
+            say(f"worker: pid {worker.pid}, http://{settings.web_host}:{settings.web_port}/actors, log {log_path}")
             progress = Progress(expected=len(messages), started=datetime.now(UTC), article_ids=article_ids)
             sent = asyncio.run(kafka_io.publish(bootstrap, settings.topics.raw, messages))
             say(f"ingested {sent} article(s); waiting for events ...")

@@ -1,0 +1,1 @@
+"""Helpers for the tests: broker selection, kcat, a tiny Faust counting app."""

@@ -1,0 +1,235 @@
+"""Casualty figures: qualifiers, number words, ranges, background traps, parts and toll updates.
+
+Sentences are from the seed articles and typical wire-news phrasings; no model needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from workers.stages.casualties import CasualtyFigure, find_figures, split_sentences
+from workers.stages.errors import StageError
+
+
+def figures(text: str, title: str | None = None) -> list[CasualtyFigure]:
+    return find_figures(text, split_sentences(text), title)
+
+
+def counted(text: str, category: str = "killed") -> list[tuple[int | None, int | None]]:
+    """(low, high) of the figures that count: not background, not a part of another."""
+    return [
+        (f.low, f.high) for f in figures(text) if f.category == category and not f.background and not f.subset
+    ]
+
+
+# ---------------------------------------------------------------- bounds and qualifiers
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("A bomb blast killed six people in the Salah al-Din district of Aleppo.", [(6, 6)]),
+        ("The Observatory said at least 40 fighters were killed in the US attack.", [(40, None)]),
+        ("More than 33 people were killed in Syrian regime and Russian bombing on Wednesday.", [(33, None)]),
+        ("Nearly 75 terrorists were killed in the offensive.", [(None, 75)]),
+        ("Up to 20 people were killed, activists said.", [(None, 20)]),
+        ("Air strikes killed around 32 civilians in a rebel-held district.", [(32, 32)]),
+        ("Some reports say dozens have been killed by the air strikes.", [(24, None)]),
+        ("Air strikes in Idlib reportedly kill scores of opposition forces.", [(40, None)]),
+        ("Hundreds of people have been killed as Russian and Syrian jets pounded Aleppo.", [(200, None)]),
+        ("A dozen people were killed in the blast.", [(12, 12)]),
+        ("Forty-two people died when the shell hit the market.", [(42, 42)]),
+        ("The attack killed twenty one soldiers.", [(21, 21)]),
+        ("Between 15 and 20 people were killed in the raid.", [(15, 20)]),
+        ("The shelling killed 10 to 12 people, medics said.", [(10, 12)]),
+        ("An air strike killed 1,200 people, the group claimed.", [(1200, 1200)]),
+    ],
+)
+def test_bounds(sentence: str, expected: list[tuple[int | None, int | None]]) -> None:
+    assert counted(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "category", "expected"),
+    [
+        ("A bomb blast killed six people and injured 32 in Aleppo.", "injured", [(32, 32)]),
+        (
+            "Two people were killed and 15 injured as regime forces attacked the village.",
+            "injured",
+            [(15, 15)],
+        ),
+        ("Videos posted after the attack showed at least one wounded child.", "injured", [(1, None)]),
+        ("Forty-two people died and nearly 100 were injured.", "injured", [(None, 100)]),
+        ("Gunmen kidnapped 12 aid workers near the border.", "kidnapped", [(12, 12)]),
+        ("Seven people remain missing after the raid.", "missing", [(7, 7)]),
+    ],
+)
+def test_other_categories(
+    sentence: str, category: str, expected: list[tuple[int | None, int | None]]
+) -> None:
+    assert counted(sentence, category) == expected
+
+
+def test_killed_and_injured_in_one_sentence_are_kept_apart() -> None:
+    text = "A bomb blast killed six people and injured 32 in the Salah al-Din district of Aleppo."
+    assert counted(text, "killed") == [(6, 6)]
+    assert counted(text, "injured") == [(32, 32)]
+
+
+def test_killed_and_wounded_together_is_no_count_of_the_dead() -> None:
+    assert counted("The shelling killed and wounded 30 people.") == []
+    assert counted("At least 48 killed and injured in mortar attacks on Aleppo.") == []
+
+
+# ---------------------------------------------------------------- victims
+
+
+@pytest.mark.parametrize(
+    ("sentence", "victims"),
+    [
+        ("At least 40 fighters were killed in the strike.", "fighters"),
+        ("Air strikes killed 22 civilians on Monday.", "civilians"),
+        ("The Islamic State killed 40 government soldiers.", "soldiers"),
+        ("Three children were killed when the shell hit the school.", "children"),
+        ("The raid killed six people.", "unspecified"),
+    ],
+)
+def test_victim_kind(sentence: str, victims: str) -> None:
+    killed = [f for f in figures(sentence) if f.category == "killed"]
+    assert killed[0].victims == victims
+
+
+# ---------------------------------------------------------------- parts and distinct groups
+
+
+def test_including_is_a_part_not_added() -> None:
+    text = (
+        "At least 53 civilians including 21 children died on Sunday when Russian air strikes hit buildings."
+    )
+    assert counted(text) == [(53, None)]
+    parts = [f for f in figures(text) if f.subset]
+    assert [(f.low, f.victims) for f in parts] == [(21, "children")]
+
+
+def test_among_them_and_were_among_are_parts() -> None:
+    assert counted("Three children were among at least 19 civilians killed in an air raid.") == [(19, None)]
+    text = (
+        "The Observatory said 10 children and 13 rebels were among 48 people executed by government forces."
+    )
+    assert counted(text) == [(48, 48)]
+
+
+def test_aside_in_dashes_is_a_part() -> None:
+    text = (
+        "Clashes have rocked the city leaving 23 civilians - including nine children - and 16 fighters dead."
+    )
+    assert counted(text) == [(23, 23), (16, 16)]
+
+
+def test_distinct_groups_are_coordinated() -> None:
+    text = (
+        "An Israeli plane hit a car inside the town killing two men from Hezbollah and three men from the "
+        "pro-regime popular committees."
+    )
+    figs = [f for f in figures(text) if f.category == "killed"]
+    assert [(f.low, f.coordinated) for f in figs] == [(2, True), (3, True)]
+
+
+def test_a_child_counts_as_one() -> None:
+    figs = [
+        f for f in figures("Five women and a child have been killed in the camp.") if f.category == "killed"
+    ]
+    assert [(f.low, f.coordinated) for f in figs] == [(5, True), (1, True)]
+
+
+def test_children_named_after_civilians_are_part_of_them() -> None:
+    text = "At least 16 civilians and three children have been killed in waves of air raids."
+    assert counted(text) == [(16, None)]
+
+
+# ---------------------------------------------------------------- toll updates
+
+
+def test_rising_toll_is_marked_as_an_update() -> None:
+    text = "The death toll in Syria's north western Idlib province has risen to 15 following Russian strikes."
+    (fig,) = [f for f in figures(text) if f.category == "killed"]
+    assert (fig.low, fig.high, fig.toll_update, fig.background) == (15, 15, True, False)
+
+
+def test_previous_toll_is_superseded() -> None:
+    (fig,) = [f for f in figures("The previous death toll was 20.") if f.category == "killed"]
+    assert fig.background and fig.background_reason == "superseded"
+
+
+# ---------------------------------------------------------------- background figures (seeds)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        (
+            "The Syrian conflict has killed more than 370,000 people and driven millions from their homes "
+            "since it started with the brutal repression of anti-government protests in 2011.",
+            "war_total",
+        ),
+        (
+            "The war, which broke out after the brutal suppression of anti-regime protests in 2011, "
+            "has killed more than 380,000 people and displaced millions from their homes.",
+            "war_total",
+        ),
+        ("The UN says recent violence has also displaced more than 400,000 people.", "displaced_cumulative"),
+        ("Since the offensive began, some 200,000 people have fled the fighting.", "cumulative"),
+        ("Turkey already hosts more than three and a half million Syrians who have fled the conflict.", None),
+    ],
+)
+def test_background_is_never_a_casualty_of_the_event(sentence: str, reason: str | None) -> None:
+    figs = figures(sentence)
+    assert figs, "the figure should be read, and marked"
+    assert all(f.background for f in figs)
+    if reason is not None:
+        assert reason in {f.background_reason for f in figs}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Idlib is home to some three million people, nearly half of whom have been displaced.",
+        "Three million people live in Idlib province, including many jihadist fighters.",
+        "Foreign ministers gathered in Brussels to pledge as much $5bn (£3.8bn) to support Jordan.",
+        "The 15-to-20km-wide zone was meant to allow for the withdrawal of all radical fighters.",
+        "Russian aircraft attacked the neighbourhood with four air raids on Wednesday.",
+        "Air strikes had hit at least eight medical facilities in the province.",
+        "President Assad, whose forces control about 60 percent of the territory, vowed to retake it.",
+        "A 12-year-old boy was among those hurt.",
+        "The attack came 48 hours after the truce was agreed.",
+        "Women walk in a neighbourhood heavily damaged by air strikes in Idlib, Syria, March 12, 2020.",
+        "Date of publication 05-04-2016 Civilians martyred as terrorists shell Aleppo.",
+    ],
+)
+def test_non_casualty_numbers_are_not_counted(sentence: str) -> None:
+    assert counted(sentence, "killed") == []
+    assert counted(sentence, "injured") == []
+    assert counted(sentence, "displaced") == []
+
+
+# ---------------------------------------------------------------- spans and errors
+
+
+def test_evidence_span_points_at_the_figure() -> None:
+    text = "Intro sentence here. A war monitor said at least 40 fighters were killed."
+    (fig,) = [f for f in figures(text) if f.category == "killed"]
+    assert text[fig.start : fig.end] == "at least 40"
+    assert fig.sentence == 1
+    assert fig.sentence_text == "A war monitor said at least 40 fighters were killed."
+    assert 0 < fig.confidence <= 1
+
+
+def test_title_figures_have_sentence_minus_one_and_title_offsets() -> None:
+    title = "Aleppo bomb blast kills six"
+    (fig,) = [f for f in find_figures("", [], title) if f.category == "killed"]
+    assert (fig.sentence, title[fig.start : fig.end]) == (-1, "six")
+
+
+def test_bad_sentence_offsets_are_a_stage_error() -> None:
+    with pytest.raises(StageError):
+        find_figures("short", [{"start": 0, "end": 99}])

@@ -1,0 +1,300 @@
+"""spaCy components that add our gazetteers to the model's output.
+
+``conflictwire_actors`` (after the parser and NER) fills ``doc.spans["actors"]``:
+phrase-matcher hits of the actor gazetteer (``workers/data/actors.jsonl``) plus the
+model's ORG / NORP / PERSON entities the gazetteer does not cover (label ``""``,
+i.e. unresolved). Each span's ``label_`` is the actor id, its ``kb_id_`` the name
+form that matched: ``alias``, ``demonym`` (kept only before a force or attack noun:
+"Russian jets") or ``metonym`` (a capital kept only as the subject of a verb or
+the one accused: "Moscow says"), or ``ner`` for an unresolved entity.
+
+``conflictwire_places`` fills ``doc.spans["places"]``: GPE / LOC / FAC entities and
+phrase-matcher hits of Syrian place names (which the small model often misses or
+mislabels), minus anything inside an actor span. Resolution to coordinates and
+governorates happens in the entity stage (cached per string).
+
+Both read their data once, when the pipeline is built.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from workers.gazetteer.actors import all_actors, is_acronym, resolve_actor, surface_variants
+from workers.gazetteer.places import matcher_names, resolve_place
+
+LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "role_lexicon.json"
+
+ACTOR_LABELS = frozenset({"ORG", "NORP", "PERSON"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+_FORM_RANK = {"alias": 0, "metonym": 1, "demonym": 2}
+_NOMINAL = frozenset({"NOUN", "PROPN", "ADJ", "X"})
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    attack_verbs: frozenset[str]
+    weak_attack_verbs: frozenset[str]
+    attack_nouns: frozenset[str]
+    force_nouns: frozenset[str]
+    speech_verbs: frozenset[str]
+    backer_words: frozenset[str]
+    target_preps: frozenset[str]
+    by_preps: frozenset[str]
+    negations: frozenset[str]
+    object_required_verbs: frozenset[str]
+    prefix_words: frozenset[str]
+    headline_lowercase: frozenset[str]
+    irregular_forms: dict[str, str]
+    known: frozenset[str]
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The role word lists of ``workers/data/role_lexicon.json`` (read once)."""
+    raw = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(str(w).lower() for w in raw[key])
+
+    return Lexicon(
+        attack_verbs=words("attack_verbs"),
+        weak_attack_verbs=words("weak_attack_verbs"),
+        attack_nouns=words("attack_nouns"),
+        force_nouns=words("force_nouns"),
+        speech_verbs=words("speech_verbs"),
+        backer_words=words("backer_words"),
+        target_preps=words("target_preps"),
+        by_preps=words("by_preps"),
+        negations=words("negations"),
+        object_required_verbs=words("object_required_verbs"),
+        prefix_words=words("prefix_words"),
+        headline_lowercase=words("headline_lowercase"),
+        irregular_forms={str(k).lower(): str(v).lower() for k, v in raw["irregular_forms"].items()},
+        known=frozenset().union(
+            *(
+                words(k)
+                for k in (
+                    "attack_verbs",
+                    "weak_attack_verbs",
+                    "attack_nouns",
+                    "force_nouns",
+                    "speech_verbs",
+                    "object_required_verbs",
+                )
+            ),
+            {"claim", "responsibility", "according", "blame", "accuse", "hold", "charge"},
+        ),
+    )
+
+
+_SUFFIXES = (
+    ("ies", "y"),
+    ("ied", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ed", ""),
+    ("ed", "e"),
+    ("d", ""),
+    ("ing", ""),
+    ("ing", "e"),
+)
+
+
+def base_form(word: str) -> str:
+    """Lemma of a lower-case word as far as our word lists care: irregular forms, then suffixes.
+
+    "killed" -> "kill", "strikes" -> "strike", "shelling" -> "shelling" (listed),
+    "hitting" -> "hit"; a word whose stripped form is not a listed word stays as it is.
+    """
+    lex = lexicon()
+    if word in lex.irregular_forms:
+        return lex.irregular_forms[word]
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)] + repl
+            if stem in lex.known:
+                return stem
+            if len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in lex.known:  # "hitting", "shelled"
+                return stem[:-1]
+    return word  # listed as it is ("shelling" when no verb fits), or unknown
+
+
+def lemma(token: Token) -> str:
+    """Lower-case lemma: spaCy's when its lemmatizer ran, else :func:`base_form`."""
+    if token.lemma_:
+        return token.lemma_.lower()
+    return base_form(token.lower_)
+
+
+def first_conjunct(token: Token) -> Token:
+    while token.dep_ == "conj" and token.head is not token:
+        token = token.head
+    return token
+
+
+def is_backer(span: Span) -> bool:
+    """ "Russia-backed", "US-led", "pro-regime": the actor qualifies someone else."""
+    doc = span.doc
+    nxt = span.end
+    if nxt + 1 < len(doc) and doc[nxt].text in {"-", "–"} and doc[nxt + 1].lower_ in lexicon().backer_words:
+        return True
+    # "pro-regime", "anti-government": a qualifier of someone else
+    start = span.start
+    return (
+        start >= 2 and doc[start - 1].text in {"-", "–"} and doc[start - 2].lower_ in lexicon().prefix_words
+    )
+
+
+def _add_patterns(
+    matcher: PhraseMatcher, nlp: Language, key: str, names: Iterable[str], *, possessive: bool = True
+) -> None:
+    docs = [nlp.make_doc(v) for name in names for v in sorted(surface_variants(name, possessive=possessive))]
+    if docs:
+        matcher.add(key, docs)
+
+
+class ActorRecognizer:
+    """Gazetteer actors and unresolved actor-like entities -> ``doc.spans["actors"]``."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        for entry in all_actors().values():
+            for form, names in (
+                ("alias", entry.aliases),
+                ("demonym", entry.demonyms),
+                ("metonym", entry.metonyms),
+            ):
+                key = f"{form}|{entry.id}"
+                loose = form != "demonym"  # "Syrians" is not "Syrian's"
+                _add_patterns(self.exact, nlp, key, [n for n in names if is_acronym(n)], possessive=loose)
+                _add_patterns(
+                    self.folded, nlp, key, [n for n in names if not is_acronym(n)], possessive=loose
+                )
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[tuple[int, int], tuple[str, str]] = {}
+        for matcher in (self.exact, self.folded):
+            for match_id, start, end in matcher(doc):
+                form, actor_id = doc.vocab.strings[match_id].split("|", 1)
+                span = doc[start:end]
+                if not self._plausible(span, form):
+                    continue
+                old = found.get((start, end))
+                if old is None or _FORM_RANK[form] < _FORM_RANK[old[0]]:
+                    found[(start, end)] = (form, actor_id)
+        spans = [Span(doc, s, e, label=aid, kb_id=form) for (s, e), (form, aid) in found.items()]
+        spans = filter_spans(spans)
+        taken = {i for span in spans for i in range(span.start, span.end)}
+        for ent in doc.ents:
+            if ent.label_ not in ACTOR_LABELS or any(i in taken for i in range(ent.start, ent.end)):
+                continue
+            entry = resolve_actor(ent.text)
+            if entry is None and not _actor_like(ent):
+                continue
+            spans.append(Span(doc, ent.start, ent.end, label=entry.id if entry else "", kb_id="ner"))
+        doc.spans["actors"] = sorted(spans, key=lambda s: s.start)
+        return doc
+
+    @staticmethod
+    def _plausible(span: Span, form: str) -> bool:
+        text = span.text
+        root = span.root
+        if form == "alias":
+            # lower-case common words ("monitor", "rebel", "government") only as nouns
+            return text[:1].isupper() or root.pos_ in _NOMINAL or not root.pos_
+        if form == "demonym":
+            return demonym_applies(span)
+        # metonym: a capital acts only as the subject of a clause or the one accused
+        head = first_conjunct(root)
+        if head.dep_ in {"nsubj", "nsubjpass"}:
+            return True
+        return head.dep_ == "dobj" and lemma(head.head) in {"accuse", "blame", "urge", "warn", "call"}
+
+
+def _actor_like(ent: Span) -> bool:
+    """An unresolved entity worth keeping: not a mislabelled place, not a bare adjective ("European")."""
+    if resolve_place(ent.text) is not None:
+        return False
+    if ent.label_ == "NORP":
+        return ent.root.pos_ in {"NOUN", "PROPN"} and ent.root.dep_ not in {"amod", "compound"}
+    return True
+
+
+def demonym_applies(span: Span) -> bool:
+    """A demonym names the actor when it modifies a force or attack noun, or stands as a plural noun."""
+    lex = lexicon()
+    root = first_conjunct(span.root)
+    head = root.head
+    if root.dep_ in {"amod", "compound", "nmod", "poss"} and head is not root:
+        # walk over further modifiers: "Russian fighter jets", "Syrian government forces"
+        while (
+            head.dep_ in {"compound", "amod"}
+            and head.head is not head
+            and head.head.pos_ in {"NOUN", "PROPN"}
+        ):
+            if lemma(head) in lex.force_nouns or lemma(head) in lex.attack_nouns:
+                return True
+            head = head.head
+        return lemma(head) in lex.force_nouns or lemma(head) in lex.attack_nouns
+    return False
+
+
+class PlaceRecognizer:
+    """Place entities and gazetteer place names -> ``doc.spans["places"]``."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        names = matcher_names()
+        docs = [nlp.make_doc(v) for name in names for v in sorted(surface_variants(name))]
+        self.matcher.add("PLACE", docs)
+
+    def __call__(self, doc: Doc) -> Doc:
+        actor_tokens = {i for span in doc.spans.get("actors", []) for i in range(span.start, span.end)}
+        candidates: list[Span] = []
+        for ent in doc.ents:
+            if ent.label_ in PLACE_LABELS:
+                candidates.append(Span(doc, ent.start, ent.end, label=ent.label_))
+        for _, start, end in self.matcher(doc):
+            span = doc[start:end]
+            if span.text[:1].isupper() and resolve_place(span.text) is not None:
+                candidates.append(Span(doc, start, end, label="GAZ"))
+        # prefer resolvable spans, then the longest
+        resolvable = [s for s in candidates if resolve_place(s.text) is not None]
+        unresolved = [s for s in candidates if s.label_ in {"GPE", "LOC"} and resolve_place(s.text) is None]
+        chosen = filter_spans(resolvable)
+        used = {i for s in chosen for i in range(s.start, s.end)}
+        chosen += [s for s in filter_spans(unresolved) if not any(i in used for i in range(s.start, s.end))]
+        doc.spans["places"] = sorted(
+            (s for s in chosen if not any(i in actor_tokens for i in range(s.start, s.end))),
+            key=lambda s: s.start,
+        )
+        return doc
+
+
+@Language.factory(
+    "conflictwire_actors",
+    requires=["token.dep", "token.pos", "doc.ents"],
+    assigns=["doc.spans"],
+)
+def make_actor_recognizer(nlp: Language, name: str) -> ActorRecognizer:
+    return ActorRecognizer(nlp)
+
+
+@Language.factory(
+    "conflictwire_places",
+    requires=["doc.ents", "doc.spans"],
+    assigns=["doc.spans"],
+)
+def make_place_recognizer(nlp: Language, name: str) -> PlaceRecognizer:
+    return PlaceRecognizer(nlp)

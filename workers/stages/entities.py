@@ -1,0 +1,418 @@
+"""Entity stage: a normalized article and its spaCy ``Doc`` -> actor and place mentions.
+
+Shape: ``NormalizedArticle`` + ``Doc`` (from :func:`workers.nlp.load_pipeline`) ->
+``ArticleEntities`` (the article's fields plus ``actors`` and ``places``).
+
+What spaCy sees (:func:`doc_text`): ``title + "\\n\\n" + text``. A mention that starts
+inside the title gets ``sentence = -1`` and offsets into ``title``; any other gets
+offsets into ``text`` (doc offset minus ``len(title) + 2``) and ``sentence`` = the
+index of the ``article["sentences"]`` entry holding its start (the nearest one
+before it when it falls between two sentences).
+
+Roles come from the dependency parse, with general rules (word lists in
+``workers/data/role_lexicon.json``):
+
+* ``speaker``: subject of a speech verb ("Russia slams ...", "the Observatory said"),
+  including "X spokesperson said", or "according to X"; a speaker who says *it* (or
+  *they*, *we*) did the violence ("CENTCOM said it had hit ...") is the perpetrator;
+* ``perpetrator``: subject of an attack verb ("the US struck"), of a weak verb with an
+  attack object ("launched air strikes"), modifier of an attack noun ("Russian air
+  strikes", "the regime's shelling"), agent after "by"/"from" ("killed by X",
+  "strikes by X"); force nouns count as the actor they belong to ("X's warplanes");
+* ``target``: object of an attack verb, passive subject ("X fighters were killed"),
+  object of on/against after an attack word ("attack on X"), or what an attack
+  noun is "of" ("the shelling of X");
+* ``mentioned``: anything else, including backers ("Russia-backed forces").
+
+No I/O besides the lexicon (read once); bad input raises :class:`StageError`.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from workers.gazetteer.actors import actor
+from workers.gazetteer.places import resolve_place
+from workers.nlp.components import first_conjunct, is_backer, lemma, lexicon
+from workers.stages.errors import StageError
+from workers.types import ActorKind, ActorMention, ActorRole, ArticleEntities, NormalizedArticle, PlaceMention
+
+SCHEMA_VERSION = 1
+TITLE_SEPARATOR = "\n\n"
+_MODIFIER_DEPS = frozenset({"compound", "amod", "nmod", "poss"})
+_CLIMB_DEPS = _MODIFIER_DEPS | frozenset({"appos", "conj", "det", "nummod", "quantmod", "case", "npadvmod"})
+_CLIMB_PREPS = frozenset({"of", "for"})
+_BLAME_VERBS = frozenset({"blame", "accuse", "hold", "charge"})
+_PRONOUN_SUBJECTS = frozenset({"it", "they", "we", "its", "their", "our"})
+_REQUIRED = ("id", "source", "url", "published_at", "title", "text", "sentences", "content_hash")
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+def model_title(title: str) -> str:
+    """The title as the parser should read it: Title Case headlines in sentence case.
+
+    "Kurdish-Led Forces Kill 47 Daesh Militants" parses as a noun phrase; lowering the
+    common words of ``headline_lowercase`` (never the first word, never changing the
+    length) gives "Kurdish-Led forces kill 47 Daesh militants", which parses as a
+    clause. Titles in ordinary case are returned unchanged.
+    """
+    words = _WORD.findall(title)
+    long_words = [w for w in words if len(w) >= 4]
+    if len(long_words) < 3 or sum(w[0].isupper() for w in long_words) < 0.7 * len(long_words):
+        return title
+    common = lexicon().headline_lowercase
+
+    def lower(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if match.start() == 0 or not word[0].isupper() or not word[1:].islower():
+            return word
+        return word.lower() if word.lower() in common else word
+
+    return _WORD.sub(lower, title)
+
+
+def doc_text(article: NormalizedArticle) -> str:
+    """The text the model reads: the title (see :func:`model_title`), a blank line, the body.
+
+    It has the same length as ``title + "\n\n" + text``, so offsets carry over; mention
+    texts are cut from the article's own title and text, never from this string.
+    """
+    return f"{model_title(article['title'])}{TITLE_SEPARATOR}{article['text']}"
+
+
+def _check(article: NormalizedArticle) -> None:
+    if not isinstance(article, dict):
+        raise StageError(f"a normalized article must be an object, got {type(article).__name__}")
+    missing = [k for k in _REQUIRED if k not in article]
+    if missing:
+        raise StageError(f"normalized article lacks {', '.join(missing)}")
+    if not isinstance(article["title"], str) or not isinstance(article["text"], str):
+        raise StageError("normalized article title and text must be strings")
+    if not isinstance(article["sentences"], list):
+        raise StageError("normalized article sentences must be a list")
+
+
+# ---------------------------------------------------------------- roles
+
+
+def _is_attack_verb(verb: Token) -> bool:
+    lex = lexicon()
+    if verb.pos_ not in {"VERB", "AUX"} and verb.dep_ != "ROOT":
+        return False
+    word = lemma(verb)
+    if word in lex.weak_attack_verbs:
+        return any(c.dep_ in {"dobj", "nsubjpass"} and _is_attack_noun(c) for c in verb.children)
+    return word in lex.attack_verbs
+
+
+def _is_attack_noun(token: Token) -> bool:
+    return lemma(token) in lexicon().attack_nouns or token.lower_ in lexicon().attack_nouns
+
+
+def _negated(verb: Token) -> bool:
+    return any(c.dep_ == "neg" for c in verb.children)
+
+
+def _climb(token: Token) -> tuple[Token, bool, bool]:
+    """Head of the noun phrase an actor token sits in.
+
+    Returns (head, modifies_attack, of_attack): whether on the way the actor
+    modified an attack noun ("Russian air strikes") or was what one was "of"
+    ("the shelling of Douma").
+    """
+    modifies_attack = of_attack = False
+    for _ in range(12):
+        dep = token.dep_
+        head = token.head
+        if head is token:
+            break
+        if dep in _CLIMB_DEPS:
+            if dep in _MODIFIER_DEPS and _is_attack_noun(head) and head.pos_ in {"NOUN", "PROPN"}:
+                modifies_attack = True
+            token = head
+        elif dep == "pobj" and head.lower_ == "from" and lemma(head.head) in lexicon().force_nouns:
+            token = head.head  # "aircraft from the Syrian regime"
+        elif (
+            dep == "pobj"
+            and head.lower_ in _CLIMB_PREPS
+            and head.head.pos_ in {"NOUN", "PROPN", "NUM", "PRON"}
+        ):
+            if _is_attack_noun(head.head):
+                of_attack = True
+            token = head.head
+        else:
+            break
+    return token, modifies_attack, of_attack
+
+
+def _speech_claims_violence(verb: Token) -> bool:
+    """ "X said it had hit ...": a speech verb whose clause has a pronoun subject doing violence."""
+    for clause in verb.children:
+        if clause.dep_ not in {"ccomp", "xcomp", "advcl"}:
+            continue
+        for tok in clause.subtree:
+            if tok.dep_ == "nsubj" and tok.lower_ in _PRONOUN_SUBJECTS and _is_attack_verb(tok.head):
+                return True
+    return False
+
+
+def _chain_attacks(verb: Token, depth: int = 3) -> bool:
+    """An attack verb reached from ``verb`` over xcomp / subjectless conj links."""
+    if depth == 0:
+        return False
+    for child in verb.children:
+        if child.dep_ not in {"xcomp", "conj"}:
+            continue
+        if child.dep_ == "conj" and any(c.dep_.startswith("nsubj") for c in child.children):
+            continue
+        if _is_attack_verb(child) or _chain_attacks(child, depth - 1):
+            return True
+    return False
+
+
+def _weak_verb_of_attack(verb: Token) -> bool:
+    """ "strikes carried out by X", "the raid, suspected to have been conducted by X"."""
+    candidates = [c for c in verb.children if c.dep_ in {"nsubjpass", "dobj"}]
+    node = verb
+    for _ in range(3):
+        if node.dep_ in {"acl", "relcl"}:
+            candidates.append(node.head)
+            break
+        if node.dep_ in {"xcomp", "ccomp", "conj"} and node.head is not node:
+            node = node.head
+            candidates += [c for c in node.children if c.dep_ in {"nsubjpass", "nsubj"}]
+        else:
+            break
+    return any(_is_attack_noun(c) for c in candidates)
+
+
+_VICTIM_NOUNS = frozenset(
+    {"people", "person", "civilian", "child", "woman", "man", "soldier", "fighter", "member", "militant"}
+)
+
+
+def _counted(token: Token) -> bool:
+    return token.like_num or any(c.dep_ in {"nummod", "quantmod"} or c.like_num for c in token.children)
+
+
+def _reduced_passive(verb: Token, subject: Token) -> bool:
+    """Headline passive: "50 rebels killed", "Four Hezbollah members killed fighting in Syria"."""
+    if lemma(verb) not in lexicon().object_required_verbs or verb.tag_ not in {"VBD", "VBN"}:
+        return False
+    if any(c.dep_ in {"aux", "auxpass"} for c in verb.children):
+        return False
+    objects = [c for c in verb.children if c.dep_ in {"dobj", "obj", "attr", "dative"}]
+    if not objects:
+        return True
+    # a counted subject and an object that is no victim: the parser misread a headline
+    return _counted(subject) and not any(_counted(o) or lemma(o) in _VICTIM_NOUNS for o in objects)
+
+
+def _blamed_for_violence(verb: Token) -> bool:
+    """ "blamed X for the attack", "accused X of shelling": the accused did violence."""
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
+    for prep in [*verb.children, *(p for o in objects for p in o.children)]:
+        if (
+            prep.dep_ == "prep"
+            and prep.lower_ in {"for", "of"}
+            and any(_is_attack_noun(t) or _is_attack_verb(t) for t in prep.subtree)
+        ):
+            return True
+    return False
+
+
+def _verb_role(head: Token) -> ActorRole | None:
+    """Role given by the clause the noun phrase ``head`` is an argument of."""
+    lex = lexicon()
+    dep = head.dep_
+    verb = head.head
+    if dep in {"nsubj", "csubj"}:
+        if _negated(verb):
+            return "mentioned"
+        if lemma(verb) == "claim" and any(lemma(c) == "responsibility" for c in verb.children):
+            return "perpetrator"
+        if lemma(verb) in lex.speech_verbs:
+            return "perpetrator" if _speech_claims_violence(verb) else "speaker"
+        if _is_attack_verb(verb):
+            return "target" if _reduced_passive(verb, head) else "perpetrator"
+        # "X continued to shell", "X advanced and killed", "X managed to advance and kill"
+        if _chain_attacks(verb):
+            return "perpetrator"
+        # "X's claim of responsibility" / "X claimed responsibility"
+        if lemma(verb) == "claim" or any(lemma(c) == "responsibility" for c in verb.children):
+            return "perpetrator"
+        return None
+    if dep == "nsubjpass" and _is_attack_verb(verb):
+        return "target"
+    if dep == "dobj" and _is_attack_verb(verb):
+        return "target"
+    if dep == "dobj" and lemma(verb) in _BLAME_VERBS and _blamed_for_violence(verb):
+        return "perpetrator"
+    if dep == "pobj":
+        prep = verb
+        attached = prep.head
+        if prep.lower_ == "from" and _is_attack_noun(attached):
+            return "perpetrator"  # "rocket fire from X"
+        if prep.lower_ == "by" and (
+            _is_attack_verb(attached)
+            or _is_attack_noun(attached)
+            or (lemma(attached) in lex.weak_attack_verbs and _weak_verb_of_attack(attached))
+            or (lemma(attached) == "claim" and attached.tag_ == "VBN")
+        ):
+            return "perpetrator"
+        # "blamed the attack on X", "blaming X for": the one blamed did it
+        if prep.lower_ == "on" and (
+            lemma(attached) in _BLAME_VERBS
+            or (_is_attack_noun(attached) and lemma(attached.head) in _BLAME_VERBS)
+        ):
+            return "perpetrator"
+        if prep.lower_ in lex.target_preps and (_is_attack_verb(attached) or _is_attack_noun(attached)):
+            return "target"
+        if prep.lower_ == "to" and attached.lower_ == "according":
+            return "speaker"
+        # "targeted a training camp for X": the object belongs to X
+        if (
+            prep.lower_ in _CLIMB_PREPS
+            and _is_attack_verb(attached)
+            and any(c.dep_ == "dobj" for c in attached.children)
+        ):
+            return "target"
+    if dep == "pcomp" and head.lower_ == "according":
+        return "speaker"
+    # relative clause: "the army, which shelled ..."
+    for child in head.children:
+        if (
+            child.dep_ == "relcl"
+            and _is_attack_verb(child)
+            and any(c.dep_ == "nsubj" and c.lower_ in {"which", "who", "that"} for c in child.children)
+        ):
+            return "perpetrator"
+    return None
+
+
+_NEVER_PERPETRATORS = frozenset({"monitor", "civilian"})
+
+
+def role_of(span: Span) -> ActorRole:
+    """The role of an actor mention in its clause (see the module docstring)."""
+    role = _clause_role(span)
+    if role == "perpetrator" and span.label_:
+        entry = actor(span.label_)
+        if entry.kind in _NEVER_PERPETRATORS or (entry.kind == "other" and entry.category is None):
+            return "mentioned"  # monitors and news agencies report violence, they do not do it
+    return role
+
+
+def _clause_role(span: Span) -> ActorRole:
+    if is_backer(span):
+        return "mentioned"
+    root = span.root
+    if root.dep_ == "pobj" and root.head.lower_ == "to" and root.head.head.lower_ == "according":
+        return "speaker"
+    head, modifies_attack, of_attack = _climb(first_conjunct(root) if root.dep_ == "conj" else root)
+    if modifies_attack:
+        return "perpetrator"
+    role = _verb_role(head)
+    if role is None and head is not first_conjunct(head):
+        role = _verb_role(first_conjunct(head))
+    if role is not None:
+        return role
+    if of_attack:
+        return "target"
+    return "mentioned"
+
+
+# ---------------------------------------------------------------- offsets
+
+
+class _Locator:
+    """Doc character offsets -> (sentence index, start, end) in the article's terms."""
+
+    def __init__(self, article: NormalizedArticle) -> None:
+        self.title, self.text = article["title"], article["text"]
+        self.title_len = len(article["title"])
+        self.body_start = self.title_len + len(TITLE_SEPARATOR)
+        self.starts = [int(s["start"]) for s in article["sentences"]]
+
+    def source(self, sentence: int) -> str:
+        return self.title if sentence == -1 else self.text
+
+    def locate(self, start: int, end: int) -> tuple[int, int, int]:
+        if start < self.title_len:
+            return -1, start, min(end, self.title_len)
+        start, end = max(start - self.body_start, 0), max(end - self.body_start, 0)
+        index = bisect_right(self.starts, start) - 1
+        return max(index, 0) if self.starts else 0, start, end
+
+
+# ---------------------------------------------------------------- stage
+
+
+def _actor_mention(span: Span, where: _Locator) -> ActorMention:
+    sentence, start, end = where.locate(span.start_char, span.end_char)
+    actor_id = span.label_ or None
+    kind: ActorKind = actor(actor_id).kind if actor_id else "other"
+    return {
+        "actor_id": actor_id,
+        "text": where.source(sentence)[start:end],
+        "kind": kind,
+        "role": role_of(span),
+        "sentence": sentence,
+        "start": start,
+        "end": end,
+    }
+
+
+def _place_mention(span: Span, where: _Locator) -> PlaceMention:
+    sentence, start, end = where.locate(span.start_char, span.end_char)
+    entry = resolve_place(span.text)
+    text = where.source(sentence)[start:end]
+    return {
+        "text": text,
+        "name": entry.name if entry else text,
+        "admin1": entry.admin1 if entry else None,
+        "country": entry.country if entry else None,
+        "lat": entry.lat if entry else None,
+        "lon": entry.lon if entry else None,
+        "sentence": sentence,
+        "start": start,
+        "end": end,
+    }
+
+
+def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
+    """Actor and place mentions of one article, read from its parsed ``doc``."""
+    _check(article)
+    if doc.text != doc_text(article):
+        raise StageError(f"article {article['id']}: the doc was not made from doc_text(article)")
+    if "actors" not in doc.spans or "places" not in doc.spans:
+        raise StageError("the doc lacks actor/place spans: parse it with workers.nlp.load_pipeline")
+    where = _Locator(article)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": article["id"],
+        "source": article["source"],
+        "url": article["url"],
+        "published_at": article["published_at"],
+        "title": article["title"],
+        "text": article["text"],
+        "sentences": article["sentences"],
+        "content_hash": article["content_hash"],
+        "actors": [_actor_mention(span, where) for span in doc.spans["actors"]],
+        "places": [_place_mention(span, where) for span in doc.spans["places"]],
+    }
+
+
+def extract_entities_batch(nlp: Language, articles: Sequence[NormalizedArticle]) -> list[ArticleEntities]:
+    """Entities of a batch with one ``nlp.pipe`` call (the model is the whole cost)."""
+    for article in articles:
+        _check(article)
+    docs = nlp.pipe([doc_text(a) for a in articles])
+    return [extract_entities(article, doc) for article, doc in zip(articles, docs, strict=True)]

@@ -1,0 +1,82 @@
+"""Event type from trigger words (``workers/data/event_types.jsonl``).
+
+Each type has a priority: when one sentence names several means ("a suicide
+bomber ... explosion ... air strikes"), the most specific one (lowest priority
+number) wins. Non-violent types (statement, threat, ceasefire) are chosen only
+when no violent trigger is present.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers.stages.errors import StageError
+
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "event_types.jsonl"
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    violent: bool
+    priority: int
+    pattern: re.Pattern[str]
+
+
+@functools.cache
+def event_types() -> tuple[EventType, ...]:
+    """The trigger table, loaded once per process, most specific first."""
+    try:
+        lines = DATA_FILE.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:  # pragma: no cover - packaging error
+        raise StageError(f"cannot read event types {DATA_FILE}: {exc}") from exc
+    out: list[EventType] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        pat = re.compile(r"\b(?:" + "|".join(row["patterns"]) + r")\b", re.I)
+        out.append(EventType(row["type"], bool(row["violent"]), int(row["priority"]), pat))
+    out.sort(key=lambda t: t.priority)
+    return tuple(out)
+
+
+def match_types(text: str) -> list[EventType]:
+    """Every type whose trigger occurs in ``text``, most specific first."""
+    return [t for t in event_types() if t.pattern.search(text)]
+
+
+def classify(texts: Iterable[str]) -> tuple[str, bool]:
+    """The event type read from ``texts`` in order of preference.
+
+    The first text naming a specific means (air strike, shelling, ...) decides; a text
+    with only a generic one ("killed", "attack") gives "attack" when no later text is
+    more specific; with no violent trigger at all, the first non-violent trigger decides;
+    ``("unknown", True)`` when nothing matches.
+    """
+    fallback: tuple[str, bool] | None = None
+    generic = False
+    for text in texts:
+        found = match_types(text)
+        specific = [t for t in found if t.violent and t.name != "attack"]
+        if specific:
+            return specific[0].name, True
+        if any(t.violent for t in found):
+            generic = True
+        elif found and fallback is None:
+            fallback = (found[0].name, False)
+    if generic:
+        return "attack", True
+    return fallback if fallback is not None else ("unknown", True)
+
+
+def is_violent_text(text: str) -> bool:
+    """True when ``text`` names a violent act (a trigger of a violent type)."""
+    return any(t.violent and t.name != "attack" for t in match_types(text)) or bool(
+        re.search(r"\b(?:kill(?:ed|ing|s)?|dead|died|wounded|injured)\b", text, re.I)
+    )
