@@ -31,8 +31,8 @@ FIELDS = ("killed", "injured", "displaced")
 # measured on the dev set when the suite was written (see the module docstring);
 # a change that costs more than the margin fails
 DEV_EXACT = 0.882
-DEV_GOVERNORATE = 0.921
-DEV_ACTOR = 0.854
+DEV_GOVERNORATE = 0.92
+DEV_ACTOR = 0.86
 MARGIN = 0.02
 SENTENCE_ACCURACY = 0.98
 

@@ -99,6 +99,8 @@ class _Plan:
 def _segment_text(ent: ArticleEntities, idx: int) -> str:
     if idx < 0:
         return ent["title"]
+    if idx >= len(ent["sentences"]):
+        return ""
     s = ent["sentences"][idx]
     return ent["text"][s["start"] : s["end"]]
 
