@@ -31,9 +31,9 @@ FIELDS = ("killed", "injured", "displaced")
 # measured on the dev set when the suite was written (see the module docstring);
 # a change that costs more than the margin fails
 DEV_EXACT = 0.882
-DEV_GOVERNORATE = 0.92
-DEV_ACTOR = 0.86
-MARGIN = 0.02
+DEV_GOVERNORATE = 0.93
+DEV_ACTOR = 0.87
+MARGIN = 0.025
 SENTENCE_ACCURACY = 0.98
 
 

@@ -6,6 +6,7 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,7 +20,7 @@ from workers.types import ArticleEntities, NormalizedArticle
 
 
 def _no_entities(batch: Sequence[NormalizedArticle]) -> list[ArticleEntities]:
-    return [{**a, "actors": [], "places": []} for a in batch]  # type: ignore[typeddict-item]
+    return [{**a, "actors": [], "places": []} for a in batch]  # type: ignore[typeddict-unknown-key]
 
 
 def test_run_batch_writes_one_line_per_good_article_and_counts_bad_lines() -> None:
@@ -90,7 +91,7 @@ def test_score_sums_rows_per_article_and_uses_the_first_rows_prediction() -> Non
         _row("r3", 2, 0, "homs"),
         _row("r4", 3, 5, "idlib", "syrian government or russian troops"),
     ]
-    preds = {
+    preds: dict[str, list[dict[str, Any]]] = {
         "r1": [
             {"killed": {"low": 12, "high": 12}, "perpetrator": None, "location": {"admin1": "Rif Dimashq"}}
         ],

@@ -142,6 +142,24 @@ def test_a_child_counts_as_one() -> None:
     assert [(f.low, f.coordinated) for f in figs] == [(5, True), (1, True)]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The blast claimed 12 lives, officials said.", [(12, 12)]),
+        ("Twelve lives were lost in the attack.", [(12, 12)]),
+        ("The bodies of 20 people were found in a mass grave.", [(20, 20)]),
+        ("The strike left five dead and 12 wounded.", [(5, 5)]),
+        ("Medics reported 8 fatalities.", [(8, 8)]),
+        ("At least 4 people, three of them children, were killed.", [(4, None)]),
+        ("The attack killed 7, including two children.", [(7, 7)]),
+        ("Shelling killed a woman and her two children.", [(1, 1), (2, 2)]),
+        ("The number of dead rose to 45.", [(45, 45)]),
+    ],
+)
+def test_common_phrasings(sentence: str, expected: list[tuple[int | None, int | None]]) -> None:
+    assert counted(sentence) == expected
+
+
 def test_children_named_after_civilians_are_part_of_them() -> None:
     text = "At least 16 civilians and three children have been killed in waves of air raids."
     assert counted(text) == [(16, None)]

@@ -197,6 +197,11 @@ def test_weekday_date_is_grounded_on_publication() -> None:
         ("It happened on July 1.", ("2019-07-01", "day")),
         ("It happened on 12 March 2019.", ("2019-03-12", "day")),
         ("No date here.", ("2019-09-02", "unknown")),
+        (
+            "Women walk in a neighbourhood damaged by air strikes in Idlib, Syria, March 12, 2019.",
+            ("2019-09-02", "unknown"),
+        ),
+        ("The attack on Saturday, March 30, 2019 killed five.", ("2019-03-30", "day")),
     ],
 )
 def test_resolve_date(text: str, expected: tuple[str, str]) -> None:

@@ -107,17 +107,21 @@ def place_key(text: str) -> str:
     return _SPACES.sub(" ", key).strip()
 
 
-def _strip_qualifiers(key: str) -> str:
+def _strip_qualifiers(key: str) -> list[str]:
+    """The key with its qualifiers peeled off one at a time, shortest last."""
+    forms: list[str] = []
     changed = True
     while changed and key:
         changed = False
         for word in _QUALIFIERS_BEFORE:
             if key.startswith(word + " ") and len(key) > len(word) + 1:
                 key, changed = key[len(word) + 1 :], True
+                forms.append(key)
         for word in _QUALIFIERS_AFTER:
             if key.endswith(" " + word):
                 key, changed = key[: -len(word) - 1], True
-    return key
+                forms.append(key)
+    return forms
 
 
 def _without_articles(key: str) -> str:
@@ -270,10 +274,7 @@ class _Gazetteer:
         key = place_key(text)
         if not key:
             return None
-        candidates = [key]
-        stripped = _strip_qualifiers(key)
-        if stripped != key:
-            candidates.append(stripped)
+        candidates = [key, *_strip_qualifiers(key)]
         for cand in list(candidates):
             bare = _without_articles(cand)
             if bare != cand:

@@ -29,7 +29,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from workers.gazetteer.actors import all_actors, is_acronym, resolve_actor, surface_variants
+from workers.gazetteer.actors import actor, all_actors, is_acronym, resolve_actor, surface_variants
 from workers.gazetteer.places import matcher_names, resolve_place
 
 LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "role_lexicon.json"
@@ -250,6 +250,22 @@ def demonym_applies(span: Span) -> bool:
     return False
 
 
+def _locates(actor_span: Span) -> bool:
+    """A local body named after its town ("Aleppo Police Command", "Manbij Military Council"):
+    the place in its name still counts as a place. Metonyms ("Damascus government") do not."""
+    first = actor_span[0]
+    if len(actor_span) < 2 or not first.text[:1].isupper():
+        return False
+    place = resolve_place(first.text)
+    if place is None or place.admin1 is None:
+        return False
+    if actor_span.label_:
+        metonyms = {m.lower() for m in actor(actor_span.label_).metonyms}
+        if first.lower_ in metonyms:
+            return False
+    return True
+
+
 class PlaceRecognizer:
     """Place entities and gazetteer place names -> ``doc.spans["places"]``."""
 
@@ -260,7 +276,12 @@ class PlaceRecognizer:
         self.matcher.add("PLACE", docs)
 
     def __call__(self, doc: Doc) -> Doc:
-        actor_tokens = {i for span in doc.spans.get("actors", []) for i in range(span.start, span.end)}
+        actor_tokens = {
+            i
+            for span in doc.spans.get("actors", [])
+            if not _locates(span)
+            for i in range(span.start, span.end)
+        }
         candidates: list[Span] = []
         for ent in doc.ents:
             if ent.label_ in PLACE_LABELS:

@@ -249,7 +249,8 @@ _ATTACK_NOUN = re.compile(
 )
 _ASIDE = re.compile(
     r"\s[-–—]\s(?:including|among them|among whom|of whom|incl)[^-–—]{0,100}?\s[-–—](?=\s)"
-    r"|\((?:including|among them|among whom|of whom)[^()]{0,100}\)",
+    r"|\((?:including|among them|among whom|of whom)[^()]{0,100}\)"
+    r"|,\s*(?:[\w-]+\s+){1,2}of (?:them|whom)\b[^,]{0,60},",
     re.I,
 )
 _ADDITIVE = re.compile(r"\b(?:also|another|a further|more|other|others|additional|an additional)\b", re.I)
@@ -406,6 +407,11 @@ _NP_BREAK = frozenset(
         "over",
         "against",
         "since",
+        "including",
+        "among",
+        "whom",
+        "which",
+        "who",
     }
 )
 
@@ -427,6 +433,8 @@ def _victim_kind(np_words: Sequence[str]) -> tuple[VictimKind | None, str | None
             if w in t.victims or (w.endswith("s") and w[:-1] in t.victims):
                 break
     for w in lowered:
+        if w in _NP_BREAK:
+            break
         if w in t.victims:
             return t.victims[w], None
         if w.endswith("s") and w[:-1] in t.victims:
@@ -521,9 +529,12 @@ def _segment_figures(seg: str) -> list[_Raw]:
     # fighters") are blanked for reading what follows a number
     scan = _ASIDE.sub(lambda m: " " * len(m.group(0)), seg)
     # numbers inside an "including ..." list: "including four children and a pregnant woman"
+    asides = [(m.start(), m.end()) for m in _ASIDE.finditer(seg)]
     in_part: list[bool] = []
     for k, r in enumerate(raws):
-        flag = bool(_SUBSET_BEFORE.search(seg[max(0, r.qual_start - 30) : r.qual_start]))
+        flag = bool(_SUBSET_BEFORE.search(seg[max(0, r.qual_start - 30) : r.qual_start])) or any(
+            a <= r.num.start < b for a, b in asides
+        )
         if not flag and k > 0 and in_part[k - 1]:
             gap = seg[raws[k - 1].num.end : r.qual_start]
             flag = bool(
@@ -680,7 +691,7 @@ def _segment_figures(seg: str) -> list[_Raw]:
             re.I,
         ):
             r.subset = True
-        if re.match(r"^\s*of (?:them|whom|those)\b", after, re.I) or in_part[idx]:
+        if re.match(r"^\s*of (?:them|whom|those)\b", seg[after_start:], re.I) or in_part[idx]:
             r.subset = True
 
     # second pass: coordination
@@ -737,7 +748,7 @@ def _segment_figures(seg: str) -> list[_Raw]:
             if (
                 prev.category is not None
                 and prev.background_reason is None
-                and re.search(r"(?:\band|,|\bas well as|\bplus)\s*$", gap, re.I)
+                and re.search(r"(?:\band|,|\bas well as|\bplus)\s*(?:his|her|their|its)?\s*$", gap, re.I)
                 and len(_words(gap)) <= 10
                 and not _SPEECH.search(gap)
                 and not re.search(r"\b(?:" + "|".join(c for c in CATEGORIES) + r")\b|wound|injur", gap, re.I)

@@ -30,6 +30,11 @@ _REL_RE = re.compile(
     r"last week|earlier this week|this week|last month|earlier this month|this month)\b",
     re.I,
 )
+_ON_BEFORE = re.compile(
+    r"\b(?:on|since|from|until|till|between)\s+(?:(?:the\s+)?(?:night|morning|evening)\s+of\s+)?"
+    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?$",
+    re.I,
+)
 _EXPLICIT_RE = re.compile(
     r"\b(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m1>" + _MONTHS + r")\.?(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
     r"|(?P<m2>" + _MONTHS + r")\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>(?:19|20)\d\d))?)\b",
@@ -94,6 +99,14 @@ def resolve_date(texts: Iterable[str], published_at: str) -> EventDate:
     """
     pub = parse_published(published_at)
     for text in texts:
+        for m in _EXPLICIT_RE.finditer(text):
+            # "on March 28", "on Saturday, March 28": an event date; a date closing a
+            # sentence without "on" is a photo caption or a dateline
+            if not _ON_BEFORE.search(text[: m.start()]):
+                continue
+            d = _explicit(m, pub)
+            if d is not None and (pub - d).days <= 366:
+                return EventDate(value=d.isoformat(), precision="day")
         m2 = _WEEKDAY_RE.search(text)
         if m2:
             day = _weekday_on_or_before(pub, m2.group("day"))
@@ -101,9 +114,4 @@ def resolve_date(texts: Iterable[str], published_at: str) -> EventDate:
         m3 = _REL_RE.search(text)
         if m3:
             return _relative(m3.group("rel").lower(), pub)
-        m = _EXPLICIT_RE.search(text)
-        if m:
-            d = _explicit(m, pub)
-            if d is not None and (pub - d).days <= 366:
-                return EventDate(value=d.isoformat(), precision="day")
     return EventDate(value=pub.isoformat(), precision="unknown")
