@@ -71,7 +71,11 @@ def main() -> None:
     found = timed(f"entities (batch {args.batch})", normalized, entities)
     events = timed("events", found, lambda items: [assemble_events(a) for a in items])
     total = sum(len(e) for e in events)
-    timed("whole chain", raws, lambda items: [assemble_events(x) for x in entities([normalize(a) for a in items])])
+    timed(
+        "whole chain",
+        raws,
+        lambda items: [assemble_events(x) for x in entities([normalize(a) for a in items])],
+    )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"events: {total} ({total / len(raws):.2f} per article); peak RSS {peak_mib:.0f} MiB")
 

@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import faust
-from aiohttp.web import Response
+from faust.types import StreamT, TableT
+from faust.web import Request, Response, View
 
 from workers import codec, schemas
 from workers.dlq import DeadLetters
@@ -64,8 +65,8 @@ class Conflictwire:
     settings: Settings
     app: faust.App
     topics: dict[str, faust.TopicT]
-    actor_totals: faust.Table
-    applied_contributions: faust.Table
+    actor_totals: TableT[str, Any]
+    applied_contributions: TableT[str, Any]
     dead_letters: DeadLetters
 
 
@@ -112,16 +113,18 @@ def build_app(settings: Settings) -> Conflictwire:
     dead_letters = DeadLetters(dead_letter_topic)
     # The count agent is the only writer of both tables; both are partitioned like its source topic.
     actor_totals = app.Table("actor-totals", default=None, partitions=settings.partitions)
-    applied_contributions = app.Table("actor-event-contributions", default=None, partitions=settings.partitions)
+    applied_contributions = app.Table(
+        "actor-event-contributions", default=None, partitions=settings.partitions
+    )
 
-    @app.task
+    @app.task  # type: ignore[untyped-decorator]  # faust leaves this decorator untyped
     async def declare_output_topics() -> None:
         # Topics nobody in this app consumes are not declared by Faust itself.
         for output in (dead_letter_topic, counts_topic, enriched_topic):
             await output.maybe_declare()
 
     @app.agent(raw_topic, name="normalize")
-    async def normalize_agent(stream: faust.StreamT[bytes]) -> None:
+    async def normalize_agent(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
             async with dead_letters.guard(event, "normalize"):
                 raw: RawArticle = decode("articles.raw", event.value)
@@ -129,9 +132,11 @@ def build_app(settings: Settings) -> Conflictwire:
                 await normalized_topic.send(key=article["id"].encode(), value=codec.dumps(article))
 
     @app.agent(normalized_topic, name="entities")
-    async def entities_agent(stream: faust.StreamT[bytes]) -> None:
+    async def entities_agent(stream: StreamT[bytes]) -> None:
         loop = asyncio.get_running_loop()
-        async for batch in stream.take_events(settings.nlp_batch_size, within=settings.nlp_batch_seconds):
+        async for batch in stream.take_events(  # type: ignore[attr-defined]  # Stream has it, StreamT does not declare it
+            settings.nlp_batch_size, within=settings.nlp_batch_seconds
+        ):
             good: list[tuple[Any, NormalizedArticle]] = []
             for event in batch:
                 async with dead_letters.guard(event, "entities"):
@@ -144,7 +149,7 @@ def build_app(settings: Settings) -> Conflictwire:
                     await entities_topic.send(key=result["id"].encode(), value=codec.dumps(result))
 
     @app.agent(entities_topic, name="events")
-    async def events_agent(stream: faust.StreamT[bytes]) -> None:
+    async def events_agent(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
             async with dead_letters.guard(event, "events"):
                 entities: ArticleEntities = decode("articles.entities", event.value)
@@ -153,7 +158,7 @@ def build_app(settings: Settings) -> Conflictwire:
                     await enriched_topic.send(key=enriched["event_id"].encode(), value=codec.dumps(enriched))
 
     @app.agent(enriched_topic, name="contribute")
-    async def contribute_agent(stream: faust.StreamT[bytes]) -> None:
+    async def contribute_agent(stream: StreamT[bytes]) -> None:
         # Fan out each event to one message per actor, keyed by actor id: the count
         # agent's source is thereby grouped by the tables' key.
         async for event in stream.events():
@@ -162,7 +167,7 @@ def build_app(settings: Settings) -> Conflictwire:
                     await contributions_topic.send(key=share["actor_id"].encode(), value=codec.dumps(share))
 
     @app.agent(contributions_topic, name="count", concurrency=1)
-    async def count_agent(stream: faust.StreamT[bytes]) -> None:
+    async def count_agent(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
             async with dead_letters.guard(event, "counts"):
                 share = counting.check_contribution(codec.loads(event.value))
@@ -177,21 +182,17 @@ def build_app(settings: Settings) -> Conflictwire:
                     await counts_topic.send(key=share["actor_id"].encode(), value=codec.dumps(message))
 
     @app.page("/actors")
-    async def list_actors(web: Any, request: Any) -> Response:
+    async def list_actors(web: View, request: Request) -> Response:
         # This worker's partitions; with several workers, each serves its own share.
-        body = {actor_id: totals for actor_id, totals in actor_totals.items() if totals is not None}
-        return Response(body=codec.dumps(body), content_type="application/json")
+        return web.json({actor_id: totals for actor_id, totals in actor_totals.items() if totals is not None})
 
     @app.page("/actors/{actor_id}")
     @app.table_route(table=actor_totals, match_info="actor_id")
-    async def get_actor(web: Any, request: Any, actor_id: str) -> Response:
+    async def get_actor(web: View, request: Request, actor_id: str) -> Response:
         totals = actor_totals.get(actor_id)
         if totals is None:
-            return Response(
-                status=404, body=codec.dumps({"error": f"no counts for actor {actor_id!r}"}),
-                content_type="application/json",
-            )
-        return Response(body=codec.dumps({"actor_id": actor_id, **totals}), content_type="application/json")
+            return web.json({"error": f"no counts for actor {actor_id!r}"}, status=404)
+        return web.json({"actor_id": actor_id, **totals})
 
     return Conflictwire(
         settings=settings,

@@ -311,7 +311,7 @@ async def acreate_topics(
     that already exists with another partition count raises :class:`TopicError`
     (a table and its source must agree), as does any other creation error.
     """
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
     unknown = set(compacted) - set(topics)
     if unknown:

@@ -1,12 +1,12 @@
 """The ``conflictwire`` command line.
 
-    conflictwire run [PATH...]      the main job: broker (embedded unless KAFKA_BOOTSTRAP_SERVERS),
-                                    worker, ingest, print events as they arrive, then counts
-    conflictwire worker             the Faust worker (all agents, tables, HTTP views)
-    conflictwire ingest PATH...     publish .txt / .jsonl / .json files or directories to articles.raw
-    conflictwire tail TOPIC         print a topic as JSON lines
-    conflictwire counts             current per-actor counts (from actors.counts)
-    conflictwire extract / evaluate batch extraction without Kafka, and its scoring
+conflictwire run [PATH...]      the main job: broker (embedded unless KAFKA_BOOTSTRAP_SERVERS),
+                                worker, ingest, print events as they arrive, then counts
+conflictwire worker             the Faust worker (all agents, tables, HTTP views)
+conflictwire ingest PATH...     publish .txt / .jsonl / .json files or directories to articles.raw
+conflictwire tail TOPIC         print a topic as JSON lines
+conflictwire counts             current per-actor counts (from actors.counts)
+conflictwire extract / evaluate batch extraction without Kafka, and its scoring
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from workers import codec, ingest, kafka_io
+from workers.cli_batch import evaluate_command, extract_command
 from workers.settings import Settings, SettingsError, load_settings
 
 
@@ -120,7 +121,7 @@ def counts(as_json: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON line per event, then {\"counts\": ...}.")
+@click.option("--json", "as_json", is_flag=True, help='One JSON line per event, then {"counts": ...}.')
 @click.option("--timeout", default=600.0, show_default=True, help="Give up after this many seconds.")
 @click.option("--published-at", help="Publication time for .txt files (default: the file's mtime).")
 def run(paths: tuple[Path, ...], as_json: bool, timeout: float, published_at: str | None) -> None:
@@ -139,16 +140,8 @@ def run(paths: tuple[Path, ...], as_json: bool, timeout: float, published_at: st
     sys.exit(code)
 
 
-def _attach_batch_commands() -> None:
-    try:
-        from workers.cli_batch import evaluate_command, extract_command
-    except ImportError:  # pragma: no cover - only while the batch module is absent
-        return
-    main.add_command(extract_command, name="extract")
-    main.add_command(evaluate_command, name="evaluate")
-
-
-_attach_batch_commands()
+main.add_command(extract_command, name="extract")
+main.add_command(evaluate_command, name="evaluate")
 
 if __name__ == "__main__":
     main()

@@ -97,9 +97,7 @@ class DeadLetters:
             stage,
             record["reason"],
         )
-        await self.topic.send(
-            key=message.key, value=codec.dumps(record), headers=dead_letter_headers(record)
-        )
+        await self.topic.send(key=message.key, value=codec.dumps(record), headers=dead_letter_headers(record))
         self.sent += 1
 
     @asynccontextmanager

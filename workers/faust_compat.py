@@ -67,7 +67,7 @@ async def fetch_highwaters(
     answered within ``timeout`` seconds; ``client_options`` go to
     ``AIOKafkaConsumer`` (credentials, ssl, ...).
     """
-    from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
+    from aiokafka import AIOKafkaConsumer
 
     wanted = {tp: end for tp, end in listed.items() if end is not None and end > 0}
     if not wanted:

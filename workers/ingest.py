@@ -80,9 +80,8 @@ def _key_of(value: bytes) -> bytes | None:
         payload = codec.loads(value)
     except codec.DecodeError:
         return None
-    if isinstance(payload, dict) and isinstance(payload.get("id"), str):
-        return payload["id"].encode()
-    return None
+    article_id = payload.get("id") if isinstance(payload, dict) else None
+    return article_id.encode() if isinstance(article_id, str) else None
 
 
 def _jsonl_messages(path: Path) -> Iterator[tuple[bytes | None, bytes]]:

@@ -31,6 +31,7 @@ from workers import codec, ingest, kafka_io
 from workers.broker import EmbeddedBroker, create_topics
 from workers.settings import Settings
 
+
 class JobFailed(RuntimeError):
     """The main job could not finish; the message says why."""
 
@@ -133,7 +134,9 @@ def format_quantity(quantity: dict[str, Any] | None) -> str:
 
 def format_event(event: dict[str, Any]) -> str:
     location = event.get("location") or {}
-    place = ", ".join(str(p) for p in (location.get("name"), location.get("admin1"), location.get("country")) if p)
+    place = ", ".join(
+        str(p) for p in (location.get("name"), location.get("admin1"), location.get("country")) if p
+    )
     perpetrators = "+".join([event.get("perpetrator") or "unknown", *event.get("co_perpetrators", [])])
     targets = ",".join(event.get("targets") or []) or "-"
     date = (event.get("date") or {}).get("value") or "?"
@@ -152,15 +155,27 @@ def format_counts(counts: dict[str, dict[str, Any]]) -> str:
 
 
 async def watch(
-    settings: Settings, bootstrap: str, progress: Progress, out: IO[str], as_json: bool, timeout: float,
-    worker: subprocess.Popen[bytes] | None, quiet_seconds: float = 3.0,
+    settings: Settings,
+    bootstrap: str,
+    progress: Progress,
+    out: IO[str],
+    as_json: bool,
+    timeout: float,
+    worker: subprocess.Popen[bytes] | None,
+    quiet_seconds: float = 3.0,
 ) -> None:
     """Print our events as they arrive; return once every article is accounted for and all is quiet."""
     names = settings.topics
     consumer = AIOKafkaConsumer(
-        names.entities, names.enriched, names.dead_letter, names.actor_counts,
-        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
-        group_id=None, metadata_max_age_ms=2000,
+        names.entities,
+        names.enriched,
+        names.dead_letter,
+        names.actor_counts,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        metadata_max_age_ms=2000,
     )
     await consumer.start()
     deadline = time.monotonic() + timeout
@@ -183,7 +198,12 @@ async def watch(
 
 
 def handle(
-    topic: str, key: bytes | None, value: bytes | None, names: Any, progress: Progress, out: IO[str],
+    topic: str,
+    key: bytes | None,
+    value: bytes | None,
+    names: Any,
+    progress: Progress,
+    out: IO[str],
     as_json: bool,
 ) -> None:
     if value is None:
@@ -222,12 +242,20 @@ async def final_counts(settings: Settings, bootstrap: str) -> dict[str, dict[str
 
 
 def run_job(
-    settings: Settings, paths: list[Path], out: IO[str], as_json: bool = False, timeout: float = 600.0,
+    settings: Settings,
+    paths: list[Path],
+    out: IO[str],
+    as_json: bool = False,
+    timeout: float = 600.0,
     published_at: str | None = None,
 ) -> int:
     messages = list(ingest.messages(paths or [ingest.SAMPLES], published_at=published_at))
     article_ids = {key.decode() for key, _ in messages if key}
-    say = (lambda _text: None) if as_json else (lambda text: print(text, file=sys.stderr, flush=True))
+
+    def say(text: str) -> None:
+        if not as_json:  # progress goes to stderr; with --json stdout stays machine-readable
+            print(text, file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(prefix="conflictwire-") as scratch, broker_for(settings) as bootstrap:
         say(f"broker: {bootstrap}{'' if settings.bootstrap_servers else ' (embedded)'}")
         partitions, compacted = topic_partitions(settings)
@@ -238,7 +266,8 @@ def run_job(
         if not settings.bootstrap_servers:  # the embedded broker forgets everything: so may the worker
             settings = replace(settings, data_dir=Path(scratch) / "state")
         with worker_process(settings, bootstrap, log_path) as worker:
-            say(f"worker: pid {worker.pid}, http://{settings.web_host}:{settings.web_port}/actors, log {log_path}")
+            url = f"http://{settings.web_host}:{settings.web_port}/actors"
+            say(f"worker: pid {worker.pid}, {url}, log {log_path}")
             progress = Progress(expected=len(messages), started=datetime.now(UTC), article_ids=article_ids)
             sent = asyncio.run(kafka_io.publish(bootstrap, settings.topics.raw, messages))
             say(f"ingested {sent} article(s); waiting for events ...")
@@ -250,7 +279,10 @@ def run_job(
         if as_json:
             print(codec.dumps({"counts": counts}).decode(), file=out, flush=True)
         else:
-            print(f"\n{len(progress.events)} event(s) from {len(progress.processed)} article(s), "
-                  f"{len(progress.dead_letters)} dead letter(s)\n", file=out)
+            print(
+                f"\n{len(progress.events)} event(s) from {len(progress.processed)} article(s), "
+                f"{len(progress.dead_letters)} dead letter(s)\n",
+                file=out,
+            )
             print(format_counts(counts), file=out, flush=True)
     return 0

@@ -40,7 +40,9 @@ ARTICLE = {
 
 
 @pytest.fixture
-async def conflictwire(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> AsyncIterator[Conflictwire]:
+async def conflictwire(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> AsyncIterator[Conflictwire]:
     settings = replace(
         load_settings({}),
         bootstrap_servers=kafka_bootstrap,
@@ -85,7 +87,9 @@ async def read(cw: Conflictwire, logical: str, idle: float = 0.5) -> list[Any]:
     ]
 
 
-async def test_normalize_agent_sends_clean_articles_and_dead_letters_the_rest(conflictwire: Conflictwire) -> None:
+async def test_normalize_agent_sends_clean_articles_and_dead_letters_the_rest(
+    conflictwire: Conflictwire,
+) -> None:
     await drive(conflictwire, "normalize", [codec.dumps(ARTICLE), b"\x00not json", codec.dumps({"id": "x"})])
     [normalized] = await read(conflictwire, "articles.normalized")
     schemas.validate("articles.normalized", normalized)
@@ -119,16 +123,31 @@ async def test_entities_and_events_agents_turn_an_article_into_an_event(conflict
     assert violent[0]["location"]["admin1"] == "Hama"
 
 
-async def test_count_agent_counts_each_event_once_and_revisions_by_difference(conflictwire: Conflictwire) -> None:
+async def test_count_agent_counts_each_event_once_and_revisions_by_difference(
+    conflictwire: Conflictwire,
+) -> None:
     def share(event_id: str, version: int, killed: int) -> bytes:
         return codec.dumps(
-            {"actor_id": "RUS", "event_id": event_id, "version": version, "killed_low": killed, "injured_low": 1}
+            {
+                "actor_id": "RUS",
+                "event_id": event_id,
+                "version": version,
+                "killed_low": killed,
+                "injured_low": 1,
+            }
         )
 
     await drive(
         conflictwire,
         "count",
-        [share("e1", 1, 12), share("e1", 1, 12), share("e2", 1, 5), share("e1", 2, 20), share("e1", 1, 12), b"{}"],
+        [
+            share("e1", 1, 12),
+            share("e1", 1, 12),
+            share("e2", 1, 5),
+            share("e1", 2, 20),
+            share("e1", 1, 12),
+            b"{}",
+        ],
     )
     assert conflictwire.actor_totals["RUS"] == {"events": 2, "killed_low": 25, "injured_low": 2}
     published = await read(conflictwire, "actors.counts")

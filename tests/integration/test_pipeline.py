@@ -72,7 +72,9 @@ def pipeline(kafka_bootstrap: str) -> Iterator[PipelineRun]:
         log_path = Path(scratch) / "worker.log"
         with worker_process(replace(settings, data_dir=Path(scratch)), kafka_bootstrap, log_path) as worker:
             progress = Progress(
-                expected=len(messages), started=datetime.now(UTC), article_ids={k.decode() for k, _ in messages if k}
+                expected=len(messages),
+                started=datetime.now(UTC),
+                article_ids={k.decode() for k, _ in messages if k},
             )
             asyncio.run(kafka_io.publish(kafka_bootstrap, settings.topics.raw, messages))
             try:
@@ -99,8 +101,10 @@ def test_each_gold_event_arrives_with_its_perpetrator_and_killed_low(pipeline: P
         for expected in annotation["events"]:
             killed_low = (expected.get("killed") or {}).get("low")
             matching = [
-                e for e in ours
-                if e["perpetrator"] == expected["perpetrator"] and (e["killed"] or {}).get("low") == killed_low
+                e
+                for e in ours
+                if e["perpetrator"] == expected["perpetrator"]
+                and (e["killed"] or {}).get("low") == killed_low
             ]
             assert matching, (
                 f"{stem}: no event by {expected['perpetrator']} with killed.low={killed_low}; got "
@@ -111,14 +115,19 @@ def test_each_gold_event_arrives_with_its_perpetrator_and_killed_low(pipeline: P
 def test_events_are_keyed_by_event_id(pipeline: PipelineRun) -> None:
     records = pipeline.read("events.enriched")
     assert records
-    assert all(r.key is not None and codec.loads(r.value or b"{}")["event_id"] == r.key.decode() for r in records)
+    assert all(
+        r.key is not None and codec.loads(r.value or b"{}")["event_id"] == r.key.decode() for r in records
+    )
 
 
 def test_bad_messages_are_dead_lettered_with_reason_and_original_bytes(pipeline: PipelineRun) -> None:
     records = pipeline.read("articles.dead-letter")
     letters = {codec.loads(r.value or b"{}")["key"]: (r, codec.loads(r.value or b"{}")) for r in records}
     assert set(letters) == {"garbage-1", "bad-1"}
-    for key, original, error in (("garbage-1", NOT_JSON, "DecodeError"), ("bad-1", NOT_AN_ARTICLE, "SchemaViolation")):
+    for key, original, error in (
+        ("garbage-1", NOT_JSON, "DecodeError"),
+        ("bad-1", NOT_AN_ARTICLE, "SchemaViolation"),
+    ):
         record, letter = letters[key]
         schemas.validate("articles.dead-letter", letter)
         assert base64.b64decode(letter["original"]) == original

@@ -46,7 +46,11 @@ def test_environment_overrides() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("CONFLICTWIRE_PARTITIONS", "four"), ("CONFLICTWIRE_PARTITIONS", "0"), ("CONFLICTWIRE_NLP_BATCH_SECONDS", "-1")],
+    [
+        ("CONFLICTWIRE_PARTITIONS", "four"),
+        ("CONFLICTWIRE_PARTITIONS", "0"),
+        ("CONFLICTWIRE_NLP_BATCH_SECONDS", "-1"),
+    ],
 )
 def test_bad_values_are_named_in_the_error(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

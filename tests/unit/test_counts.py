@@ -87,7 +87,9 @@ def test_an_older_version_arriving_late_is_ignored() -> None:
 
 
 def test_distinct_events_add_up() -> None:
-    shares = contributions(make_event()) + contributions(make_event(event_id="evt-2", killed={"low": 24, "high": None}))
+    shares = contributions(make_event()) + contributions(
+        make_event(event_id="evt-2", killed={"low": 24, "high": None})
+    )
     assert fold(shares)["RUS"] == {"events": 2, "killed_low": 39, "injured_low": 6}
 
 

@@ -11,7 +11,9 @@ from workers import codec, ingest, schemas
 
 def test_text_file_becomes_a_valid_raw_article(tmp_path: Path) -> None:
     path = tmp_path / "strike.txt"
-    path.write_text("Strike hits camp\n\nA strike hit a camp on Monday.\n\nSource: Example Wire\n", encoding="utf-8")
+    path.write_text(
+        "Strike hits camp\n\nA strike hit a camp on Monday.\n\nSource: Example Wire\n", encoding="utf-8"
+    )
     [(key, value)] = list(ingest.messages([path], published_at="2024-03-12T10:00:00+00:00"))
     article = codec.loads(value)
     schemas.validate("articles.raw", article)
@@ -30,7 +32,9 @@ def test_text_file_without_a_date_uses_its_modification_time(tmp_path: Path) -> 
 
 
 def test_jsonl_lines_pass_through_unchanged_even_when_malformed(tmp_path: Path) -> None:
-    good = b'{"id": "x1", "title": "T", "body": "B", "source": "s", "url": null, "published_at": "2024-01-01"}'
+    good = (
+        b'{"id": "x1", "title": "T", "body": "B", "source": "s", "url": null, "published_at": "2024-01-01"}'
+    )
     path = tmp_path / "feed.jsonl"
     path.write_bytes(good + b"\n\n{broken json\n")
     out = list(ingest.messages([path]))

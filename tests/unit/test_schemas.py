@@ -35,7 +35,9 @@ def test_examples_validate(example: Path) -> None:
     schemas.validate(name, codec.loads(example.read_bytes()), version)
 
 
-@pytest.mark.parametrize("example", example_files(valid=False), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "example", example_files(valid=False), ids=lambda p: f"{p.parent.parent.name}/{p.name}"
+)
 def test_invalid_examples_are_rejected_with_a_reason(example: Path) -> None:
     name, version = schema_of(example)
     with pytest.raises(schemas.SchemaViolation, match=f"does not match {name} v{version}"):

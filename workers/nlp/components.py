@@ -56,6 +56,8 @@ class Lexicon:
     headline_lowercase: frozenset[str]
     irregular_forms: dict[str, str]
     known: frozenset[str]
+    coordination_words: frozenset[str]
+    earlier_time_phrases: tuple[str, ...]
 
 
 @cache
@@ -94,6 +96,8 @@ def lexicon() -> Lexicon:
             ),
             {"claim", "responsibility", "according", "blame", "accuse", "hold", "charge"},
         ),
+        coordination_words=words("coordination_words"),
+        earlier_time_phrases=tuple(sorted(words("earlier_time_phrases"))),
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from workers.stages.errors import StageError
-from workers.types import EnrichedEvent
+from workers.types import EnrichedEvent, Quantity
 
 
 class Contribution(TypedDict):
@@ -40,6 +40,11 @@ def contribution_key(actor_id: str, event_id: str) -> str:
     return f"{actor_id}|{event_id}"
 
 
+def _lower_bound(quantity: Quantity | None) -> int:
+    """What a figure adds to a count: its stated lower bound, or nothing ("up to 40" states none)."""
+    return (quantity["low"] or 0) if quantity else 0
+
+
 def contributions(event: EnrichedEvent) -> list[Contribution]:
     """One contribution per distinct actor that carried out a violent event."""
     if not event["violent"]:
@@ -48,8 +53,8 @@ def contributions(event: EnrichedEvent) -> list[Contribution]:
     for actor_id in [event["perpetrator"], *event["co_perpetrators"]]:
         if actor_id and actor_id not in actors:
             actors.append(actor_id)
-    killed = (event["killed"] or {}).get("low") or 0
-    injured = (event["injured"] or {}).get("low") or 0
+    killed = _lower_bound(event["killed"])
+    injured = _lower_bound(event["injured"])
     return [
         {
             "actor_id": actor_id,

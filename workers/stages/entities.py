@@ -355,7 +355,7 @@ class _Locator:
 # ---------------------------------------------------------------- stage
 
 
-def _actor_mention(span: Span, where: _Locator) -> ActorMention:
+def _actor_mention(span: Span, role: ActorRole, where: _Locator) -> ActorMention:
     sentence, start, end = where.locate(span.start_char, span.end_char)
     actor_id = span.label_ or None
     kind: ActorKind = actor(actor_id).kind if actor_id else "other"
@@ -363,7 +363,7 @@ def _actor_mention(span: Span, where: _Locator) -> ActorMention:
         "actor_id": actor_id,
         "text": where.source(sentence)[start:end],
         "kind": kind,
-        "role": role_of(span),
+        "role": role,
         "sentence": sentence,
         "start": start,
         "end": end,
@@ -387,6 +387,153 @@ def _place_mention(span: Span, where: _Locator) -> PlaceMention:
     }
 
 
+# ---------------------------------------------------------------- article-level role fixes
+
+_VERBAL = frozenset({"VERB", "AUX"})
+_SUBCLAUSE_DEPS = frozenset({"ccomp", "advcl", "relcl", "conj", "parataxis", "csubj", "acl"})
+_PASSIVE_AUX = frozenset({"be", "is", "are", "was", "were", "been", "being", "get", "gets", "got"})
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATED_YEAR = re.compile(rf"\b(?:in|since|during|until|by|of|{_MONTHS})\s+(?:\d{{1,2}}\s+)?((?:19|20)\d\d)\b")
+_GAP_MAX = 10
+_PARENTHETICAL_MAX = 5
+
+
+def _publication_year(article: NormalizedArticle) -> int | None:
+    year = str(article.get("published_at") or "")[:4]
+    return int(year) if year.isdigit() else None
+
+
+def _in_subtree(token: Token, index: int) -> bool:
+    return token.left_edge.i <= index <= token.right_edge.i
+
+
+def _clause_text(token: Token) -> str:
+    """The words of the clause ``token`` sits in: the subtree of its nearest verb, minus the
+    clauses and the attack-noun prepositional phrases hanging from it that do not hold it."""
+    verb = token
+    for _ in range(12):
+        if verb.pos_ in _VERBAL or verb.head is verb:
+            break
+        verb = verb.head
+    excluded: list[Token] = []
+    for child in verb.children:
+        if _in_subtree(child, token.i):
+            continue
+        if (child.dep_ in _SUBCLAUSE_DEPS and child.pos_ in _VERBAL) or (
+            child.dep_ == "prep" and any(_is_attack_noun(t) for t in child.subtree)
+        ):
+            excluded.append(child)
+    return " ".join(
+        t.lower_ for t in verb.subtree if not any(_in_subtree(c, t.i) for c in excluded)
+    )
+
+
+def is_earlier_context(span: Span, publication_year: int | None) -> bool:
+    """The clause of ``span`` is dated before the reported event: "a chemical attack last
+    month", "regime forces have killed thousands since the war began", "in 2013 ..." (a year
+    before the publication year). The event picker must not take such an actor as the
+    perpetrator of the news."""
+    text = f" {_clause_text(span.root)} "
+    if any(f" {phrase} " in text for phrase in lexicon().earlier_time_phrases):
+        return True
+    if publication_year is None:
+        return False
+    return any(int(m.group(1)) < publication_year for m in _DATED_YEAR.finditer(text))
+
+
+def _can_perpetrate(span: Span) -> bool:
+    if is_backer(span):
+        return False
+    if not span.label_:
+        return True
+    entry = actor(span.label_)
+    return not (entry.kind in _NEVER_PERPETRATORS or (entry.kind == "other" and entry.category is None))
+
+
+def _country_tokens(doc: Doc) -> set[int]:
+    out: set[int] = set()
+    for span in doc.spans.get("places", []):
+        entry = resolve_place(span.text)
+        if entry is not None and entry.admin1 is None and entry.country is not None:
+            out.update(range(span.start, span.end))
+    return out
+
+
+def _coordinated(doc: Doc, left: Span, right: Span, countries: set[int]) -> bool:
+    """ "Russia, Syria and, to a lesser extent, Iran": two actors of one list."""
+    gap = doc[left.end : right.start]
+    if not 0 < len(gap) <= _GAP_MAX or doc[left.start].sent.start != doc[right.start].sent.start:
+        return False
+    words = lexicon().coordination_words
+    joined = any(t.lower_ in words for t in gap)
+    rest = [t for t in gap if t.lower_ not in words and t.text != "," and t.i not in countries]
+    if not joined:
+        return False
+    if not rest:
+        return True
+    # a parenthetical between commas: no verb, no name, no number
+    commas = sum(t.text == "," for t in gap)
+    return (
+        commas >= 2
+        and len(rest) <= _PARENTHETICAL_MAX
+        and all(t.pos_ not in {"VERB", "AUX", "PROPN", "NUM"} for t in rest)
+    )
+
+
+def _followed_by_attack(doc: Doc, last: Span) -> bool:
+    """A list of subjects the parser lost: "..., Iran, are bombing Idlib" -> active attack verb next."""
+    i = last.end
+    comma = i < len(doc) and doc[i].text == ","
+    if comma:
+        i += 1
+    passive = False
+    finite = False
+    for _ in range(4):
+        if i >= len(doc):
+            return False
+        tok = doc[i]
+        if tok.pos_ == "AUX" or (tok.pos_ in {"ADV", "PART"} and not comma):
+            passive = passive or tok.lower_ in _PASSIVE_AUX
+            finite = finite or tok.pos_ == "AUX"
+            i += 1
+            continue
+        break
+    else:
+        return False
+    verb = doc[i]
+    if verb.pos_ != "VERB" or not _is_attack_verb(verb) or (passive and verb.tag_ == "VBN"):
+        return False
+    return finite or (not comma and verb.tag_ in {"VBD", "VBZ", "VBP"})
+
+
+def article_roles(doc: Doc, publication_year: int | None = None) -> list[ActorRole]:
+    """Roles of ``doc.spans["actors"]``: :func:`role_of` per mention, then two rules over lists of
+    actors (members of a coordinated list share the perpetrator role; a list directly followed
+    by an active attack verb did it), then perpetrators in earlier-context clauses -> mentioned."""
+    spans = list(doc.spans["actors"])
+    roles = [role_of(span) for span in spans]
+    countries = _country_tokens(doc)
+    groups: list[list[int]] = []
+    for i in range(len(spans)):
+        if groups and _coordinated(doc, spans[i - 1], spans[i], countries):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    for group in groups:
+        perpetrated = any(roles[i] == "perpetrator" for i in group) or (
+            _followed_by_attack(doc, spans[group[-1]])
+        )
+        if not perpetrated:
+            continue
+        for i in group:
+            if roles[i] == "mentioned" and _can_perpetrate(spans[i]):
+                roles[i] = "perpetrator"
+    for i, span in enumerate(spans):
+        if roles[i] == "perpetrator" and is_earlier_context(span, publication_year):
+            roles[i] = "mentioned"
+    return roles
+
+
 def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
     """Actor and place mentions of one article, read from its parsed ``doc``."""
     _check(article)
@@ -405,7 +552,12 @@ def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
         "text": article["text"],
         "sentences": article["sentences"],
         "content_hash": article["content_hash"],
-        "actors": [_actor_mention(span, where) for span in doc.spans["actors"]],
+        "actors": [
+            _actor_mention(span, role, where)
+            for span, role in zip(
+                doc.spans["actors"], article_roles(doc, _publication_year(article)), strict=True
+            )
+        ],
         "places": [_place_mention(span, where) for span in doc.spans["places"]],
     }
 

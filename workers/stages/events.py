@@ -61,6 +61,8 @@ from workers.types import (
 SCHEMA_VERSION = 1
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "event_rules.json"
 SPLIT_BY_GOVERNORATE = False
+PLACE_FROM_DETAIL = False
+DETAIL_SENTENCES = 4
 # several sources, one toll: "first" (the figure the report leads with), "min" (most
 # conservative, ACLED's rule), "max", or "last" (the latest statement); measured on the dev set
 SOURCE_RULE = "first"
@@ -601,14 +603,103 @@ def _competing(figs: Sequence[CasualtyFigure], group: list[CasualtyFigure]) -> l
     return [pool[-1]]  # "last": the latest statement
 
 
+def _window_admin1(ent: ArticleEntities, figs: Sequence[CasualtyFigure], f: CasualtyFigure) -> set[str]:
+    """The governorates named between a killed figure and the next killed figure of its sentence
+    (or the sentence end): where the victims it counts died."""
+    later = [
+        g.start
+        for g in figs
+        if g.sentence == f.sentence
+        and g.category == "killed"
+        and g.start > f.start
+        and not g.subset
+        and not g.background
+    ]
+    stop = min(later) if later else None
+    return {
+        p["admin1"]
+        for p in _places_in(ent, f.sentence)
+        if p["admin1"] and p["start"] >= f.end and (stop is None or p["start"] < stop) and not _metonym(ent, p)
+    }
+
+
+def _detail_figure(ent: ArticleEntities, figs: Sequence[CasualtyFigure], anchor: int) -> CasualtyFigure | None:
+    """When the toll's sentence names no place ("More than 33 people were killed in regime and
+    Russian bombing on Wednesday"), the first figure of the next sentences that tells where
+    ("Three children were killed in air raids on Jisr al-Shughur in Idlib province") places it."""
+    if anchor < 0 or not PLACE_FROM_DETAIL:
+        return None
+    country = _dominant_country(ent)
+
+    def located(idx: int) -> bool:
+        return any(
+            p["admin1"] and (country is None or p["country"] == country) and not _metonym(ent, p)
+            for p in _places_in(ent, idx)
+        )
+
+    if located(anchor):
+        return None
+    for f in _eligible(figs, "killed"):
+        if anchor < f.sentence <= anchor + DETAIL_SENTENCES and not _EARLIER.search(f.sentence_text) and located(f.sentence):
+            return f
+    return None
+
+
+def _roll_up_part(
+    ent: ArticleEntities, figs: Sequence[CasualtyFigure], group: list[CasualtyFigure]
+) -> tuple[list[CasualtyFigure], str] | None:
+    """The first incident of a roll-up: "10 killed in attacks on Aleppo and Deir Ezzor ... 6 in
+    Aleppo ... 4 in Deir Ezzor".
+
+    A lead figure whose victims are placed in several governorates, followed by one figure per
+    governorate that add up to it exactly, is a summary of several incidents, not the count of
+    one. The report's event is the first incident it tells (annotators count it alone, as they
+    do for an article that leads with one incident and goes on to others).
+    """
+    if len(group) != 1 or not ent["places"]:
+        return None
+    lead = group[0]
+    if lead.vague or lead.low is None or lead.high != lead.low:
+        return None
+    govs = _window_admin1(ent, figs, lead)
+    if len(govs) < 2:
+        return None
+    parts: dict[str, CasualtyFigure] = {}
+    for f in _eligible(figs, "killed"):
+        if (f.sentence, f.start) <= (lead.sentence, lead.start) or f.sentence < 0 or f.vague or f.coordinated:
+            continue
+        where = _window_admin1(ent, figs, f) or _admin1_of(_places_in(ent, f.sentence))
+        if len(where) != 1:
+            continue
+        gov = next(iter(where))
+        if gov in govs and gov not in parts and f.value < lead.value:
+            parts[gov] = f
+    if len(parts) < 2 or sum(f.value for f in parts.values()) != lead.value:
+        return None
+    first = min(parts.values(), key=lambda f: (f.sentence, f.start))
+    gov = next(g for g, f in parts.items() if f is first)
+    return [first], gov
+
+
 def _plan(ent: ArticleEntities, figs: Sequence[CasualtyFigure]) -> list[_Plan]:
     killed = _competing(figs, _refine(figs, _pick(figs, "killed", None)))
+    part = _roll_up_part(ent, figs, killed)
+    if part is not None:
+        killed = part[0]
     anchor = killed[0].sentence if killed else _first_violent_sentence(ent)
     main = _Plan(anchor=anchor, killed=killed)
     main.sentences = {anchor, -1}
     near = killed[0].start if killed else None
     main.title_near = _title_figure_start(figs)
-    main.admin1 = _main_admin1(ent, anchor, near, main.title_near) if ent["places"] else None
+    if part is not None:
+        main.admin1 = part[1]
+        main.title_near = None
+    elif ent["places"]:
+        detail = _detail_figure(ent, figs, anchor) if killed else None
+        if detail is not None:
+            main.admin1 = _main_admin1(ent, detail.sentence, detail.start, main.title_near)
+        else:
+            main.admin1 = _main_admin1(ent, anchor, near, main.title_near)
 
     # a larger rising toll later in the article replaces the figure
     if killed:
