@@ -3,8 +3,8 @@
 Usage: ``python benchmarks/entities_eval.py [path/to/fakes_dev.jsonl] [--show N] [--model NAME]``
 
 For every annotated article (rows grouped by ``unit_id``; see shared/eval/README.md)
-it builds a ``NormalizedArticle`` (text = the row's text, sentences from the
-normalize stage's splitter), runs :func:`extract_entities_batch` once over all of
+it runs the normalize stage on the row (so the entity stage reads what it reads in
+the pipeline: site furniture cut), runs :func:`extract_entities_batch` once over all of
 them and reports:
 
 * governorate: does any place mention's admin1 map to one of the article's gold
@@ -19,7 +19,6 @@ them and reports:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 from workers.gazetteer.actors import category_of
 from workers.nlp import load_pipeline
 from workers.stages.entities import extract_entities_batch
-from workers.stages.normalize import split_sentences
+from workers.stages.normalize import normalize
 from workers.types import ArticleEntities, NormalizedArticle
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "fakes_dev.jsonl"
@@ -60,20 +59,16 @@ def load_articles(path: Path) -> list[tuple[NormalizedArticle, set[str], set[str
     out = []
     for rows in groups.values():
         first = rows[0]
-        text, title = str(first["text"]), str(first["title"])
-        article: NormalizedArticle = {
-            "schema_version": 1,
-            "id": str(first["id"]),
-            "source": str(first["source"]),
-            "url": None,
-            "published_at": str(first["date"]),
-            "language": "en",
-            "title": title,
-            "text": text,
-            "sentences": split_sentences(text),
-            "content_hash": hashlib.sha256((title + text).encode()).hexdigest(),
-            "removed": [],
-        }
+        article = normalize(
+            {
+                "id": str(first["id"]),
+                "title": str(first["title"]),
+                "body": str(first["text"]),
+                "source": str(first["source"]),
+                "url": None,
+                "published_at": str(first["date"]),
+            }
+        )
         govs = {str(r["gold_location"]) for r in rows}
         actors = {str(r["gold_actor"]) for r in rows}
         out.append((article, govs, actors))

@@ -31,7 +31,7 @@ def _count_lines(path: Path) -> int:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def extract_command(input_path: Path, output_path: Path, batch_size: int, model: str, quiet: bool) -> None:
     """Extract events from a JSON Lines file of articles, without Kafka."""
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
     from workers.batch import run_batch
     from workers.nlp.pipeline import load_pipeline
@@ -69,7 +69,9 @@ def extract_command(input_path: Path, output_path: Path, batch_size: int, model:
     "--pred", "pred_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-@click.option("--misses", is_flag=True, help="Also list the articles whose killed total is wrong.")
+@click.option(
+    "--misses", is_flag=True, help="Also list the articles whose killed total, place or perpetrator is wrong."
+)
 def evaluate_command(gold_path: Path, pred_path: Path, as_json: bool, misses: bool) -> None:
     """Score predictions against annotated articles (FA-KES conventions)."""
     from workers.evaluation import format_table, predictions_by_id, read_jsonl, score
@@ -88,6 +90,16 @@ def evaluate_command(gold_path: Path, pred_path: Path, as_json: bool, misses: bo
                 for a in scores.per_article
                 if a.gold_killed != a.pred_killed
             ]
+            out["governorate_misses"] = [
+                {"row_id": a.row_id, "gold": a.governorates, "pred": a.pred_governorates}
+                for a in scores.per_article
+                if not set(a.governorates) & set(a.pred_governorates)
+            ]
+            out["actor_misses"] = [
+                {"row_id": a.row_id, "gold": a.actors, "pred": a.pred_actors}
+                for a in scores.per_article
+                if not set(a.actors) & set(a.pred_actors)
+            ]
         click.echo(json.dumps(out, indent=2))
         return
     click.echo(format_table(scores))
@@ -96,3 +108,12 @@ def evaluate_command(gold_path: Path, pred_path: Path, as_json: bool, misses: bo
         for a in scores.per_article:
             if a.gold_killed != a.pred_killed:
                 click.echo(f"  {a.row_id}: {a.gold_killed} / {a.pred_killed}")
+        click.echo("\ngovernorates that differ (row id: gold / predicted):")
+        for a in scores.per_article:
+            if not set(a.governorates) & set(a.pred_governorates):
+                pred = ", ".join(a.pred_governorates) or "-"
+                click.echo(f"  {a.row_id}: {', '.join(a.governorates)} / {pred}")
+        click.echo("\nperpetrator categories that differ (row id: gold / predicted):")
+        for a in scores.per_article:
+            if not set(a.actors) & set(a.pred_actors):
+                click.echo(f"  {a.row_id}: {'; '.join(a.actors)} / {'; '.join(a.pred_actors)}")

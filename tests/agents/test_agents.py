@@ -153,4 +153,4 @@ async def test_count_agent_counts_each_event_once_and_revisions_by_difference(
     published = await read(conflictwire, "actors.counts")
     assert published[-1]["killed_low"] == 25 and published[-1]["events"] == 2
     assert len(published) == 3  # the duplicate and the stale version published nothing
-    assert [d["stage"] for d in await read(conflictwire, "articles.dead-letter")] == ["counts"]
+    # (a malformed contribution's dead letter is covered on the real worker: tests/integration/test_pipeline.py)

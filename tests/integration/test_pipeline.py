@@ -33,6 +33,7 @@ pytestmark = pytest.mark.broker
 
 NOT_JSON = b"this is not json {"
 NOT_AN_ARTICLE = codec.dumps({"id": "bad-1", "title": "no body, no source"})
+BAD_CONTRIBUTION = codec.dumps({"actor_id": "RUS", "event_id": "e", "version": -3})
 
 
 @dataclass
@@ -77,6 +78,10 @@ def pipeline(kafka_bootstrap: str) -> Iterator[PipelineRun]:
                 article_ids={k.decode() for k, _ in messages if k},
             )
             asyncio.run(kafka_io.publish(kafka_bootstrap, settings.topics.raw, messages))
+            # a contribution no agent of ours would write: the count agent must dead-letter it and go on
+            contributions = f"{settings.topics.prefix}{settings.app_id}.actor-contributions"
+            asyncio.run(kafka_io.publish(kafka_bootstrap, contributions, [(b"RUS", BAD_CONTRIBUTION)]))
+            progress.expected += 1
             try:
                 asyncio.run(watch(settings, kafka_bootstrap, progress, io.StringIO(), False, 300.0, worker))
             except Exception as exc:
@@ -123,7 +128,8 @@ def test_events_are_keyed_by_event_id(pipeline: PipelineRun) -> None:
 def test_bad_messages_are_dead_lettered_with_reason_and_original_bytes(pipeline: PipelineRun) -> None:
     records = pipeline.read("articles.dead-letter")
     letters = {codec.loads(r.value or b"{}")["key"]: (r, codec.loads(r.value or b"{}")) for r in records}
-    assert set(letters) == {"garbage-1", "bad-1"}
+    assert set(letters) == {"garbage-1", "bad-1", "RUS"}
+    assert letters["RUS"][1]["stage"] == "counts" and "version" in letters["RUS"][1]["reason"]
     for key, original, error in (
         ("garbage-1", NOT_JSON, "DecodeError"),
         ("bad-1", NOT_AN_ARTICLE, "SchemaViolation"),

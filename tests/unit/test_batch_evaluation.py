@@ -121,3 +121,20 @@ def test_evaluate_command_prints_a_table_and_json(tmp_path: Path) -> None:
     assert table.exit_code == 0 and "killed exact match" in table.output
     as_json = runner.invoke(evaluate_command, ["--gold", str(gold), "--pred", str(pred), "--json"])
     assert json.loads(as_json.output)["exact"] == 1.0
+
+
+def test_evaluate_command_lists_killed_place_and_perpetrator_misses(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    pred = tmp_path / "pred.jsonl"
+    gold.write_text(json.dumps(_row("r1", 1, 4, "aleppo", "unknown")) + "\n")
+    event = {"killed": {"low": 3, "high": 3}, "perpetrator": None, "location": {"admin1": "Idlib"}}
+    pred.write_text(json.dumps({"id": "r1", "events": [event]}) + "\n")
+    runner = CliRunner()
+    table = runner.invoke(evaluate_command, ["--gold", str(gold), "--pred", str(pred), "--misses"])
+    assert table.exit_code == 0
+    assert "r1: 4 / 3" in table.output and "r1: aleppo / idlib" in table.output
+    args = ["--gold", str(gold), "--pred", str(pred), "--json", "--misses"]
+    out = json.loads(runner.invoke(evaluate_command, args).output)
+    assert out["misses"] == [{"row_id": "r1", "gold": 4, "pred": 3}]
+    assert out["governorate_misses"] == [{"row_id": "r1", "gold": ["aleppo"], "pred": ["idlib"]}]
+    assert out["actor_misses"] == []

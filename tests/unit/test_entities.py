@@ -152,3 +152,127 @@ def test_general_role_rules(nlp: Language, sentence: str, actor_id: str, role: s
     ent = extract_entities(article, nlp(doc_text(article)))
     roles = {m["role"] for m in ent["actors"] if m["actor_id"] == actor_id and m["sentence"] == 0}
     assert role in roles
+
+
+def _roles(nlp: Language, title: str, text: str, actor_id: str) -> list[str]:
+    """Roles of ``actor_id`` in the body (each sentence of ``text`` split on ". ")."""
+    sentences: list[tuple[int, int]] = []
+    start = 0
+    for part in text.split(". "):
+        end = start + len(part) + (1 if start + len(part) < len(text) else 0)
+        sentences.append((start, min(end, len(text))))
+        start += len(part) + 2
+    article = _article(title, text, sentences)
+    ent = extract_entities(article, nlp(doc_text(article)))
+    return [m["role"] for m in ent["actors"] if m["actor_id"] == actor_id and m["sentence"] >= 0]
+
+
+@pytest.mark.model
+def test_seed_003_iran_is_a_co_perpetrator(seeds: dict[str, ArticleEntities]) -> None:
+    assert "IRN" in _ids(seeds["003"], "perpetrator")
+
+
+@pytest.mark.model
+def test_coordinated_subjects_with_a_parenthetical_are_all_perpetrators(nlp: Language) -> None:
+    text = (
+        '"Hearing word that Russia, Syria and, to a lesser extent, Iran, are bombing the hell out of '
+        'Idlib Province in Syria, and indiscriminately killing many innocent civilians."'
+    )
+    assert "perpetrator" in _roles(nlp, "Trump tweets", text, "RUS")
+    assert "perpetrator" in _roles(nlp, "Trump tweets", text, "IRN")
+
+
+@pytest.mark.model
+def test_a_backer_in_a_list_is_not_made_a_perpetrator(nlp: Language) -> None:
+    text = "Government forces backed by ally Russia have waged an assault on eastern Aleppo."
+    assert "perpetrator" not in _roles(nlp, "Report", text, "RUS")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("title", "actor_id"),
+    [
+        ("ISIS Executes 12 Men in Raqqa", "ISIS"),
+        ("ISIS Kills 20 Civilians in Deir ez-Zor", "ISIS"),
+        ("Russian Jets Kill 15 in Idlib", "RUS"),
+    ],
+)
+def test_title_case_headline_verbs_make_perpetrators(nlp: Language, title: str, actor_id: str) -> None:
+    article = _article(title, "Nothing else was reported.")
+    ent = extract_entities(article, nlp(doc_text(article)))
+    assert "perpetrator" in {
+        m["role"] for m in ent["actors"] if m["actor_id"] == actor_id and m["sentence"] == -1
+    }
+
+
+@pytest.mark.model
+def test_attackers_killed_in_a_headline_are_targets(nlp: Language) -> None:
+    article = _article("Kurds Come Closer to Azaz 6 ISIS Bombers Killed", "Nothing else was reported.")
+    ent = extract_entities(article, nlp(doc_text(article)))
+    assert [m["role"] for m in ent["actors"] if m["actor_id"] == "ISIS"] == ["target"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shells hit Douma on Tuesday. The strike came after a suspected regime chemical attack last month "
+        "killed 40 people in Douma.",
+        "Shells hit Douma on Tuesday. Regime forces have besieged Eastern Ghouta since the start of the war.",
+        "Shells hit Douma on Tuesday. Hundreds were killed in chemical strikes carried out by regime forces "
+        "in August 2013.",
+    ],
+)
+def test_violence_in_earlier_context_is_only_mentioned(nlp: Language, text: str) -> None:
+    roles = _roles(nlp, "Shells hit Douma", text, "SYR_GOV")
+    assert roles and "perpetrator" not in roles
+
+
+@pytest.mark.model
+def test_the_lead_reports_the_news_even_when_dated_last_month(nlp: Language) -> None:
+    text = "Regime forces fired missiles containing toxic gas at rebels in Syria last month a monitor said."
+    assert "perpetrator" in _roles(nlp, "Report", text, "SYR_GOV")
+
+
+@pytest.mark.model
+def test_a_year_of_the_publication_is_not_earlier_context(nlp: Language) -> None:
+    text = "Shells hit Douma on Tuesday. Regime forces shelled the town again in 2019 killing five people."
+    assert "perpetrator" in _roles(nlp, "Report", text, "SYR_GOV")  # published 2019-08-31
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "admin1s"),
+    [
+        ("At least 19 people were killed near the Syrian capital on Tuesday.", {"Damascus"}),
+        ("IS was driven from its one-time de facto Syrian capital Raqqa city.", {"Raqqa"}),
+        ("Raqqa the de facto Syrian capital of the caliphate lies to the east.", {"Raqqa"}),
+    ],
+)
+def test_capital_phrases_name_damascus_only_when_literal(nlp: Language, text: str, admin1s: set[str]) -> None:
+    article = _article("Report", text)
+    ent = extract_entities(article, nlp(doc_text(article)))
+    assert {p["admin1"] for p in ent["places"] if p["admin1"]} == admin1s
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "actor_id"),
+    [
+        ("A car bomb killed four people in Damascus as citizens braced for a possible US attack.", "USA"),
+        ("Residents tried to anticipate where American missiles might strike.", "USA"),
+        (
+            "Just days after a deadly Assad regime chemical attack a woman was killed near Homs on Saturday.",
+            "SYR_GOV",
+        ),
+    ],
+)
+def test_hypothetical_or_earlier_attacks_are_only_mentioned(nlp: Language, text: str, actor_id: str) -> None:
+    roles = _roles(nlp, "Report", text, actor_id)
+    assert roles and "perpetrator" not in roles
+
+
+@pytest.mark.model
+def test_the_attack_that_caused_the_deaths_keeps_its_perpetrator(nlp: Language) -> None:
+    text = "Five people were killed after Russian airstrikes hit the town."
+    assert "perpetrator" in _roles(nlp, "Report", text, "RUS")

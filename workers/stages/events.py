@@ -11,6 +11,10 @@ Rules (each measured on the FA-KES dev set; the figures are in the batch README/
   men from Y", "five women and a child") add up; parts ("including 10 children")
   never do. A vague lead ("dozens") gives way to an exact count in the body; a rounded
   lead ("more than 30") to the exact count that follows ("at least 31").
+* A lead that rolls up incidents in several governorates ("10 civilians killed in attacks on
+  Aleppo and Deir Ezzor"), followed by one figure per governorate that add up to it exactly
+  ("6 ... in Aleppo", "four ... in Deir Ezzor"), gives way to the first incident, as the
+  article's event and place (annotators count the lead incident of a multi-incident report).
 * A later "death toll has risen to N" replaces the figure when it is larger.
 * The title is a fallback: its figure is used only when the body has none.
 * Splitting an article into one event per governorate (SPLIT_BY_GOVERNORATE) and
@@ -28,6 +32,11 @@ Rules (each measured on the FA-KES dev set; the figures are in the batch README/
 * Place: the governorate named nearest the toll (its own sentence, the place right
   after the figure, the title), weighed over the article; foreign places and
   metonyms ("despite Damascus promises") count only when nothing else is named.
+  When the toll's sentence names no place, the next figure (within DETAIL_SENTENCES)
+  whose sentence does places the event. Places inside the words naming the victims
+  ("98 evacuees from the towns of Fuaa and Kafraya were killed ... west of Aleppo") tell
+  who they were, not where they died, and do not count in the toll's sentence when it
+  also names another place.
 """
 
 from __future__ import annotations
@@ -61,7 +70,7 @@ from workers.types import (
 SCHEMA_VERSION = 1
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "event_rules.json"
 SPLIT_BY_GOVERNORATE = False
-PLACE_FROM_DETAIL = False
+PLACE_FROM_DETAIL = True
 DETAIL_SENTENCES = 4
 # several sources, one toll: "first" (the figure the report leads with), "min" (most
 # conservative, ACLED's rule), "max", or "last" (the latest statement); measured on the dev set
@@ -111,6 +120,7 @@ class _Plan:
     title_near: int | None = None  # where the title states the figure
     losses_of: str | None = None  # set for the attackers' own dead: the actor whose fighters died
     losses_by: str | None = None
+    others: set[int] = field(default_factory=set)  # sentences of other incidents (a roll-up's other parts)
 
 
 def _segment_text(ent: ArticleEntities, idx: int) -> str:
@@ -281,6 +291,16 @@ _METONYM_AFTER = re.compile(
 )
 
 
+# a place in the words naming the victims tells who they were, not where they died: "98 evacuees
+# from the towns of Fuaa and Kafraya were killed ... west of Aleppo", "17 young men from Altibni"
+_VICTIMS_FROM = re.compile(
+    r"^(?:at least |more than |some |about |nearly |over )?[\w,-]+\s+(?![^\n]*\b(?:killed|dead|died|were|was|"
+    r"in|at|near|on|when|after|by)\b)(?:[\w-]+\s+){1,3}?(?:from|of)\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?"
+    r"(?:(?:towns?|villages?|cit(?:y|ies)|areas?|neighbou?rhoods?|districts?|provinces?)\s+of\s+(?:the\s+)?)?$",
+    re.I,
+)
+
+
 def _metonym(ent: ArticleEntities, p: PlaceMention) -> bool:
     seg = ent["title"] if p["sentence"] < 0 else ent["text"]
     return bool(_METONYM_AFTER.match(seg[p["end"] : p["end"] + 30].lstrip()))
@@ -315,14 +335,34 @@ def _event_place(
     weights: defaultdict[str, float] = defaultdict(float)
     closest: PlaceMention | None = None
     in_anchor = [p for p in pool if p["sentence"] == anchor]
+    origins: list[PlaceMention] = []
+    limit: int | None = None
     if in_anchor and near is not None:
         # "killed 13 civilians ... in the province of Aleppo": places after the figure
         # are usually where it happened; places before it are often a dateline or caption
         seg = _segment_text(ent, anchor)
         offset = ent["sentences"][anchor]["start"] if anchor >= 0 else 0
         cut = _CLAUSE_AFTER.search(seg, max(0, near - offset))
-        limit = offset + cut.start() if cut else offset + len(seg)
-        after = [p for p in in_anchor if near <= p["start"] < limit]
+        limit = offset + cut.start() if cut else None
+        seg_text = ent["title"] if anchor < 0 else ent["text"]
+        for p in sorted(in_anchor, key=lambda p: p["start"]):
+            if p["start"] < near:
+                continue
+            if _VICTIMS_FROM.match(seg_text[near : p["start"]]) or (
+                origins
+                and re.fullmatch(
+                    r"\s*(?:,|and|or|&)\s*(?:the\s+)?", seg_text[origins[-1]["end"] : p["start"]]
+                )
+            ):
+                origins.append(p)
+        if all(any(p is o for o in origins) for p in in_anchor if p["start"] >= near):
+            # "17 young men from Altibni were executed": no other place, their town it is
+            origins = []
+        after = [
+            p
+            for p in in_anchor
+            if near <= p["start"] and (limit is None or p["start"] < limit) and p not in origins
+        ]
         before = [p for p in in_anchor if p["start"] < near]
         if after:
             closest = min(after, key=lambda p: p["start"])
@@ -331,6 +371,8 @@ def _event_place(
     far: defaultdict[str, float] = defaultdict(float)
     for p in pool:
         adm = p["admin1"] or ""
+        if any(p is o for o in origins):
+            continue
         if p["sentence"] == anchor:
             weights[adm] += 3.0
         elif p["sentence"] == -1:
@@ -503,6 +545,7 @@ def _perpetrators(
     anchors: set[int],
     victims: Sequence[tuple[int, int, int]] = (),
     figure_starts: Sequence[tuple[int, int]] = (),
+    others: set[int] | frozenset[int] = frozenset(),
 ) -> tuple[str | None, list[str], list[ActorMention]]:
     """The perpetrator (and co-perpetrators) named nearest to the event's sentences."""
     scores: defaultdict[str, float] = defaultdict(float)
@@ -515,7 +558,7 @@ def _perpetrators(
             near |= {a - 1, a + 1}
     for pos, m in enumerate(ent["actors"]):
         key = _actor_key(m)
-        if key is None or _in_spans(m, victims) or _counted(ent, m):
+        if key is None or m["sentence"] in others or _in_spans(m, victims) or _counted(ent, m):
             continue
         if m["role"] == "perpetrator" or _claims_responsibility(ent, m) or _accused(ent, m):
             factor = 1.0
@@ -619,11 +662,16 @@ def _window_admin1(ent: ArticleEntities, figs: Sequence[CasualtyFigure], f: Casu
     return {
         p["admin1"]
         for p in _places_in(ent, f.sentence)
-        if p["admin1"] and p["start"] >= f.end and (stop is None or p["start"] < stop) and not _metonym(ent, p)
+        if p["admin1"]
+        and p["start"] >= f.end
+        and (stop is None or p["start"] < stop)
+        and not _metonym(ent, p)
     }
 
 
-def _detail_figure(ent: ArticleEntities, figs: Sequence[CasualtyFigure], anchor: int) -> CasualtyFigure | None:
+def _detail_figure(
+    ent: ArticleEntities, figs: Sequence[CasualtyFigure], anchor: int
+) -> CasualtyFigure | None:
     """When the toll's sentence names no place ("More than 33 people were killed in regime and
     Russian bombing on Wednesday"), the first figure of the next sentences that tells where
     ("Three children were killed in air raids on Jisr al-Shughur in Idlib province") places it."""
@@ -640,14 +688,18 @@ def _detail_figure(ent: ArticleEntities, figs: Sequence[CasualtyFigure], anchor:
     if located(anchor):
         return None
     for f in _eligible(figs, "killed"):
-        if anchor < f.sentence <= anchor + DETAIL_SENTENCES and not _EARLIER.search(f.sentence_text) and located(f.sentence):
+        if (
+            anchor < f.sentence <= anchor + DETAIL_SENTENCES
+            and not _EARLIER.search(f.sentence_text)
+            and located(f.sentence)
+        ):
             return f
     return None
 
 
 def _roll_up_part(
     ent: ArticleEntities, figs: Sequence[CasualtyFigure], group: list[CasualtyFigure]
-) -> tuple[list[CasualtyFigure], str] | None:
+) -> tuple[list[CasualtyFigure], str, set[int]] | None:
     """The first incident of a roll-up: "10 killed in attacks on Aleppo and Deir Ezzor ... 6 in
     Aleppo ... 4 in Deir Ezzor".
 
@@ -659,7 +711,7 @@ def _roll_up_part(
     if len(group) != 1 or not ent["places"]:
         return None
     lead = group[0]
-    if lead.vague or lead.low is None or lead.high != lead.low:
+    if lead.vague or lead.low is None:
         return None
     govs = _window_admin1(ent, figs, lead)
     if len(govs) < 2:
@@ -678,7 +730,10 @@ def _roll_up_part(
         return None
     first = min(parts.values(), key=lambda f: (f.sentence, f.start))
     gov = next(g for g, f in parts.items() if f is first)
-    return [first], gov
+    # the other incidents are told from the second part's sentence on: their doers are not the first's
+    second = min(f.sentence for f in parts.values() if f is not first)
+    others = set(range(second, len(ent["sentences"]))) if second > first.sentence else set()
+    return [first], gov, others
 
 
 def _plan(ent: ArticleEntities, figs: Sequence[CasualtyFigure]) -> list[_Plan]:
@@ -693,6 +748,7 @@ def _plan(ent: ArticleEntities, figs: Sequence[CasualtyFigure]) -> list[_Plan]:
     main.title_near = _title_figure_start(figs)
     if part is not None:
         main.admin1 = part[1]
+        main.others = part[2]
         main.title_near = None
     elif ent["places"]:
         detail = _detail_figure(ent, figs, anchor) if killed else None
@@ -890,7 +946,7 @@ def assemble_events(entities: ArticleEntities) -> list[EnrichedEvent]:
             perp, co, perp_mentions = plan.losses_by, [], []
         elif violent:
             starts = [(f.sentence, f.start) for f in plan.killed]
-            perp, co, perp_mentions = _perpetrators(ent, anchors, _victim_spans(figs), starts)
+            perp, co, perp_mentions = _perpetrators(ent, anchors, _victim_spans(figs), starts, plan.others)
         else:
             perp, co, perp_mentions = None, [], []
         targets = _role_ids(ent, "target", plan.sentences) if violent else []

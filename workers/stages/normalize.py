@@ -72,6 +72,10 @@ _WRAPPED_LINE_WORDS = 8
 # A repeated line up to this long is a caption (all copies go); a longer one is a re-sent
 # paragraph (the first copy stays).
 _CAPTION_WORDS = 40
+# A run of topic tags is a handful of names; past this many words no body start was found.
+_TAG_RUN_MAX_WORDS = 30
+# A photo credit is followed by a glued run (name, headline) of at least this many words.
+_CREDIT_RUN_MIN_WORDS = 3
 
 _KINDS = frozenset(
     {
@@ -85,6 +89,11 @@ _KINDS = frozenset(
         "abbrev_title",
         "sentence_starter",
         "speech_verb",
+        "inline",
+        "tag_run",
+        "function_word",
+        "credit_run",
+        "headline_word",
     }
 )
 
@@ -102,6 +111,19 @@ class _Rules:
     abbrev: frozenset[str]  # end a sentence only before a sentence starter
     starters: frozenset[str]
     speech_verbs: frozenset[str]  # case-folded
+    inline: tuple[re.Pattern[str], ...]  # site furniture cut wherever it stands in a paragraph
+    tag_run: re.Pattern[str] | None  # the word that opens a run of topic tags
+    function_words: frozenset[str]
+    credit_run: re.Pattern[str] | None  # a photo credit that opens a glued caption or headline
+    headline_words: frozenset[str]
+
+
+def _after_sentence(words: list[str], then: str) -> re.Pattern[str] | None:
+    """Case-sensitive: one of ``words`` at the start of a paragraph or right after a sentence."""
+    if not words:
+        return None
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"""(?:^|(?<=[.!?"]\s))(?:{alternation}){then}""")
 
 
 @functools.cache
@@ -139,6 +161,11 @@ def _rules() -> _Rules:
         abbrev=frozenset(by_kind["abbrev"]),
         starters=frozenset(by_kind["sentence_starter"]),
         speech_verbs=frozenset(p.casefold() for p in by_kind["speech_verb"]),
+        inline=compile_all("inline"),
+        tag_run=_after_sentence(by_kind["tag_run"], r"\s+(?=[A-Z])"),
+        function_words=frozenset(p.casefold() for p in by_kind["function_word"]),
+        credit_run=_after_sentence(by_kind["credit_run"], r"(?=[\s/])/?\s*"),
+        headline_words=frozenset(by_kind["headline_word"]),
     )
 
 
@@ -326,6 +353,89 @@ def _cut_tails(paragraphs: list[str], rules: _Rules, removed: list[str]) -> None
             paragraphs.pop()
 
 
+def _tag_run_end(words: list[str], rules: _Rules) -> int | None:
+    """Index of the first word of the body after a run of topic tags, or None when unsure.
+
+    Tags are names and short noun phrases ("Syria Idlib regime airstrikes Khan Sheikhun"); the
+    body starts at a capitalised sentence starter ("The", "At", "Three", "Dozens", a number),
+    or else at the capitalised word before the first lower-case run that holds a function word
+    ("Government air raids in a ..." -> "Government"), not counting one inside a name ("Syrian
+    Observatory for Human Rights").
+    """
+    for i, word in enumerate(words[:_TAG_RUN_MAX_WORDS]):
+        if i == 0:
+            continue
+        if word in rules.starters or word[:1].isdigit():
+            return i
+        if word.casefold() in rules.function_words and word.islower():
+            prev, nxt = words[i - 1], words[i + 1] if i + 1 < len(words) else ""
+            if prev[:1].isupper() and nxt[:1].isupper():
+                continue  # inside a name
+            j = i - 1
+            while j > 0 and not words[j][:1].isupper():
+                j -= 1
+            return j if j > 0 else None
+    return None
+
+
+def _credit_run_end(words: list[str], rules: _Rules) -> int | None:
+    """Index of the first word of the text after a photo credit with a glued Title Case run (the
+    photographer's name, a related headline), or None when no such run follows.
+
+    The run is the capitalised words (and the short words headlines keep in lower case) up to
+    the first lower-case word; the text resumes at the last sentence starter inside it ("...
+    Executed Christians According to Konashenkov Russian military" -> "According"), else at
+    the capitalised word just before the lower-case one ("Bassam Khabieh Assads officials").
+    """
+    stop = 0
+    while stop < len(words):
+        word = words[stop]
+        titled = word[:1].isupper() or word[:1].isdigit() or (word[:1] == "(" and word[1:2].isupper())
+        if not (titled or word in rules.headline_words or word in ("-", "–")):
+            break
+        stop += 1
+    if stop >= len(words) or stop < _CREDIT_RUN_MIN_WORDS:
+        return None
+    starters = [i for i in range(1, stop) if words[i] in rules.starters]
+    if starters:
+        return starters[-1]
+    return stop - 1 if stop - 1 >= _CREDIT_RUN_MIN_WORDS - 1 else None
+
+
+def _strip_inline(paragraphs: list[str], rules: _Rules, removed: list[str]) -> None:
+    """Cut site furniture run into the text of one-line scrapes: photo captions with their credit,
+    runs of topic tags, photo credits followed by a related headline."""
+    for k, paragraph in enumerate(paragraphs):
+        for pattern in rules.inline:
+            pieces: list[str] = []
+
+            def cut(match: re.Match[str], pieces: list[str] = pieces) -> str:
+                keep = match.groupdict().get("keep") or ""
+                pieces.append(match.group()[len(keep) :].strip())
+                return keep
+
+            paragraph = pattern.sub(cut, paragraph)
+            removed.extend(p for p in pieces if p)
+        for opener, find_end in ((rules.tag_run, _tag_run_end), (rules.credit_run, _credit_run_end)):
+            if opener is None:
+                continue
+            pos = 0
+            while True:
+                match = opener.search(paragraph, pos)
+                if match is None:
+                    break
+                words = paragraph[match.end() :].split(" ")
+                end = find_end(words, rules)
+                if end is None:
+                    pos = match.end()
+                    continue
+                removed.append((paragraph[match.start() : match.end()] + " ".join(words[:end])).strip())
+                paragraph = paragraph[: match.start()] + " ".join(words[end:])
+                pos = match.start()
+        paragraphs[k] = _collapse(paragraph)
+    paragraphs[:] = [p for p in paragraphs if p]
+
+
 # ------------------------------------------------------------------ sentences
 
 # End punctuation, then any closing quotes/brackets, then a space or the end of the paragraph.
@@ -447,6 +557,7 @@ def normalize(article: RawArticle) -> NormalizedArticle:
         title = lines[promoted]
     paragraphs = _paragraphs(lines, drop)
     _cut_tails(paragraphs, rules, removed)
+    _strip_inline(paragraphs, rules, removed)
     if not paragraphs:
         detail = f" ({len(removed)} boilerplate lines stripped)" if removed else ""
         raise StageError(f"article {article_id!r}: body is empty after cleaning{detail}")
