@@ -18,7 +18,8 @@ In (read once on first use, all offline):
 Out: :class:`PlaceEntry`; :func:`resolve_place` tries, in order, the exact key, the
 key without qualifiers ("northern ... province", "... countryside") and without
 Arabic articles ("al-", "ar-"), a consonant skeleton that absorbs transliteration
-variants ("Hassakeh" / "Hasakah"), then a fuzzy match (rapidfuzz) on Syrian names.
+variants ("Hassakeh" / "Hasakah"), then a fuzzy match (rapidfuzz) on Syrian names, then a
+Syrian name with a direction word glued on by a scrape ("Kobaninorth" = "Kobani, north").
 Syrian names win over foreign ones; ``admin1`` of a Syrian place is a clean
 governorate name (see :data:`SYRIAN_GOVERNORATES`).
 """
@@ -125,6 +126,23 @@ def _strip_qualifiers(key: str) -> list[str]:
                 key, changed = key[: -len(word) - 1], True
                 forms.append(key)
     return forms
+
+
+_GLUED_DIRECTIONS = tuple(
+    sorted((w for w in _QUALIFIERS_BEFORE if " " not in w and w.startswith(("north", "south", "east", "west"))),
+           key=len, reverse=True)
+)  # fmt: skip
+_GLUED_STEM_MIN = 4
+
+
+def glued_direction(key: str) -> str | None:
+    """The direction word glued to the end of a one-word key ("kobaninorth" -> "north"), if any."""
+    if " " in key:
+        return None
+    for word in _GLUED_DIRECTIONS:
+        if key.endswith(word) and len(key) - len(word) >= _GLUED_STEM_MIN:
+            return word
+    return None
 
 
 def _without_articles(key: str) -> str:
@@ -296,6 +314,12 @@ class _Gazetteer:
             best = process.extractOne(cand, self.syria_fuzzy_keys, scorer=fuzz.ratio, score_cutoff=88)
             if best is not None:
                 return self.exact.get(best[0]) or self.syria[best[0]]
+        direction = glued_direction(key)
+        if direction:
+            # "Kobaninorth": a scrape glued "north" to the town ("Kobani, north Syria")
+            stem = self.lookup(key[: -len(direction)])
+            if stem is not None and stem.country == "SY" and stem.admin1 is not None:
+                return stem
         return None
 
 

@@ -30,7 +30,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from workers.gazetteer.actors import actor, all_actors, is_acronym, resolve_actor, surface_variants
-from workers.gazetteer.places import matcher_names, resolve_place
+from workers.gazetteer.places import glued_direction, matcher_names, resolve_place
 
 LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "role_lexicon.json"
 
@@ -62,6 +62,8 @@ class Lexicon:
     hypothetical_words: frozenset[str]
     modal_verbs: frozenset[str]
     time_nouns: frozenset[str]
+    non_state_nouns: frozenset[str]
+    subordinators: frozenset[str]
 
 
 @cache
@@ -106,6 +108,8 @@ def lexicon() -> Lexicon:
         hypothetical_words=words("hypothetical_words"),
         modal_verbs=words("modal_verbs"),
         time_nouns=words("time_nouns"),
+        non_state_nouns=words("non_state_nouns"),
+        subordinators=words("subordinators"),
     )
 
 
@@ -200,7 +204,7 @@ class ActorRecognizer:
             for match_id, start, end in matcher(doc):
                 form, actor_id = doc.vocab.strings[match_id].split("|", 1)
                 span = doc[start:end]
-                if not self._plausible(span, form):
+                if not self._plausible(span, form, actor_id):
                     continue
                 old = found.get((start, end))
                 if old is None or _FORM_RANK[form] < _FORM_RANK[old[0]]:
@@ -219,14 +223,14 @@ class ActorRecognizer:
         return doc
 
     @staticmethod
-    def _plausible(span: Span, form: str) -> bool:
+    def _plausible(span: Span, form: str, actor_id: str = "") -> bool:
         text = span.text
         root = span.root
         if form == "alias":
             # lower-case common words ("monitor", "rebel", "government") only as nouns
             return text[:1].isupper() or root.pos_ in _NOMINAL or not root.pos_
         if form == "demonym":
-            return demonym_applies(span)
+            return demonym_applies(span, actor_id)
         # metonym: a capital acts only as the subject of a clause or the one accused
         head = first_conjunct(root)
         if head.dep_ in {"nsubj", "nsubjpass"}:
@@ -243,11 +247,23 @@ def _actor_like(ent: Span) -> bool:
     return True
 
 
-def demonym_applies(span: Span) -> bool:
+def demonym_applies(span: Span, actor_id: str = "") -> bool:
     """A demonym names the actor when it modifies a force or attack noun, or stands as a plural noun."""
     lex = lexicon()
     root = first_conjunct(span.root)
     head = root.head
+    # a state's demonym does not name its forces before "rebels", "jihadists" ... ("Syrian rebels")
+    actor_id = actor_id or span.label_
+    state = bool(actor_id) and actor(actor_id).kind == "state_force"
+
+    def names_actor(noun: Token) -> bool | None:
+        word = lemma(noun)
+        if state and (word in lex.non_state_nouns or noun.lower_ in lex.non_state_nouns):
+            return False
+        if word in lex.force_nouns or word in lex.attack_nouns:
+            return True
+        return None
+
     if root.dep_ in {"amod", "compound", "nmod", "poss"} and head is not root:
         # walk over further modifiers: "Russian fighter jets", "Syrian government forces"
         while (
@@ -255,10 +271,11 @@ def demonym_applies(span: Span) -> bool:
             and head.head is not head
             and head.head.pos_ in {"NOUN", "PROPN"}
         ):
-            if lemma(head) in lex.force_nouns or lemma(head) in lex.attack_nouns:
-                return True
+            verdict = names_actor(head)
+            if verdict is not None:
+                return verdict
             head = head.head
-        return lemma(head) in lex.force_nouns or lemma(head) in lex.attack_nouns
+        return bool(names_actor(head))
     return False
 
 
@@ -276,6 +293,15 @@ def _locates(actor_span: Span) -> bool:
         if first.lower_ in metonyms:
             return False
     return True
+
+
+def _glued_places(doc: Doc) -> list[Span]:
+    out: list[Span] = []
+    for token in doc:
+        if token.is_alpha and token.text[:1].isupper() and token.ent_type_ not in ACTOR_LABELS:
+            if glued_direction(token.lower_) and resolve_place(token.text) is not None:
+                out.append(Span(doc, token.i, token.i + 1, label="GAZ"))
+    return out
 
 
 def _figurative_capital(span: Span) -> bool:
@@ -320,6 +346,7 @@ class PlaceRecognizer:
                 and not _figurative_capital(span)
             ):
                 candidates.append(Span(doc, start, end, label="GAZ"))
+        candidates += _glued_places(doc)
         # prefer resolvable spans, then the longest
         resolvable = [s for s in candidates if resolve_place(s.text) is not None]
         unresolved = [s for s in candidates if s.label_ in {"GPE", "LOC"} and resolve_place(s.text) is None]

@@ -547,6 +547,8 @@ def _coordinated(doc: Doc, left: Span, right: Span, countries: set[int]) -> bool
 def _followed_by_attack(doc: Doc, last: Span) -> bool:
     """A list of subjects the parser lost: "..., Iran, are bombing Idlib" -> active attack verb next."""
     i = last.end
+    if i < len(doc) and doc[i].text == ")":
+        i += 1  # "the Islamic State of Iraq and the Levant (ISIL) overran ..."
     comma = i < len(doc) and doc[i].text == ","
     if comma:
         i += 1
@@ -573,12 +575,15 @@ def _followed_by_attack(doc: Doc, last: Span) -> bool:
 
 
 def _may_be_subject(span: Span) -> bool:
-    """Not an object, and not in a prepositional phrase ("backed by ally Russia")."""
-    if span.root.dep_ in _OBJECT_DEPS:
+    """Not an object, and not in a prepositional phrase ("backed by ally Russia"); a subordinator
+    the parser took for a preposition ("as the Islamic State overran") does not count."""
+    subordinators = lexicon().subordinators
+    root = span.root
+    if root.dep_ in _OBJECT_DEPS and not (root.dep_ == "pobj" and root.head.lower_ in subordinators):
         return False
     doc = span.doc
     before = doc[max(span.sent.start, span.start - 2) : span.start]
-    return not any(t.pos_ == "ADP" for t in before)
+    return not any(t.pos_ == "ADP" and t.lower_ not in subordinators for t in before)
 
 
 def article_roles(doc: Doc, publication_year: int | None = None, lead_end: int = 0) -> list[ActorRole]:
