@@ -4,7 +4,8 @@ In: :class:`workers.settings.Settings`. Out: a :class:`Conflictwire` holding the
 ``faust.App`` and handles on its topics and tables. The topology:
 
     articles.raw ──normalize──▶ articles.normalized ──entities (batched spaCy)──▶ articles.entities
-        ──events──▶ events.enriched ──contribute (one per actor, keyed by actor id)──▶
+        ──events──▶ <app>.event-candidates (keyed by block) ──identify (concurrency 1, owns recent-events)──▶
+        events.enriched ──contribute (one per actor, keyed by actor id)──▶
         <app>.actor-contributions ──count (concurrency 1, owns the tables)──▶ actors.counts
 
 Every agent is thin wiring: decode, call a pure stage from ``workers.stages``, send,
@@ -32,6 +33,7 @@ from workers.dlq import DeadLetters
 from workers.faust_compat import apply_broker_workarounds
 from workers.settings import Settings
 from workers.stages import counts as counting
+from workers.stages import identity
 from workers.stages.entities import extract_entities_batch
 from workers.stages.events import assemble_events
 from workers.stages.normalize import normalize
@@ -49,10 +51,14 @@ def decode(topic: str, value: bytes | None) -> Any:
     return payload
 
 
-def actor_counts_message(actor_id: str, totals: counting.Totals, now: datetime) -> ActorCounts:
+def actor_counts_message(
+    actor_id: str, totals: counting.Totals, now: datetime, day: str | None = None
+) -> ActorCounts:
+    """A totals message (key: actor id), or with ``day`` one daily window (key: ``actor|day``)."""
     return {
         "schema_version": 1,
         "actor_id": actor_id,
+        "day": day,
         "events": totals["events"],
         "killed_low": totals["killed_low"],
         "injured_low": totals["injured_low"],
@@ -109,6 +115,7 @@ def build_app(settings: Settings) -> Conflictwire:
     dead_letter_topic = topic(names.dead_letter)
     counts_topic = topic(names.actor_counts, compacting=True)
     contributions_topic = topic(f"{names.prefix}{settings.app_id}.actor-contributions")
+    candidates_topic = topic(f"{names.prefix}{settings.app_id}.event-candidates")
 
     dead_letters = DeadLetters(dead_letter_topic)
     # The count agent is the only writer of both tables; both are partitioned like its source topic.
@@ -116,6 +123,9 @@ def build_app(settings: Settings) -> Conflictwire:
     applied_contributions = app.Table(
         "actor-event-contributions", default=None, partitions=settings.partitions
     )
+    actor_daily = app.Table("actor-daily", default=None, partitions=settings.partitions)
+    # Written only by the identify agent: recent events per block (country:governorate), pruned to a window.
+    recent_events = app.Table("recent-events", default=None, partitions=settings.partitions)
 
     @app.task  # type: ignore[untyped-decorator]  # faust leaves this decorator untyped
     async def declare_output_topics() -> None:
@@ -153,9 +163,28 @@ def build_app(settings: Settings) -> Conflictwire:
         async for event in stream.events():
             async with dead_letters.guard(event, "events"):
                 entities: ArticleEntities = decode("articles.entities", event.value)
+                text = f"{entities['title']}\n\n{entities['text']}"
                 for enriched in assemble_events(entities):
                     schemas.validate("events.enriched", enriched)
-                    await enriched_topic.send(key=enriched["event_id"].encode(), value=codec.dumps(enriched))
+                    candidate = identity.candidate_for(
+                        enriched, entities["content_hash"], text, entities["published_at"]
+                    )
+                    await candidates_topic.send(key=candidate["block"].encode(), value=codec.dumps(candidate))
+
+    @app.agent(candidates_topic, name="identify", concurrency=1)
+    async def identify_agent(stream: StreamT[bytes]) -> None:
+        # Sole writer of recent_events; its source is keyed by the table's key (the block).
+        async for event in stream.events():
+            async with dead_letters.guard(event, "identity"):
+                candidate = codec.loads(event.value)
+                block = identity.check_candidate(candidate)["block"]
+                known = identity.check_known(recent_events.get(block) or [])
+                resolution = identity.resolve(candidate, known, window_days=settings.identity_window_days)
+                if resolution["known"] != known:
+                    recent_events[block] = resolution["known"]
+                if resolution["emit"] is not None:
+                    emitted = resolution["emit"]
+                    await enriched_topic.send(key=emitted["event_id"].encode(), value=codec.dumps(emitted))
 
     @app.agent(enriched_topic, name="contribute")
     async def contribute_agent(stream: StreamT[bytes]) -> None:
@@ -172,14 +201,22 @@ def build_app(settings: Settings) -> Conflictwire:
             async with dead_letters.guard(event, "counts"):
                 share = counting.check_contribution(codec.loads(event.value))
                 key = counting.contribution_key(share["actor_id"], share["event_id"])
-                totals = counting.apply_contribution(
-                    actor_totals.get(share["actor_id"]), applied_contributions.get(key), share
-                )
-                if totals is not None:
-                    applied_contributions[key] = share
-                    actor_totals[share["actor_id"]] = totals
-                    message = actor_counts_message(share["actor_id"], totals, datetime.now(UTC))
-                    await counts_topic.send(key=share["actor_id"].encode(), value=codec.dumps(message))
+                applied = applied_contributions.get(key)
+                totals = counting.apply_contribution(actor_totals.get(share["actor_id"]), applied, share)
+                if totals is None:
+                    continue  # a redelivery or an older version: nothing moves
+                now = datetime.now(UTC)
+                for day, delta in counting.daily_deltas(applied, share):
+                    day_key = counting.daily_key(share["actor_id"], day)
+                    day_totals = counting.add_totals(actor_daily.get(day_key), delta)
+                    actor_daily[day_key] = day_totals
+                    day_label = day or counting.UNDATED
+                    message = actor_counts_message(share["actor_id"], day_totals, now, day_label)
+                    await counts_topic.send(key=day_key.encode(), value=codec.dumps(message))
+                applied_contributions[key] = share
+                actor_totals[share["actor_id"]] = totals
+                message = actor_counts_message(share["actor_id"], totals, now)
+                await counts_topic.send(key=share["actor_id"].encode(), value=codec.dumps(message))
 
     @app.page("/actors")
     async def list_actors(web: View, request: Request) -> Response:
@@ -190,8 +227,18 @@ def build_app(settings: Settings) -> Conflictwire:
     @app.table_route(table=actor_totals, match_info="actor_id")
     async def get_actor(web: View, request: Request, actor_id: str) -> Response:
         totals = actor_totals.get(actor_id)
+        window = request.query.get("window")
+        if window not in (None, "day"):
+            return web.json({"error": f"unknown window {window!r}: use window=day"}, status=400)
         if totals is None:
             return web.json({"error": f"no counts for actor {actor_id!r}"}, status=404)
+        if window == "day":
+            prefix = counting.daily_prefix(actor_id)
+            days = {k[len(prefix) :]: v for k, v in actor_daily.items() if k.startswith(prefix) and v}
+            wanted = request.query.get("date")
+            if wanted:
+                days = {d: v for d, v in days.items() if d == wanted}
+            return web.json({"actor_id": actor_id, "window": "day", "days": dict(sorted(days.items()))})
         return web.json({"actor_id": actor_id, **totals})
 
     return Conflictwire(
@@ -205,6 +252,7 @@ def build_app(settings: Settings) -> Conflictwire:
             "articles.dead-letter": dead_letter_topic,
             "actors.counts": counts_topic,
             "actor-contributions": contributions_topic,
+            "event-candidates": candidates_topic,
         },
         actor_totals=actor_totals,
         applied_contributions=applied_contributions,

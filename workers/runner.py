@@ -224,7 +224,7 @@ def handle(
                 print(f"dead letter ({record['stage']}): {record['reason']}", file=out, flush=True)
     elif topic == names.enriched:
         event = codec.loads(value)
-        if event.get("article_id") in progress.article_ids:
+        if {s["article_id"] for s in event.get("sources", [])} & progress.article_ids:
             progress.events[event["event_id"]] = event
             progress.last_activity = time.monotonic()
             line = codec.dumps(event).decode() if as_json else format_event(event)
@@ -237,7 +237,8 @@ async def final_counts(settings: Settings, bootstrap: str) -> dict[str, dict[str
     for record in latest.values():
         if record.value is not None:
             payload = codec.loads(record.value)
-            counts[payload["actor_id"]] = {k: payload[k] for k in ("events", "killed_low", "injured_low")}
+            if payload.get("day") is None:  # all-time totals; daily windows have keys of their own
+                counts[payload["actor_id"]] = {k: payload[k] for k in ("events", "killed_low", "injured_low")}
     return counts
 
 

@@ -78,6 +78,7 @@ class Settings:
     session_timeout: float
     log_level: str
     embedded_broker_bin: str | None
+    identity_window_days: int = 7
 
     @property
     def broker_url(self) -> str:
@@ -132,4 +133,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_timeout=_float(env, "CONFLICTWIRE_SESSION_TIMEOUT", 10.0),
         log_level=env.get("CONFLICTWIRE_LOG_LEVEL", "WARNING"),
         embedded_broker_bin=env.get("CONFLICTWIRE_BROKER_BIN") or None,
+        identity_window_days=_int(env, "CONFLICTWIRE_IDENTITY_WINDOW_DAYS", 7),
     )

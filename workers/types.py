@@ -164,6 +164,7 @@ class EnrichedEvent(TypedDict):
 class ActorCounts(TypedDict):
     schema_version: int
     actor_id: str
+    day: str | None  # None: all-time totals (key: actor id); else one daily window (key: actor|day)
     events: int
     killed_low: int
     injured_low: int

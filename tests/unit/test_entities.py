@@ -276,3 +276,39 @@ def test_hypothetical_or_earlier_attacks_are_only_mentioned(nlp: Language, text:
 def test_the_attack_that_caused_the_deaths_keeps_its_perpetrator(nlp: Language) -> None:
     text = "Five people were killed after Russian airstrikes hit the town."
     assert "perpetrator" in _roles(nlp, "Report", text, "RUS")
+
+
+@pytest.mark.model
+def test_a_state_demonym_before_rebels_is_not_the_state(nlp: Language) -> None:
+    text = "The government and its ally Russia have blamed Syrian rebels for the attack."
+    assert "perpetrator" not in _roles(nlp, "Report", text, "SYR_GOV")
+    assert "perpetrator" in _roles(nlp, "Report", text, "REBELS")
+
+
+@pytest.mark.model
+def test_subject_after_a_subordinator_read_as_a_preposition(nlp: Language) -> None:
+    text = (
+        "More than 50 rebels were killed in Hasakeh province as the Islamic State of Iraq and the Levant "
+        "(ISIL) overran a town bordering Iraq an NGO said Sunday."
+    )
+    assert "perpetrator" in _roles(nlp, "Report", text, "ISIS")
+
+
+@pytest.mark.model
+def test_place_with_a_glued_direction_is_found(nlp: Language) -> None:
+    article = _article("Report", "Coalition air raids near Kobaninorth Syria reportedly killed 35 fighters.")
+    ent = extract_entities(article, nlp(doc_text(article)))
+    assert "Aleppo" in {p["admin1"] for p in ent["places"]}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "state_is_perpetrator"),
+    [
+        ("Syrian rebel fighters shelled the town.", False),
+        ("The ISIL strongholds were massively bombed by the Syrian fighter jets.", True),
+        ("Syrian government forces shelled the town.", True),
+    ],
+)
+def test_state_demonym_only_names_state_forces(nlp: Language, text: str, state_is_perpetrator: bool) -> None:
+    assert ("perpetrator" in _roles(nlp, "Report", text, "SYR_GOV")) is state_is_perpetrator

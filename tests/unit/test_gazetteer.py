@@ -196,3 +196,15 @@ def test_short_names_are_not_fuzzy_matched() -> None:
     for text in ("Namar", "Zahr", "Shar"):
         place = resolve_place(text)
         assert place is None or place.name.lower().replace("-", " ").endswith(text.lower())
+
+
+@pytest.mark.parametrize(("text", "admin1"), [("Kobaninorth", "Aleppo"), ("Idlibsouth", "Idlib")])
+def test_direction_glued_to_a_syrian_place_by_a_scrape(text: str, admin1: str) -> None:
+    place = resolve_place(text)
+    assert place is not None and place.admin1 == admin1
+
+
+def test_a_bare_direction_word_is_no_place() -> None:
+    for text in ("Northwest", "Southeast", "Eastern"):
+        place = resolve_place(text)
+        assert place is None or place.admin1 is None

@@ -129,9 +129,12 @@ def _strip_qualifiers(key: str) -> list[str]:
 
 
 _GLUED_DIRECTIONS = tuple(
-    sorted((w for w in _QUALIFIERS_BEFORE if " " not in w and w.startswith(("north", "south", "east", "west"))),
-           key=len, reverse=True)
-)  # fmt: skip
+    sorted(
+        (w for w in _QUALIFIERS_BEFORE if " " not in w and w.startswith(("north", "south", "east", "west"))),
+        key=len,
+        reverse=True,
+    )
+)
 _GLUED_STEM_MIN = 4
 
 

@@ -256,10 +256,16 @@ def demonym_applies(span: Span, actor_id: str = "") -> bool:
     actor_id = actor_id or span.label_
     state = bool(actor_id) and actor(actor_id).kind == "state_force"
 
+    def non_state(noun: Token) -> bool:
+        return lemma(noun) in lex.non_state_nouns or noun.lower_ in lex.non_state_nouns
+
     def names_actor(noun: Token) -> bool | None:
         word = lemma(noun)
-        if state and (word in lex.non_state_nouns or noun.lower_ in lex.non_state_nouns):
-            return False
+        if state and (
+            non_state(noun)
+            or any(c.dep_ in {"compound", "amod"} and c is not root and non_state(c) for c in noun.children)
+        ):
+            return False  # "Syrian rebels", "Syrian rebel fighters"
         if word in lex.force_nouns or word in lex.attack_nouns:
             return True
         return None
@@ -296,11 +302,17 @@ def _locates(actor_span: Span) -> bool:
 
 
 def _glued_places(doc: Doc) -> list[Span]:
+    """Tokens like "Kobaninorth" (a Syrian place with a direction glued on) that NER misses."""
     out: list[Span] = []
     for token in doc:
-        if token.is_alpha and token.text[:1].isupper() and token.ent_type_ not in ACTOR_LABELS:
-            if glued_direction(token.lower_) and resolve_place(token.text) is not None:
-                out.append(Span(doc, token.i, token.i + 1, label="GAZ"))
+        if (
+            token.is_alpha
+            and token.text[:1].isupper()
+            and token.ent_type_ not in ACTOR_LABELS
+            and glued_direction(token.lower_)
+            and resolve_place(token.text) is not None
+        ):
+            out.append(Span(doc, token.i, token.i + 1, label="GAZ"))
     return out
 
 

@@ -13,6 +13,7 @@ Two pure steps, so that counts stay exact under at-least-once delivery:
 
 from __future__ import annotations
 
+import re
 from typing import TypedDict
 
 from workers.stages.errors import StageError
@@ -25,6 +26,7 @@ class Contribution(TypedDict):
     version: int
     killed_low: int
     injured_low: int
+    day: str | None  # the event's date (YYYY-MM-DD), else its first report's; the daily window it counts in
 
 
 class Totals(TypedDict):
@@ -34,6 +36,8 @@ class Totals(TypedDict):
 
 
 EMPTY_TOTALS: Totals = {"events": 0, "killed_low": 0, "injured_low": 0}
+UNDATED = "undated"
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def contribution_key(actor_id: str, event_id: str) -> str:
@@ -55,6 +59,7 @@ def contributions(event: EnrichedEvent) -> list[Contribution]:
             actors.append(actor_id)
     killed = _lower_bound(event["killed"])
     injured = _lower_bound(event["injured"])
+    day = event["date"]["value"] or (event["sources"][0]["published_at"][:10] if event["sources"] else None)
     return [
         {
             "actor_id": actor_id,
@@ -62,6 +67,7 @@ def contributions(event: EnrichedEvent) -> list[Contribution]:
             "version": event["version"],
             "killed_low": killed,
             "injured_low": injured,
+            "day": day,
         }
         for actor_id in actors
     ]
@@ -78,12 +84,16 @@ def check_contribution(value: object) -> Contribution:
         number = value.get(field)
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
             raise StageError(f"contribution field {field!r} must be a non-negative integer")
+    day = value.get("day")
+    if day is not None and not (isinstance(day, str) and _DAY.fullmatch(day)):
+        raise StageError("contribution field 'day' must be a date YYYY-MM-DD or null")
     return {
         "actor_id": value["actor_id"],
         "event_id": value["event_id"],
         "version": value["version"],
         "killed_low": value["killed_low"],
         "injured_low": value["injured_low"],
+        "day": day,
     }
 
 
@@ -100,4 +110,55 @@ def apply_contribution(
         "events": current["events"] + (0 if applied else 1),
         "killed_low": current["killed_low"] + contribution["killed_low"] - before_killed,
         "injured_low": current["injured_low"] + contribution["injured_low"] - before_injured,
+    }
+
+
+def daily_prefix(actor_id: str) -> str:
+    return f"{actor_id}|"
+
+
+def daily_key(actor_id: str, day: str | None) -> str:
+    return f"{daily_prefix(actor_id)}{day or UNDATED}"
+
+
+def daily_deltas(applied: Contribution | None, contribution: Contribution) -> list[tuple[str | None, Totals]]:
+    """How a contribution moves the actor's daily (tumbling, one-day) windows: ``[(day, delta)]``.
+
+    Same rule as :func:`apply_contribution`; a revision that moves the event to another
+    day takes it out of the old day's window and puts it into the new one.
+    """
+    if applied is not None and applied["version"] >= contribution["version"]:
+        return []
+    added: Totals = {
+        "events": 1,
+        "killed_low": contribution["killed_low"],
+        "injured_low": contribution["injured_low"],
+    }
+    if applied is None:
+        return [(contribution["day"], added)]
+    if applied.get("day") != contribution["day"]:
+        removed: Totals = {
+            "events": -1,
+            "killed_low": -applied["killed_low"],
+            "injured_low": -applied["injured_low"],
+        }
+        return [(applied.get("day"), removed), (contribution["day"], added)]
+    return [
+        (
+            contribution["day"],
+            {
+                "events": 0,
+                "killed_low": contribution["killed_low"] - applied["killed_low"],
+                "injured_low": contribution["injured_low"] - applied["injured_low"],
+            },
+        )
+    ]
+
+
+def add_totals(totals: Totals | None, delta: Totals) -> Totals:
+    base = totals if totals is not None else EMPTY_TOTALS
+    return {
+        "events": base["events"] + delta["events"],
+        "killed_low": base["killed_low"] + delta["killed_low"],
+        "injured_low": base["injured_low"] + delta["injured_low"],
     }

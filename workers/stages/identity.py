@@ -193,7 +193,7 @@ def candidate_for(event: EnrichedEvent, content_hash: str, text: str, observed_a
     }
 
 
-def _check_candidate(candidate: object) -> Candidate:
+def check_candidate(candidate: object) -> Candidate:
     if not isinstance(candidate, dict):
         raise StageError("a candidate must be a dict")
     _check_event(candidate.get("event"))
@@ -447,7 +447,7 @@ def resolve(
 
     Pure: the inputs are not modified and everything returned is plain JSON data.
     """
-    _check_candidate(candidate)
+    check_candidate(candidate)
     event = candidate["event"]
     content_hash = candidate["content_hash"]
 
