@@ -111,7 +111,7 @@ class Progress:
     expected: int
     started: datetime
     article_ids: set[str]
-    processed: set[str] = field(default_factory=set)
+    processed: list[str] = field(default_factory=list)  # one entry per entities message: redeliveries count
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_activity: float = field(default_factory=time.monotonic)
@@ -213,7 +213,7 @@ def handle(
     elif topic == names.entities:
         article_id = (key or b"").decode(errors="replace")
         if article_id in progress.article_ids:
-            progress.processed.add(article_id)
+            progress.processed.append(article_id)
             progress.last_activity = time.monotonic()
     elif topic == names.dead_letter:
         record = codec.loads(value)
@@ -281,7 +281,7 @@ def run_job(
             print(codec.dumps({"counts": counts}).decode(), file=out, flush=True)
         else:
             print(
-                f"\n{len(progress.events)} event(s) from {len(progress.processed)} article(s), "
+                f"\n{len(progress.events)} event(s) from {len(set(progress.processed))} article(s), "
                 f"{len(progress.dead_letters)} dead letter(s)\n",
                 file=out,
             )
