@@ -23,7 +23,15 @@ import pytest
 from tests.unit.seeds import load_gold, load_seeds
 from workers import codec, kafka_io
 from workers.broker import create_topics
-from workers.runner import Progress, final_counts, free_port, log_tail, topic_partitions, watch, worker_process
+from workers.runner import (
+    Progress,
+    final_counts,
+    free_port,
+    log_tail,
+    topic_partitions,
+    watch,
+    worker_process,
+)
 from workers.settings import Settings, Topics, load_settings
 
 pytestmark = pytest.mark.broker
@@ -107,7 +115,9 @@ class Scenario:
         latest: dict[str, dict[str, Any]] = {}
 
         async def collect() -> None:
-            async for record in kafka_io.read_topic(self.bootstrap, self.settings.topics.enriched, idle_seconds=0.5):
+            async for record in kafka_io.read_topic(
+                self.bootstrap, self.settings.topics.enriched, idle_seconds=0.5
+            ):
                 event = codec.loads(record.value or b"{}")
                 if event["version"] >= latest.get(event["event_id"], {}).get("version", 0):
                     latest[event["event_id"]] = event
@@ -136,7 +146,11 @@ def gold_counts() -> dict[str, tuple[int, int]]:
 
 
 def main_counts(counts: dict[str, dict[str, Any]]) -> dict[str, tuple[int, int]]:
-    return {actor: (counts[actor]["events"], counts[actor]["killed_low"]) for actor in gold_counts() if actor in counts}
+    return {
+        actor: (counts[actor]["events"], counts[actor]["killed_low"])
+        for actor in gold_counts()
+        if actor in counts
+    }
 
 
 def test_seed_order_does_not_change_the_counts(kafka_bootstrap: str, seeds: list[dict[str, Any]]) -> None:
