@@ -114,8 +114,8 @@ def build_app(settings: Settings) -> Conflictwire:
     enriched_topic = topic(names.enriched)
     dead_letter_topic = topic(names.dead_letter)
     counts_topic = topic(names.actor_counts, compacting=True)
-    contributions_topic = topic(f"{names.prefix}{settings.app_id}.actor-contributions")
-    candidates_topic = topic(f"{names.prefix}{settings.app_id}.event-candidates")
+    contributions_topic = topic(settings.contributions_topic)
+    candidates_topic = topic(settings.candidates_topic)
 
     dead_letters = DeadLetters(dead_letter_topic)
     # The count agent is the only writer of both tables; both are partitioned like its source topic.

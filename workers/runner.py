@@ -54,7 +54,8 @@ def broker_for(settings: Settings) -> Iterator[str]:
 
 def topic_partitions(settings: Settings) -> tuple[dict[str, int], set[str]]:
     names = settings.topics
-    partitions = dict.fromkeys(names.all().values(), settings.partitions)
+    internal = (settings.contributions_topic, settings.candidates_topic)
+    partitions = dict.fromkeys([*names.all().values(), *internal], settings.partitions)
     return partitions, {names.actor_counts}
 
 

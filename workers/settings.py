@@ -86,6 +86,16 @@ class Settings:
         servers = self.bootstrap_servers or "localhost:9092"
         return ";".join(f"kafka://{s.strip()}" for s in servers.split(",") if s.strip())
 
+    @property
+    def contributions_topic(self) -> str:
+        """Internal: one message per (event, actor), keyed by actor id."""
+        return f"{self.topics.prefix}{self.app_id}.actor-contributions"
+
+    @property
+    def candidates_topic(self) -> str:
+        """Internal: one message per extracted event, keyed by its identity block."""
+        return f"{self.topics.prefix}{self.app_id}.event-candidates"
+
     def with_bootstrap(self, servers: str) -> Settings:
         return replace(self, bootstrap_servers=servers)
 

@@ -79,7 +79,8 @@ async def drive(cw: Conflictwire, agent_name: str, values: list[bytes], wait_for
 
 
 async def read(cw: Conflictwire, logical: str, idle: float = 0.5) -> list[Any]:
-    name = cw.settings.topics.all()[logical]
+    """A topic's values, by logical name (articles.raw ...) or by the app's internal topic handle."""
+    name = cw.settings.topics.all().get(logical) or cw.topics[logical].get_topic_name()
     return [
         codec.loads(r.value)
         async for r in kafka_io.read_topic(cw.settings.bootstrap_servers or "", name, idle_seconds=idle)
@@ -114,13 +115,16 @@ async def test_entities_and_events_agents_turn_an_article_into_an_event(conflict
     assert [d["stage"] for d in await read(conflictwire, "articles.dead-letter")] == ["entities"]
 
     await drive(conflictwire, "events", [codec.dumps(entities)])
-    events = await read(conflictwire, "events.enriched")
-    violent = [e for e in events if e["violent"]]
+    candidates = await read(conflictwire, "event-candidates")
+    assert all(c["content_hash"] == entities["content_hash"] and c["signature"] for c in candidates)
+    violent = [c["event"] for c in candidates if c["event"]["violent"]]
     assert len(violent) == 1
     assert violent[0]["perpetrator"] == "SYR_GOV"
     assert violent[0]["killed"] == {"low": 4, "high": 4}
     assert violent[0]["injured"] == {"low": 11, "high": 11}
     assert violent[0]["location"]["admin1"] == "Hama"
+    schemas.validate("events.enriched", violent[0])
+    assert [c["block"] for c in candidates if c["event"]["violent"]] == ["SY:hama"]
 
 
 # The count agent is not driven through test_context: leaving the context hangs when the agent has

@@ -79,7 +79,7 @@ def pipeline(kafka_bootstrap: str) -> Iterator[PipelineRun]:
             )
             asyncio.run(kafka_io.publish(kafka_bootstrap, settings.topics.raw, messages))
             # a contribution no agent of ours would write: the count agent must dead-letter it and go on
-            contributions = f"{settings.topics.prefix}{settings.app_id}.actor-contributions"
+            contributions = settings.contributions_topic
             asyncio.run(kafka_io.publish(kafka_bootstrap, contributions, [(b"RUS", BAD_CONTRIBUTION)]))
             progress.expected += 1
             try:
