@@ -410,3 +410,19 @@ def test_the_home_town_of_the_victims_places_them_when_no_other_place_is_named()
     names = {"Altibni": "Deir ez-Zor", "Aleppo": "Aleppo"}
     (event,) = assemble_events(_entities(text, places=_places(text, names)))
     assert event["location"]["admin1"] == "Deir ez-Zor"
+
+
+def test_the_means_the_article_dwells_on_beats_a_passing_blast_word() -> None:
+    from workers.stages.event_types import classify
+
+    sentence = "At least 12 fighters were killed in the strike, a monitor said."
+    article = (
+        "The United States carried out an air strike on a camp on Tuesday. "
+        + "It did not say which aircraft were used. "
+        + sentence
+        + " Residents heard two loud explosions after midnight."
+    )
+    assert classify([sentence, "Strike kills 12", article], long_text_from=2) == ("airstrike", True)
+    # within one short text the most specific means still wins, wherever it stands
+    short = ["Explosions were heard as a suicide bomber struck"]
+    assert classify(short, long_text_from=1)[0] == "suicide_attack"

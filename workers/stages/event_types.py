@@ -51,21 +51,30 @@ def match_types(text: str) -> list[EventType]:
     return [t for t in event_types() if t.pattern.search(text)]
 
 
-def classify(texts: Iterable[str]) -> tuple[str, bool]:
+def _most_mentioned(types: list[EventType], text: str) -> EventType:
+    """The type whose triggers occur most often in ``text`` (ties: the more specific type)."""
+    return min(types, key=lambda t: (-len(t.pattern.findall(text)), t.priority))
+
+
+def classify(texts: Iterable[str], *, long_text_from: int = 2) -> tuple[str, bool]:
     """The event type read from ``texts`` in order of preference.
 
     The first text naming a specific means (air strike, shelling, ...) decides; a text
     with only a generic one ("killed", "attack") gives "attack" when no later text is
     more specific; with no violent trigger at all, the first non-violent trigger decides;
-    ``("unknown", True)`` when nothing matches.
+    ``("unknown", True)`` when nothing matches. Within a short text (the figure's sentence,
+    the title) the most specific means wins; from the ``long_text_from``-th text on (the
+    whole article) the means mentioned most often wins, because one passing word (what
+    witnesses heard, "explosions"; a loose "raid") should not outweigh the article's account.
     """
     fallback: tuple[str, bool] | None = None
     generic = False
-    for text in texts:
+    for position, text in enumerate(texts):
         found = match_types(text)
         specific = [t for t in found if t.violent and t.name != "attack"]
         if specific:
-            return specific[0].name, True
+            chosen = _most_mentioned(specific, text) if position >= long_text_from else specific[0]
+            return chosen.name, True
         if any(t.violent for t in found):
             generic = True
         elif found and fallback is None:

@@ -930,7 +930,7 @@ def assemble_events(entities: ArticleEntities) -> list[EnrichedEvent]:
         if plan.anchor >= 0:
             anchor_texts.append(ent["title"])
         anchor_texts.append(ent["text"])
-        etype, violent = classify(anchor_texts)
+        etype, violent = classify(anchor_texts, long_text_from=len(anchor_texts) - 1)
         if not has_violence:
             violent = False
             etype = etype if etype in ("statement", "threat", "ceasefire") else "statement"
