@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from workers.stages.casualties import split_sentences
 from workers.stages.events import assemble_events
+from workers.stages.normalize import split_sentences
 from workers.types import ArticleEntities, PlaceMention, Sentence
 
 from ..unit.seeds import eval_file

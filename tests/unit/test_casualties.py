@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from workers.stages.casualties import CasualtyFigure, find_figures, split_sentences
+from workers.stages.casualties import CasualtyFigure, find_figures
 from workers.stages.errors import StageError
+from workers.stages.normalize import split_sentences
 
 
 def figures(text: str, title: str | None = None) -> list[CasualtyFigure]:

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from spacy.language import Language
 
-from workers.stages.casualties import find_figures, split_sentences
+from workers.stages.casualties import find_figures
 from workers.stages.dates import resolve_date
 from workers.stages.errors import StageError
 from workers.stages.events import assemble_events, event_id
+from workers.stages.normalize import split_sentences
 from workers.types import ActorMention, ArticleEntities, EnrichedEvent, PlaceMention
 
 from .seeds import load_gold, load_seeds

@@ -885,17 +885,3 @@ def find_figures(text: str, sentences: Sequence[Sentence], title: str | None = N
                 )
             )
     return out
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """A plain sentence splitter for callers without the normalize stage (tests, tools)."""
-    out: list[Sentence] = []
-    for m in re.finditer(r"[^.!?\n]+(?:[.!?]+[\"”’)]?|$)", text):
-        seg = m.group(0)
-        lead = len(seg) - len(seg.lstrip())
-        s, e = m.start() + lead, m.end()
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append(Sentence(start=s, end=e))
-    return out
