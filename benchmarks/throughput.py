@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from workers import codec, ingest
+from workers.batch import to_raw
 from workers.nlp.pipeline import load_pipeline
 from workers.settings import load_settings
 from workers.stages.entities import extract_entities_batch
@@ -33,7 +34,7 @@ def corpus(limit: int) -> list[RawArticle]:
     eval_file = Path(__file__).resolve().parents[2] / "shared" / "eval" / "fakes_dev.jsonl"
     if eval_file.is_file():
         lines = [codec.loads(line) for line in eval_file.read_bytes().splitlines() if line.strip()]
-        articles: list[Any] = [ingest.from_batch_format(line) for line in lines]
+        articles: list[Any] = [to_raw(line) for line in lines]
     else:
         articles = [codec.loads(value) for _, value in ingest.messages([ingest.SAMPLES])]
     return list(itertools.islice(itertools.cycle(articles), limit))

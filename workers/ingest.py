@@ -13,12 +13,15 @@ one translation made is for lines in the batch format of ``conflictwire extract`
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from workers import codec
+from workers.batch import to_raw
+from workers.stages.errors import StageError
 
 SUFFIXES = (".txt", ".jsonl", ".json")
 # Articles of our own writing that `conflictwire run` uses when given no paths.
@@ -62,19 +65,6 @@ def text_file_article(path: Path, published_at: str | None) -> dict[str, object]
     }
 
 
-def from_batch_format(line: dict[str, object]) -> dict[str, object]:
-    """``{"id","title","text","source","date"}`` (the extract format) -> a raw article."""
-    article: dict[str, object] = {
-        "id": str(line.get("id", "")),
-        "title": line.get("title") or "",
-        "body": line.get("text"),
-        "source": line.get("source") or "unknown",
-        "url": line.get("url"),
-        "published_at": line.get("date") or line.get("published_at"),
-    }
-    return article
-
-
 def _key_of(value: bytes) -> bytes | None:
     try:
         payload = codec.loads(value)
@@ -96,7 +86,9 @@ def _jsonl_messages(path: Path) -> Iterator[tuple[bytes | None, bytes]]:
                 yield None, line
                 continue
             if isinstance(payload, dict) and "text" in payload and "body" not in payload:
-                line = codec.dumps(from_batch_format(payload))
+                # a line that cannot be translated goes as it is: the worker dead-letters it, with the reason
+                with contextlib.suppress(StageError):
+                    line = codec.dumps(to_raw(payload))
             yield _key_of(line), line
 
 
