@@ -33,8 +33,8 @@ FIELDS = ("killed", "injured", "displaced")
 
 # measured on the dev set when the suite was written (see the module docstring);
 # a change that costs more than the margin fails
-DEV_EXACT = 0.899
-DEV_GOVERNORATE = 0.944
+DEV_EXACT = 0.904
+DEV_GOVERNORATE = 0.955
 DEV_ACTOR = 0.87
 MARGIN = 0.02
 SENTENCE_ACCURACY = 0.98

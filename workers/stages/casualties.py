@@ -154,6 +154,9 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
     victims: dict[str, VictimKind] = {}
     units: dict[str, str] = {}
     background: list[tuple[str, re.Pattern[str]]] = []
+    determiners: list[str] = []
+    named_determiners: list[str] = []
+    persons: list[str] = []
     for line in lines:
         if not line.strip():
             continue
@@ -175,10 +178,26 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
             units[row["text"]] = row["reason"]
         elif kind == "background":
             background.append((row["reason"], re.compile(row["pattern"], re.I)))
+        elif kind == "one_determiner":
+            (named_determiners if row.get("needs_name") else determiners).append(row["text"])
+        elif kind == "one_person":
+            persons.append(row["text"])
     qualifiers.sort(key=lambda q: -len(q[0]))
     qual_alt = "|".join(re.escape(q) for q, _ in qualifiers)
     qualifier_re = re.compile(r"(?:\b(?:" + qual_alt + r")\s+)+$", re.I)
 
+    # "a child", "another fighter", "the commander Abu Taha": one person (the definite article
+    # only before a name, else it points back at someone already counted)
+    person_alt = "|".join(re.escape(p) for p in persons)
+    one_person = (
+        r"|(?P<article>\b(?:" + "|".join(re.escape(d) for d in determiners) + r")\b)"
+        r"(?=\s+(?:[a-z-]+\s+)?(?:" + person_alt + r")\b(?!-))"
+    )
+    if named_determiners:
+        one_person += (
+            r"|(?P<named>\b(?:" + "|".join(re.escape(d) for d in named_determiners) + r")\b)"
+            r"(?=\s+(?:[a-z-]+\s+)?(?:" + person_alt + r")\s+(?-i:[A-Z][a-z]))"
+        )
     word = "|".join(_UNITS + _TENS + _SCALES)
     words_re = rf"(?:{word})(?:(?:\s+|-|\s+and\s+|\s+and\s+a\s+half\s+)(?:{word}))*"
     vague_alt = "|".join(re.escape(v) for v in sorted(vague, key=len, reverse=True))
@@ -186,10 +205,7 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
         r"(?P<vague>\b(?:" + vague_alt + r")\b)"
         r"|(?P<digits>(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d])|(?<![\w.,])\d+(?:\.\d+)?(?![\d]))"
         r"(?P<scale>\s*(?:million|billion|bn|m)\b)?"
-        r"|(?P<words>\b" + words_re + r"\b)"
-        r"|(?P<article>\b(?:a|an)\b)(?=\s+(?:[a-z-]+\s+)?(?P<noun>child|man|woman|boy|girl|baby|civilian|"
-        r"soldier|fighter|person|rebel|policeman|journalist|doctor|nurse|teenager|militant|"
-        r"member|commander|officer|worker|volunteer|resident|student|child)\b(?!-))",
+        r"|(?P<words>\b" + words_re + r"\b)" + one_person,
         re.I,
     )
     return _Terms(
@@ -253,7 +269,12 @@ _ASIDE = re.compile(
     r"|,\s*(?:[\w-]+\s+){1,2}of (?:them|whom)\b[^,]{0,60},",
     re.I,
 )
-_ADDITIVE = re.compile(r"\b(?:also|another|a further|more|other|others|additional|an additional)\b", re.I)
+# words that make a figure other victims than the one before it; "more" only when it is not the
+# qualifier "more than"
+_ADDITIVE = re.compile(
+    r"\b(?:also|another|a further|more(?!\s+than)|other|others|additional|an additional)\b", re.I
+)
+_ALSO_AFTER = re.compile(r"^\s*(?:[a-z-]+\s+){0,3}?(?:were|was|have been|had been)\s+also\b", re.I)
 _TOLL_UPDATE = re.compile(
     r"\b(?:rose|risen|rises|rising|climbed|climbs|increased|jumped|went up|mounted|has reached|"
     r"had reached|reached|up to)\b",
@@ -321,8 +342,13 @@ class _Num:
     raw: str
 
 
+_MONTH_ALT = "|".join(_MONTHS)
+# dates, clock times and bracketed references are never counts: "30/07/2015", "Jul 30 2015",
+# "30 July, 2015", "10:30", "(3)"
 _NOT_COUNTS = re.compile(
-    r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b\d{1,2}:\d\d\b|\b\d{3,4}\s*(?:[AP]M|GMT)\b|\(\d+\)",
+    r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b\d{1,2}:\d\d\b|\b\d{3,4}\s*(?:[AP]M|GMT)\b|\(\d+\)"
+    r"|\b(?:" + _MONTH_ALT + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTH_ALT + r")\.?,?\s+(?:19|20)\d\d\b",
     re.I,
 )
 
@@ -368,7 +394,7 @@ def _numbers(seg: str) -> list[_Num]:
                 out.append(_Num(m.start(), m.start() + len(first), val, None, None, False, False, first))
                 continue
             out.append(_Num(m.start(), m.end(), val, None, None, False, False, raw))
-        elif m.group("article"):
+        elif m.group("article") or m.group("named"):
             out.append(_Num(m.start(), m.end(), 1, None, None, False, True, raw))
     return out
 
@@ -646,7 +672,7 @@ def _segment_figures(seg: str) -> list[_Raw]:
             j = 0
             # skip the noun phrase: up to 8 words, stopping at words that end a clause
             post_cat: Category | None = None
-            limit = 3 if n.is_article else 14
+            limit = 4 if n.is_article else 14
             while j <= min(len(ws), limit):
                 rest = " ".join(ws[j:])
                 for cat, pat in t.after_cues:
@@ -707,22 +733,20 @@ def _segment_figures(seg: str) -> list[_Raw]:
     for k, r in enumerate(live):
         if r.category is not None:
             # "killed three workers while six children were also killed": others, added
-            if k > 0 and not r.subset:
+            tail = seg[r.num.end : r.num.end + 40]
+            also = bool(_ALSO_AFTER.search(tail))
+            if also and not r.subset:
+                r.notes.append("also")
+            additive = also or bool(_ADDITIVE.search(seg[max(0, r.qual_start - 12) : r.num.end]))
+            if k > 0 and not r.subset and additive:
                 prev = live[k - 1]
                 gap = seg[(prev.range_end or prev.num.end) : r.qual_start]
-                tail = seg[r.num.end : r.num.end + 40]
                 if (
                     prev.category == r.category
                     and not prev.subset
                     and prev.background_reason is None
                     and r.background_reason is None
                     and not _SPEECH.search(gap)
-                    and (
-                        _ADDITIVE.search(seg[max(0, r.qual_start - 12) : r.num.end])
-                        or re.search(
-                            r"^\s*(?:[a-z-]+\s+){0,3}?(?:were|was|have been|had been)\s+also\b", tail, re.I
-                        )
-                    )
                 ):
                     prev.coordinated = True
                     r.coordinated = True

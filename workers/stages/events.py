@@ -16,6 +16,9 @@ Rules (each measured on the FA-KES dev set; the figures are in the batch README/
   ("6 ... in Aleppo", "four ... in Deir Ezzor"), gives way to the first incident, as the
   article's event and place (annotators count the lead incident of a multi-incident report).
 * A later "death toll has risen to N" replaces the figure when it is larger.
+* One more person the next two sentences say was "also" killed ("Karam Ammoun, another
+  leader, was also killed") adds to the toll; larger later figures do not (they repeat or
+  split the toll, or tell of another day).
 * The title is a fallback: its figure is used only when the body has none.
 * Splitting an article into one event per governorate (SPLIT_BY_GOVERNORATE) and
   counting the attackers' own dead as a second event (ATTACKER_LOSSES) are available
@@ -36,7 +39,9 @@ Rules (each measured on the FA-KES dev set; the figures are in the batch README/
   whose sentence does places the event. Places inside the words naming the victims
   ("98 evacuees from the towns of Fuaa and Kafraya were killed ... west of Aleppo") tell
   who they were, not where they died, and do not count in the toll's sentence when it
-  also names another place.
+  also names another place. Places people left or were heading for ("evacuated from Fuaa",
+  "advanced towards Raqqa") do not place the event, and a place in a clause after the toll
+  that tells something else ("killed 43 as fighters advanced on ...") counts as a neighbour.
 """
 
 from __future__ import annotations
@@ -301,6 +306,31 @@ _VICTIMS_FROM = re.compile(
 )
 
 
+# a place people left tells where they came from, not where the event was: "buses carrying
+# residents evacuated from the towns of Fuaa and Kafraya", "families who fled from Raqqa"
+_LEFT_FROM = re.compile(
+    r"\b(?:evacuated|evacuees|fled|fleeing|displaced|uprooted|refugees|expelled|escaped|escaping)\s+"
+    r"(?:[\w-]+\s+){0,2}?from\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?"
+    r"(?:(?:towns?|villages?|cit(?:y|ies)|areas?|neighbou?rhoods?|districts?|provinces?)\s+of\s+(?:the\s+)?)?"
+    r"(?:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*\s*(?:,|and|or|&)\s*(?:the\s+)?)*$"
+)
+
+
+# nor does a place people were heading for: "as fighters advanced in their push towards Raqqa"
+_HEADED_TO = re.compile(
+    r"\b(?:towards?|heading (?:to|for)|bound for|on (?:their|its|the) way to|journey to)\s+(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,4}?$",
+    re.I,
+)
+
+
+def _left_from(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """Whether the place is where people came from or were going, not where they were hit."""
+    seg = ent["title"] if p["sentence"] < 0 else ent["text"]
+    before = seg[max(0, p["start"] - 120) : p["start"]]
+    return bool(_LEFT_FROM.search(before) or _HEADED_TO.search(before))
+
+
 def _metonym(ent: ArticleEntities, p: PlaceMention) -> bool:
     seg = ent["title"] if p["sentence"] < 0 else ent["text"]
     return bool(_METONYM_AFTER.match(seg[p["end"] : p["end"] + 30].lstrip()))
@@ -371,9 +401,17 @@ def _event_place(
     far: defaultdict[str, float] = defaultdict(float)
     for p in pool:
         adm = p["admin1"] or ""
-        if any(p is o for o in origins):
+        if any(p is o for o in origins) or _left_from(ent, p):
             continue
-        if p["sentence"] == anchor:
+        if (
+            p["sentence"] == anchor
+            and limit is not None
+            and p["start"] >= limit
+            and not is_violent_text(ent["text"][limit : p["end"]] if anchor >= 0 else "")
+        ):
+            # named in a clause that tells something else ("... as fighters advanced on Raqqa")
+            weights[adm] += 1.0
+        elif p["sentence"] == anchor:
             weights[adm] += 3.0
         elif p["sentence"] == -1:
             weights[adm] += 2.0
@@ -736,6 +774,24 @@ def _roll_up_part(
     return [first], gov, others
 
 
+def _one_more(ent: ArticleEntities, figs: Sequence[CasualtyFigure], main: _Plan) -> list[CasualtyFigure]:
+    """One more victim told just after the toll: "... killing the commander Abu Taha. Karam
+    Ammoun, another leader, was also killed". Only a single person the text says was "also"
+    killed; larger figures there usually repeat or split the toll, or tell of another day."""
+    if main.anchor < 0:
+        return []
+    return [
+        f
+        for f in _eligible(figs, "killed")
+        if main.anchor < f.sentence <= main.anchor + 2
+        and f.value == 1
+        and "also" in f.notes
+        and not f.vague
+        and not f.context
+        and not _EARLIER.search(f.sentence_text)
+    ][:1]
+
+
 def _plan(ent: ArticleEntities, figs: Sequence[CasualtyFigure]) -> list[_Plan]:
     killed = _competing(figs, _refine(figs, _pick(figs, "killed", None)))
     part = _roll_up_part(ent, figs, killed)
@@ -773,6 +829,10 @@ def _plan(ent: ArticleEntities, figs: Sequence[CasualtyFigure]) -> list[_Plan]:
                     main.killed = [f]
                     main_total = _total(main.killed)
                     main.sentences.add(f.sentence)
+
+    if killed and part is None:
+        main.killed = [*main.killed, *_one_more(ent, figs, main)]
+        main.sentences |= {f.sentence for f in main.killed}
 
     for cat in ("injured", "displaced", "kidnapped"):
         group = _pick(figs, cat, anchor if anchor >= 0 else None)
