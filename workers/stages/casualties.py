@@ -32,6 +32,7 @@ from typing import Literal
 from text_to_num import text2num
 
 from workers.stages.errors import StageError
+from workers.stages.patterns import pattern
 from workers.types import Sentence, VictimKind
 
 Category = Literal["killed", "injured", "displaced", "kidnapped", "missing"]
@@ -231,68 +232,17 @@ def terms() -> _Terms:
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*|[()\[\]]")
 _CLAUSE_BREAK = re.compile(r"[;:.!?]|\s-\s|\s–\s|\s—\s")
-_SPEECH = re.compile(
-    r"\b(?:said|says|say|told|reported|according to|put|puts|claimed|stated|announced|added|"
-    r"estimated|documented|confirmed|counted|recorded)\b",
-    re.I,
-)
-_SUBSET_BEFORE = re.compile(
-    r"\b(?:including|includes|included|among them|among whom|among those|among the (?:dead|victims|"
-    r"killed|fatalities|wounded|injured)|of them|of whom|of which|amongst them|out of which|"
-    r"incl\.?)\s*$",
-    re.I,
-)
-_SUBSET_AFTER = re.compile(
-    r"^\s*(?:of (?:them|whom|those|the (?:dead|victims))|(?:were|are|was|is)(?: also)? among|"
-    r"among)\b",
-    re.I,
-)
-_COMBINED_BEFORE = re.compile(
-    r"\b(?:killed|killing|kills|kill)\s*(?:and|or|,|/)\s*(?:wounded|wounding|injured|injuring)\s*$"
-    r"|\b(?:wounded|injured|injuring|wounding)\s*(?:and|or|,|/)\s*(?:killed|killing)\s*$"
-    r"|\bcasualties\b[^.]{0,30}$",
-    re.I,
-)
-_COMBINED_AFTER = re.compile(
-    r"^(?:killed|dead)\s*(?:and|or|,|/)?\s*(?:wounded|injured)\b|^(?:wounded|injured)\s*(?:and|or|,|/)?\s*"
-    r"(?:killed|dead)\b|^casualties\b",
-    re.I,
-)
-_ATTACK_NOUN = re.compile(
-    r"^(?:strikes?|airstrikes?|attacks?|raids?|bombings?|blasts?|explosions?|shelling|bombardment|"
-    r"missiles?|rockets?|shells?|bombs?|offensive|clashes|fighting|battles?|assault)$",
-    re.I,
-)
-_ASIDE = re.compile(
-    r"\s[-–—]\s(?:including|among them|among whom|of whom|incl)[^-–—]{0,100}?\s[-–—](?=\s)"
-    r"|\((?:including|among them|among whom|of whom)[^()]{0,100}\)"
-    r"|,\s*(?:[\w-]+\s+){1,2}of (?:them|whom)\b[^,]{0,60},",
-    re.I,
-)
-# words that make a figure other victims than the one before it; "more" only when it is not the
-# qualifier "more than"
-_ADDITIVE = re.compile(
-    r"\b(?:also|another|a further|more(?!\s+than)|other|others|additional|an additional)\b", re.I
-)
-_ALSO_AFTER = re.compile(r"^\s*(?:[a-z-]+\s+){0,3}?(?:were|was|have been|had been)\s+also\b", re.I)
-_TOLL_UPDATE = re.compile(
-    r"\b(?:rose|risen|rises|rising|climbed|climbs|increased|jumped|went up|mounted|has reached|"
-    r"had reached|reached|up to)\b",
-    re.I,
-)
-_CONTEXT = re.compile(
-    r"\b(?:earlier this (?:week|month|year)|last (?:week|month|year|summer|winter|spring|autumn|fall)|"
-    r"(?:a|two|three|several) (?:days|weeks|months|years) (?:ago|earlier|before)|previously|"
-    r"the previous (?:day|week|month)|in (?:19|20)\d\d|a day after|the day before|days after|"
-    r"had (?:been )?(?:killed|executed|died))\b",
-    re.I,
-)
-_AUX = re.compile(
-    r"^(?:were|was|are|is|have|has|had|been|being|be|reportedly|also|all|now|later|so far|already|"
-    r"who|that|subsequently|allegedly|left|lay|found|confirmed|either|both|were found|each|in total|"
-    r"total|altogether|as|people|others|more|of|them)$",
-    re.I,
-)
+_SPEECH = pattern("casualties.speech")
+_SUBSET_BEFORE = pattern("casualties.subset_before")
+_SUBSET_AFTER = pattern("casualties.subset_after")
+_COMBINED_BEFORE = pattern("casualties.combined_before")
+_COMBINED_AFTER = pattern("casualties.combined_after")
+_ATTACK_NOUN = pattern("casualties.attack_noun")
+_ASIDE = pattern("casualties.aside")
+_ADDITIVE = pattern("casualties.additive")
+_ALSO_AFTER = pattern("casualties.also_after")
+_TOLL_UPDATE = pattern("casualties.toll_update")
+_CONTEXT = pattern("casualties.context")
 _STOP_NP = {
     "said",
     "says",
@@ -316,10 +266,9 @@ _STOP_NP = {
     "as",
 }
 _YEAR_RE = re.compile(r"^(?:1[89]|20)\d\d$")
-_MONEY_BEFORE = re.compile(r"(?:[$£€]|\bUS\$|\busd|\beur)\s*$", re.I)
-_AGE_BEFORE = re.compile(r"\b(?:aged|age|ages|ages of|aged between|between the ages of)\s*$", re.I)
-_TIME_BEFORE = re.compile(r"\b(?:at|by|around|until|till|from)\s*$", re.I)
-_RANGE_JOIN = re.compile(r"^\s*(?:to|-|–|and|or)\s*$", re.I)
+_MONEY_BEFORE = pattern("casualties.money_before")
+_AGE_BEFORE = pattern("casualties.age_before")
+_RANGE_JOIN = pattern("casualties.range_join")
 
 
 def _parse_words(s: str) -> int | None:
@@ -342,15 +291,7 @@ class _Num:
     raw: str
 
 
-_MONTH_ALT = "|".join(_MONTHS)
-# dates, clock times and bracketed references are never counts: "30/07/2015", "Jul 30 2015",
-# "30 July, 2015", "10:30", "(3)"
-_NOT_COUNTS = re.compile(
-    r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b\d{1,2}:\d\d\b|\b\d{3,4}\s*(?:[AP]M|GMT)\b|\(\d+\)"
-    r"|\b(?:" + _MONTH_ALT + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d\b"
-    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTH_ALT + r")\.?,?\s+(?:19|20)\d\d\b",
-    re.I,
-)
+_NOT_COUNTS = pattern("casualties.not_counts")
 
 
 def _numbers(seg: str) -> list[_Num]:

@@ -15,31 +15,14 @@ from collections.abc import Iterable
 import dateparser
 
 from workers.stages.errors import StageError
+from workers.stages.patterns import pattern
 from workers.types import EventDate
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_WEEKDAY_RE = re.compile(
-    r"\b(?:on|early|late|since|overnight|from)?\s*(?P<day>" + "|".join(_WEEKDAYS) + r")(?:'s|’s)?\b", re.I
-)
-_REL_RE = re.compile(
-    r"\b(?P<rel>yesterday|today|this morning|this afternoon|this evening|tonight|last night|overnight|"
-    r"last week|earlier this week|this week|last month|earlier this month|this month)\b",
-    re.I,
-)
-_ON_BEFORE = re.compile(
-    r"\b(?:on|since|from|until|till|between)\s+(?:(?:the\s+)?(?:night|morning|evening)\s+of\s+)?"
-    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?$",
-    re.I,
-)
-_EXPLICIT_RE = re.compile(
-    r"\b(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m1>" + _MONTHS + r")\.?(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
-    r"|(?P<m2>" + _MONTHS + r")\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>(?:19|20)\d\d))?)\b",
-    re.I,
-)
+_WEEKDAY_RE = pattern("dates.weekday")
+_REL_RE = pattern("dates.rel")
+_ON_BEFORE = pattern("dates.on_before")
+_EXPLICIT_RE = pattern("dates.explicit")
 
 
 def parse_published(published_at: str) -> dt.date:

@@ -59,6 +59,7 @@ from workers.stages.casualties import CasualtyFigure, find_figures
 from workers.stages.dates import parse_published, resolve_date
 from workers.stages.errors import StageError
 from workers.stages.event_types import classify, is_violent_text
+from workers.stages.patterns import pattern
 from workers.types import (
     ActorMention,
     ArticleEntities,
@@ -88,29 +89,13 @@ LEAD_SENTENCES = 2  # sentences 0..2 open the report and usually tell the main e
 DATE_LEAD_SENTENCES = 5
 FAR_PERPETRATOR_DISTANCE = 3
 FAR_PERPETRATOR_WEIGHT = 0.5
-_OTHER_TIME = re.compile(
-    r"^\s*(?:on|in|since|last)\s+(?:january|february|march|april|may|june|july|august|"
-    r"september|october|november|december)\b",
-    re.I,
-)
+_OTHER_TIME = pattern("events.other_time")
 EVENT_VERSION = 1
 _REQUIRED = ("id", "source", "published_at", "title", "text", "sentences", "content_hash", "actors", "places")
 
-# where the words naming a figure's victims end: a verb, a preposition of place or time
-_VICTIM_NP_END = re.compile(
-    r"\b(?:were|was|are|is|have|has|had|died|killed|dead|wounded|injured|in|on|at|near|when|after|as|"
-    r"during|said|says|by|from|inside|since|following|amid|due|because|with|while|across|throughout|over|"
-    r"into|against|to|for|after|before|within)\b",
-    re.I,
-)
+_VICTIM_NP_END = pattern("events.victim_np_end")
 
-# figures in sentences that tell of an earlier event are not the news
-_EARLIER = re.compile(
-    r"\b(?:earlier this (?:week|month|year)|last (?:week|month|year)|(?:days|weeks|months|years) "
-    r"(?:ago|earlier)|previously|the previous (?:week|month|year)|in (?:19|20)\d\d|a day after|"
-    r"since (?:the )?(?:start|beginning))\b",
-    re.I,
-)
+_EARLIER = pattern("events.earlier")
 
 
 @dataclass
@@ -284,44 +269,17 @@ def _best_place(places: Sequence[PlaceMention]) -> PlaceMention | None:
     return places[0] if places else None
 
 
-# a clause that starts after the figure tells something else ("killed 43 people as fighters
-# advanced towards Raqqa")
-_CLAUSE_AFTER = re.compile(r"\b(?:as|while|amid|meanwhile|whereas|but)\b|[;:]", re.I)
-# a place named as an agent is its government ("despite Damascus promises", "Moscow said")
-_METONYM_AFTER = re.compile(
-    r"^(?:'s|’s)?\s*(?:promises?|promised|said|says|accused|accuses|announced|denied|denies|claimed|claims|"
-    r"warned|agreed|rejected|backed|supports|supported|government|regime|authorities|officials|has said|"
-    r"has accused|insists|insisted|wants|blamed|blames)\b",
-    re.I,
-)
+_CLAUSE_AFTER = pattern("events.clause_after")
+_METONYM_AFTER = pattern("events.metonym_after")
 
 
-# a place in the words naming the victims tells who they were, not where they died: "98 evacuees
-# from the towns of Fuaa and Kafraya were killed ... west of Aleppo", "17 young men from Altibni"
-_VICTIMS_FROM = re.compile(
-    r"^(?:at least |more than |some |about |nearly |over )?[\w,-]+\s+(?![^\n]*\b(?:killed|dead|died|were|was|"
-    r"in|at|near|on|when|after|by)\b)(?:[\w-]+\s+){1,3}?(?:from|of)\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?"
-    r"(?:(?:towns?|villages?|cit(?:y|ies)|areas?|neighbou?rhoods?|districts?|provinces?)\s+of\s+(?:the\s+)?)?$",
-    re.I,
-)
+_VICTIMS_FROM = pattern("events.victims_from")
 
 
-# a place people left tells where they came from, not where the event was: "buses carrying
-# residents evacuated from the towns of Fuaa and Kafraya", "families who fled from Raqqa"
-_LEFT_FROM = re.compile(
-    r"\b(?:evacuated|evacuees|fled|fleeing|displaced|uprooted|refugees|expelled|escaped|escaping)\s+"
-    r"(?:[\w-]+\s+){0,2}?from\s+(?:the\s+)?(?:[a-z-]+\s+){0,2}?"
-    r"(?:(?:towns?|villages?|cit(?:y|ies)|areas?|neighbou?rhoods?|districts?|provinces?)\s+of\s+(?:the\s+)?)?"
-    r"(?:[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*\s*(?:,|and|or|&)\s*(?:the\s+)?)*$"
-)
+_LEFT_FROM = pattern("events.left_from")
 
 
-# nor does a place people were heading for: "as fighters advanced in their push towards Raqqa"
-_HEADED_TO = re.compile(
-    r"\b(?:towards?|heading (?:to|for)|bound for|on (?:their|its|the) way to|journey to)\s+(?:the\s+)?"
-    r"(?:[\w-]+\s+){0,4}?$",
-    re.I,
-)
+_HEADED_TO = pattern("events.headed_to")
 
 
 def _left_from(ent: ArticleEntities, p: PlaceMention) -> bool:
@@ -495,30 +453,11 @@ def _victim_spans(figs: Sequence[CasualtyFigure]) -> list[tuple[int, int, int]]:
     return out
 
 
-_AGENT_AFTER = re.compile(
-    r"^[\s'’s-]*(?:[a-z-]+\s+){0,2}?(?:air ?strikes?|air[- ]raids?|raids?|strikes?|war ?planes?|jets|planes|"
-    r"aircraft|helicopters?|bombing|bombardment|shelling|artillery|counter-?offensive|offensive|attacks?|assault|"
-    r"operations?|campaign|ambush|siege|crackdown|counter-?attacks?|"
-    r"missiles?|rockets?|barrel bombs?|drones?|troops|forces|army|militants|fighters|gunmen|snipers?|"
-    r"kill(?:s|ed|ing)?|execut(?:e|es|ed|ing)|massacr(?:e|es|ed)|behead(?:s|ed)?|bomb(?:s|ed)?|shell(?:s|ed)|"
-    r"struck|target(?:s|ed)|attack(?:s|ed)|pound(?:s|ed)|destroy(?:s|ed)?|launch(?:es|ed)|fired|"
-    r"dropped|shot|crucif(?:y|ies|ied)|slaughter(?:s|ed)?)\b",
-    re.I,
-)
-_AGENT_BEFORE = re.compile(
-    r"\b(?:(?:carried out|launched|conducted|committed|perpetrated|claimed|fired|dropped|executed|killed|"
-    r"targeted|hit|struck|bombed|shelled|attacked|bombarded|pounded)|(?:strikes?|raids?|attacks?|bombing|"
-    r"bombardment|shelling|fire|offensive|assault)(?:\s+\w+){0,3}?)\s+by\s+(?:the\s+)?$",
-    re.I,
-)
+_AGENT_AFTER = pattern("events.agent_after")
+_AGENT_BEFORE = pattern("events.agent_before")
 
 
-_CLAIM = re.compile(
-    r"^[\s'’s-]*(?:(?:group|militants?|jihadists?|fighters|organi[sz]ation)\s+)?"
-    r"(?:has |have |had |later |quickly )?(?:claimed|claims|claiming) "
-    r"(?:responsibility|the attack|the bombing|the blast)",
-    re.I,
-)
+_CLAIM = pattern("events.claim")
 
 
 def _claims_responsibility(ent: ArticleEntities, m: ActorMention) -> bool:
@@ -527,17 +466,9 @@ def _claims_responsibility(ent: ArticleEntities, m: ActorMention) -> bool:
     return bool(_CLAIM.match(seg[m["end"] : m["end"] + 60]))
 
 
-_ACCUSED_BEFORE = re.compile(
-    r"\b(?:accus(?:e|es|ed|ing)|blam(?:e|es|ed|ing)|hold(?:s|ing)?|held|condemn(?:s|ed|ing)?)\s+"
-    r"(?:the\s+)?(?:[\w-]+\s+){0,2}$",
-    re.I,
-)
-_ACCUSED_AFTER_ACCUSATION = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,1}(?:of|for|accountable)\b", re.I)
-_ACCUSED_AFTER = re.compile(
-    r"^(?:'s|’s)?\s*(?:(?:were|was|is|are|could be|may be|might be)\s+)?(?:behind|responsible for|"
-    r"(?:had |has |have )?used|using|uses|committed|carried out)\b",
-    re.I,
-)
+_ACCUSED_BEFORE = pattern("events.accused_before")
+_ACCUSED_AFTER_ACCUSATION = pattern("events.accused_after_accusation")
+_ACCUSED_AFTER = pattern("events.accused_after")
 
 
 def _accused(ent: ArticleEntities, m: ActorMention) -> bool:
@@ -561,11 +492,7 @@ def _agent_context(ent: ArticleEntities, m: ActorMention) -> bool:
     return bool(_AGENT_AFTER.match(after) or _AGENT_BEFORE.search(before))
 
 
-_COUNT_BEFORE = re.compile(
-    r"(?:\b(?!(?:19|20)\d\d\b)\d[\d,]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|scores|hundreds|"
-    r"thousands|[a-z]+teen|[a-z]+ty)\b)\s+(?:of\s+)?(?:the\s+)?$",
-    re.I,
-)
+_COUNT_BEFORE = pattern("events.count_before")
 
 
 def _counted(ent: ArticleEntities, m: ActorMention) -> bool:
