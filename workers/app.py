@@ -18,6 +18,7 @@ skip.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,6 +125,8 @@ def build_app(settings: Settings) -> Conflictwire:
         "actor-event-contributions", default=None, partitions=settings.partitions
     )
     actor_daily = app.Table("actor-daily", default=None, partitions=settings.partitions)
+    # the dated daily windows each actor has, oldest first: what to expire, what to serve
+    actor_days = app.Table("actor-days", default=None, partitions=settings.partitions)
     # Written only by the identify agent: recent events per block (country:governorate), pruned to a window.
     recent_events = app.Table("recent-events", default=None, partitions=settings.partitions)
 
@@ -195,6 +198,10 @@ def build_app(settings: Settings) -> Conflictwire:
                 for share in counting.contributions(decode("events.enriched", event.value)):
                     await contributions_topic.send(key=share["actor_id"].encode(), value=codec.dumps(share))
 
+    def window_totals(actor_id: str, day: str | None) -> counting.Totals | None:
+        totals: counting.Totals | None = actor_daily.get(counting.daily_key(actor_id, day))
+        return totals
+
     @app.agent(contributions_topic, name="count", concurrency=1)
     async def count_agent(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
@@ -206,13 +213,27 @@ def build_app(settings: Settings) -> Conflictwire:
                 if totals is None:
                     continue  # a redelivery or an older version: nothing moves
                 now = datetime.now(UTC)
-                for day, delta in counting.daily_deltas(applied, share):
-                    day_key = counting.daily_key(share["actor_id"], day)
-                    day_totals = counting.add_totals(actor_daily.get(day_key), delta)
-                    actor_daily[day_key] = day_totals
-                    day_label = day or counting.UNDATED
-                    message = actor_counts_message(share["actor_id"], day_totals, now, day_label)
-                    await counts_topic.send(key=day_key.encode(), value=codec.dumps(message))
+                actor = share["actor_id"]
+                days = actor_days.get(actor) or []
+                daily = counting.daily_update(
+                    applied,
+                    share,
+                    days,
+                    functools.partial(window_totals, actor),
+                    settings.daily_retention_days,
+                )
+                for day, day_totals in daily.writes:
+                    actor_daily[counting.daily_key(actor, day)] = day_totals
+                    message = actor_counts_message(actor, day_totals, now, day or counting.UNDATED)
+                    await counts_topic.send(
+                        key=counting.daily_key(actor, day).encode(), value=codec.dumps(message)
+                    )
+                for day in daily.expired:
+                    # a tombstone: the compacted topic forgets the window as the table does
+                    actor_daily.pop(counting.daily_key(actor, day), None)
+                    await counts_topic.send(key=counting.daily_key(actor, day).encode(), value=None)
+                if daily.days != days:
+                    actor_days[actor] = daily.days
                 applied_contributions[key] = share
                 actor_totals[share["actor_id"]] = totals
                 message = actor_counts_message(share["actor_id"], totals, now)
@@ -233,8 +254,12 @@ def build_app(settings: Settings) -> Conflictwire:
         if totals is None:
             return web.json({"error": f"no counts for actor {actor_id!r}"}, status=404)
         if window == "day":
-            prefix = counting.daily_prefix(actor_id)
-            days = {k[len(prefix) :]: v for k, v in actor_daily.items() if k.startswith(prefix) and v}
+            dated: list[str | None] = [*(actor_days.get(actor_id) or []), None]
+            days = {
+                day or counting.UNDATED: totals
+                for day in dated
+                if (totals := actor_daily.get(counting.daily_key(actor_id, day)))
+            }
             wanted = request.query.get("date")
             if wanted:
                 days = {d: v for d, v in days.items() if d == wanted}

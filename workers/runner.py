@@ -65,13 +65,8 @@ def worker_process(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``conflictwire worker`` as a child process, stopped (SIGTERM, then SIGKILL) on the way out."""
     child_env = dict(os.environ if env is None else env)
-    child_env.update(
-        KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-        CONFLICTWIRE_WEB_PORT=str(settings.web_port or free_port()),
-        CONFLICTWIRE_DATA_DIR=str(settings.data_dir),
-        CONFLICTWIRE_APP_ID=settings.app_id,
-        CONFLICTWIRE_TOPIC_PREFIX=settings.topics.prefix,
-    )
+    child = replace(settings, bootstrap_servers=bootstrap, web_port=settings.web_port or free_port())
+    child_env.update(child.to_env())
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "workers.cli", "worker"],

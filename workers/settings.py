@@ -79,6 +79,7 @@ class Settings:
     log_level: str
     embedded_broker_bin: str | None
     identity_window_days: int = 7
+    daily_retention_days: int = 400
 
     @property
     def broker_url(self) -> str:
@@ -98,6 +99,30 @@ class Settings:
 
     def with_bootstrap(self, servers: str) -> Settings:
         return replace(self, bootstrap_servers=servers)
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that :func:`load_settings` reads back as these settings (for a child process)."""
+        env = {
+            "CONFLICTWIRE_APP_ID": self.app_id,
+            "CONFLICTWIRE_TOPIC_PREFIX": self.topics.prefix,
+            "CONFLICTWIRE_PARTITIONS": str(self.partitions),
+            "CONFLICTWIRE_SPACY_MODEL": self.spacy_model,
+            "CONFLICTWIRE_NLP_BATCH_SIZE": str(self.nlp_batch_size),
+            "CONFLICTWIRE_NLP_BATCH_SECONDS": repr(self.nlp_batch_seconds),
+            "CONFLICTWIRE_WEB_HOST": self.web_host,
+            "CONFLICTWIRE_WEB_PORT": str(self.web_port),
+            "CONFLICTWIRE_DATA_DIR": str(self.data_dir),
+            "CONFLICTWIRE_TABLE_STORE": self.table_store,
+            "CONFLICTWIRE_SESSION_TIMEOUT": repr(self.session_timeout),
+            "CONFLICTWIRE_LOG_LEVEL": self.log_level,
+            "CONFLICTWIRE_IDENTITY_WINDOW_DAYS": str(self.identity_window_days),
+            "CONFLICTWIRE_DAILY_RETENTION_DAYS": str(self.daily_retention_days),
+        }
+        if self.bootstrap_servers:
+            env["KAFKA_BOOTSTRAP_SERVERS"] = self.bootstrap_servers
+        if self.embedded_broker_bin:
+            env["CONFLICTWIRE_BROKER_BIN"] = self.embedded_broker_bin
+        return env
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -144,4 +169,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("CONFLICTWIRE_LOG_LEVEL", "WARNING"),
         embedded_broker_bin=env.get("CONFLICTWIRE_BROKER_BIN") or None,
         identity_window_days=_int(env, "CONFLICTWIRE_IDENTITY_WINDOW_DAYS", 7),
+        daily_retention_days=_int(env, "CONFLICTWIRE_DAILY_RETENTION_DAYS", 400),
     )

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import tempfile
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -61,6 +63,19 @@ TOLL_LATER = {
     "published_at": "2024-05-15T09:00:00+00:00",
 }
 
+# a later strike by the same actor, months after TOLL_FIRST: its daily window pushes the May one out
+LATER_STRIKE = {
+    "id": "later-strike",
+    "title": "Russian air strikes kill 7 in Hama countryside",
+    "body": (
+        "Russian warplanes bombed the village of Kafr Zita in Hama province on Monday, killing seven "
+        "civilians, a local monitor said.\n\nThe village had been hit twice the week before."
+    ),
+    "source": "Test Wire",
+    "url": None,
+    "published_at": "2024-08-20T12:00:00+00:00",
+}
+
 
 @dataclass
 class Scenario:
@@ -71,11 +86,12 @@ class Scenario:
     settings: Settings = field(init=False)
     sent: int = 0
     workers: int = 0
+    env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         run_id = uuid.uuid4().hex[:8]
         self.settings = replace(
-            load_settings({}),
+            load_settings(self.env),
             bootstrap_servers=self.bootstrap,
             app_id=f"cw-id-{run_id}",
             topics=Topics(prefix=f"id-{run_id}."),
@@ -201,3 +217,22 @@ def test_counts_survive_a_worker_restart(scenario: Scenario, seeds: list[dict[st
         scenario.ingest(seeds[3:], process, log)
         scenario.ingest(seeds[:1], process, log)  # and a redelivery after the restart
     assert main_counts(scenario.counts()) == gold_counts()
+
+
+def test_daily_windows_older_than_the_retention_expire(kafka_bootstrap: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        run = Scenario(kafka_bootstrap, Path(scratch), env={"CONFLICTWIRE_DAILY_RETENTION_DAYS": "30"})
+        with run.worker() as (process, log):
+            run.ingest([TOLL_FIRST], process, log)
+            run.ingest([LATER_STRIKE], process, log)
+            url = f"http://{run.settings.web_host}:{run.settings.web_port}/actors/RUS?window=day"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                served = json.load(response)
+        latest = asyncio.run(kafka_io.latest_by_key(kafka_bootstrap, run.settings.topics.actor_counts))
+    # all-time totals keep both strikes; the May window is gone from the table and the topic
+    rus = {k: v for k, v in run.counts()["RUS"].items() if k in ("events", "killed_low")}
+    assert rus == {"events": 2, "killed_low": 19}
+    assert latest[b"RUS|2024-05-14"].value is None, "the expired window's key ends on a tombstone"
+    newest = codec.loads(latest[b"RUS|2024-08-19"].value or b"{}")
+    assert (newest["events"], newest["killed_low"]) == (1, 7)
+    assert list(served["days"]) == ["2024-08-19"]

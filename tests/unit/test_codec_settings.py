@@ -35,6 +35,7 @@ def test_environment_overrides() -> None:
             "CONFLICTWIRE_PARTITIONS": "8",
             "CONFLICTWIRE_SPACY_MODEL": "en_core_web_md",
             "CONFLICTWIRE_NLP_BATCH_SECONDS": "0.25",
+            "CONFLICTWIRE_DAILY_RETENTION_DAYS": "90",
         }
     )
     assert settings.broker_url == "kafka://k1:9092;kafka://k2:9092"
@@ -42,6 +43,7 @@ def test_environment_overrides() -> None:
     assert settings.partitions == 8
     assert settings.spacy_model == "en_core_web_md"
     assert settings.nlp_batch_seconds == 0.25
+    assert settings.daily_retention_days == 90
 
 
 @pytest.mark.parametrize(
@@ -50,8 +52,23 @@ def test_environment_overrides() -> None:
         ("CONFLICTWIRE_PARTITIONS", "four"),
         ("CONFLICTWIRE_PARTITIONS", "0"),
         ("CONFLICTWIRE_NLP_BATCH_SECONDS", "-1"),
+        ("CONFLICTWIRE_DAILY_RETENTION_DAYS", "0"),
     ],
 )
 def test_bad_values_are_named_in_the_error(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({name: value})
+
+
+def test_settings_travel_to_a_child_process_through_the_environment() -> None:
+    settings = load_settings(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "k1:9092",
+            "CONFLICTWIRE_TOPIC_PREFIX": "t1.",
+            "CONFLICTWIRE_NLP_BATCH_SECONDS": "0.1",
+            "CONFLICTWIRE_DAILY_RETENTION_DAYS": "30",
+            "CONFLICTWIRE_BROKER_BIN": "/opt/tansu",
+        }
+    )
+    assert load_settings(settings.to_env()) == settings
+    assert load_settings(load_settings({}).to_env()) == load_settings({})

@@ -6,7 +6,14 @@ import copy
 
 import pytest
 
-from workers.stages.counts import Contribution, Totals, apply_contribution, check_contribution, contributions
+from workers.stages.counts import (
+    Contribution,
+    Totals,
+    apply_contribution,
+    check_contribution,
+    contributions,
+    daily_update,
+)
 from workers.stages.errors import StageError
 from workers.types import EnrichedEvent
 
@@ -106,3 +113,87 @@ def test_distinct_events_add_up() -> None:
 def test_malformed_contributions_are_rejected(value: object) -> None:
     with pytest.raises(StageError):
         check_contribution(value)
+
+
+def share(event_id: str, day: str | None, killed: int = 5, version: int = 1) -> Contribution:
+    return {
+        "actor_id": "RUS",
+        "event_id": event_id,
+        "version": version,
+        "killed_low": killed,
+        "injured_low": 0,
+        "day": day,
+    }
+
+
+class DailyWindows:
+    """An actor's daily windows as the count agent keeps them, tables as dicts."""
+
+    def __init__(self, retention_days: int) -> None:
+        self.retention_days = retention_days
+        self.windows: dict[str | None, Totals] = {}
+        self.days: list[str] = []
+        self.applied: dict[str, Contribution] = {}
+        self.expired: list[str] = []
+
+    def add(self, contribution: Contribution) -> None:
+        update = daily_update(
+            self.applied.get(contribution["event_id"]),
+            contribution,
+            self.days,
+            self.windows.get,
+            self.retention_days,
+        )
+        for day, totals in update.writes:
+            self.windows[day] = totals
+        for day in update.expired:
+            del self.windows[day]
+        self.expired += update.expired
+        self.days = update.days
+        if apply_contribution(None, self.applied.get(contribution["event_id"]), contribution) is not None:
+            self.applied[contribution["event_id"]] = contribution
+
+
+def test_daily_windows_add_up_and_a_revision_moves_by_the_difference() -> None:
+    windows = DailyWindows(retention_days=30)
+    windows.add(share("a", "2024-05-01", killed=5))
+    windows.add(share("b", "2024-05-01", killed=3))
+    windows.add(share("a", "2024-05-01", killed=9, version=2))
+    windows.add(share("a", "2024-05-01", killed=9, version=2))  # redelivered: nothing moves
+    assert windows.windows["2024-05-01"] == {"events": 2, "killed_low": 12, "injured_low": 0}
+    assert windows.days == ["2024-05-01"] and windows.expired == []
+
+
+def test_windows_older_than_the_retention_expire_and_stay_expired() -> None:
+    windows = DailyWindows(retention_days=30)
+    windows.add(share("a", "2024-05-01"))
+    windows.add(share("b", "2024-05-31"))  # exactly 30 days later: both kept
+    assert windows.days == ["2024-05-01", "2024-05-31"]
+    windows.add(share("c", "2024-06-10"))
+    assert windows.expired == ["2024-05-01"] and windows.days == ["2024-05-31", "2024-06-10"]
+    assert "2024-05-01" not in windows.windows
+    # a late report for the expired day, or a revision moving an event out of it, writes nothing
+    windows.add(share("d", "2024-05-02"))
+    windows.add(share("a", "2024-05-01", killed=8, version=2))
+    assert set(windows.windows) == {"2024-05-31", "2024-06-10"}
+
+
+def test_the_undated_window_never_expires() -> None:
+    windows = DailyWindows(retention_days=1)
+    windows.add(share("a", None))
+    windows.add(share("b", "2024-05-01"))
+    windows.add(share("c", "2024-09-01"))
+    assert windows.windows[None]["events"] == 1 and windows.days == ["2024-09-01"]
+
+
+def test_a_revision_that_moves_the_event_to_another_day_moves_its_counts() -> None:
+    windows = DailyWindows(retention_days=30)
+    windows.add(share("a", "2024-05-01", killed=4))
+    windows.add(share("a", "2024-05-03", killed=6, version=2))
+    assert windows.windows["2024-05-01"] == {"events": 0, "killed_low": 0, "injured_low": 0}
+    assert windows.windows["2024-05-03"] == {"events": 1, "killed_low": 6, "injured_low": 0}
+
+
+def test_retention_must_be_positive() -> None:
+    with pytest.raises(StageError):
+        daily_update(None, share("a", "2024-05-01"), [], lambda day: None, 0)

@@ -9,11 +9,18 @@ Two pure steps, so that counts stay exact under at-least-once delivery:
    the contribution already applied for the same (actor, event), if any. A
    redelivered or older version changes nothing; a newer version moves the totals
    by the difference, never by the sum; a first sighting adds one event.
+
+:func:`daily_update` does the same for the actor's daily windows and keeps them to a
+retention period: a window more than ``retention_days`` older than the actor's newest
+one expires, and a late contribution to an expired window changes nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from typing import TypedDict
 
 from workers.stages.errors import StageError
@@ -162,3 +169,54 @@ def add_totals(totals: Totals | None, delta: Totals) -> Totals:
         "killed_low": base["killed_low"] + delta["killed_low"],
         "injured_low": base["injured_low"] + delta["injured_low"],
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class DailyUpdate:
+    """What a contribution does to an actor's daily windows."""
+
+    writes: list[tuple[str | None, Totals]] = dataclasses.field(
+        default_factory=list
+    )  # (day or None, new totals)
+    expired: list[str] = dataclasses.field(default_factory=list)  # dated windows to delete
+    days: list[str] = dataclasses.field(
+        default_factory=list
+    )  # the actor's dated windows afterwards, oldest first
+
+
+def _cutoff(days: Sequence[str], retention_days: int) -> str | None:
+    """The oldest day still kept: ``retention_days`` before the newest, or None when none is dated."""
+    if not days:
+        return None
+    newest = dt.date.fromisoformat(max(days))
+    return (newest - dt.timedelta(days=retention_days)).isoformat()
+
+
+def daily_update(
+    applied: Contribution | None,
+    contribution: Contribution,
+    days: Sequence[str],
+    current: Callable[[str | None], Totals | None],
+    retention_days: int,
+) -> DailyUpdate:
+    """The daily windows a contribution moves, given the actor's dated windows ``days`` and
+    ``current(day)``, the totals a window holds now.
+
+    The undated window never expires. A window older than the cutoff (``retention_days``
+    before the newest window) is expired: deleted if it exists, never written again, so a
+    late revision cannot bring it back with a partial count.
+    """
+    if retention_days < 1:
+        raise StageError("retention_days must be at least 1")
+    deltas = daily_deltas(applied, contribution)
+    dated = set(days) | {day for day, delta in deltas if day is not None and delta["events"] >= 0}
+    cutoff = _cutoff(sorted(dated), retention_days)
+    writes: list[tuple[str | None, Totals]] = []
+    for day, delta in deltas:
+        if day is not None and cutoff is not None and day < cutoff:
+            continue
+        writes.append((day, add_totals(current(day), delta)))
+    written = {day for day, _ in writes if day is not None}
+    kept = sorted(d for d in (set(days) | written) if cutoff is None or d >= cutoff)
+    expired = sorted(d for d in days if cutoff is not None and d < cutoff)
+    return DailyUpdate(writes=writes, expired=expired, days=kept)
