@@ -223,15 +223,15 @@ def build_app(settings: Settings) -> Conflictwire:
                     settings.daily_retention_days,
                 )
                 for day, day_totals in daily.writes:
-                    actor_daily[counting.daily_key(actor, day)] = day_totals
+                    day_key = counting.daily_key(actor, day)
+                    actor_daily[day_key] = day_totals
                     message = actor_counts_message(actor, day_totals, now, day or counting.UNDATED)
-                    await counts_topic.send(
-                        key=counting.daily_key(actor, day).encode(), value=codec.dumps(message)
-                    )
+                    await counts_topic.send(key=day_key.encode(), value=codec.dumps(message))
                 for day in daily.expired:
+                    day_key = counting.daily_key(actor, day)
                     # a tombstone: the compacted topic forgets the window as the table does
-                    actor_daily.pop(counting.daily_key(actor, day), None)
-                    await counts_topic.send(key=counting.daily_key(actor, day).encode(), value=None)
+                    actor_daily.pop(day_key, None)
+                    await counts_topic.send(key=day_key.encode(), value=None)
                 if daily.days != days:
                     actor_days[actor] = daily.days
                 applied_contributions[key] = share

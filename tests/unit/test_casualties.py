@@ -5,6 +5,8 @@ Sentences are from the seed articles and typical wire-news phrasings; no model n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from workers.stages.casualties import CasualtyFigure, find_figures
@@ -252,3 +254,19 @@ def test_title_figures_have_sentence_minus_one_and_title_offsets() -> None:
 def test_bad_sentence_offsets_are_a_stage_error() -> None:
     with pytest.raises(StageError):
         find_figures("short", [{"start": 0, "end": 99}])
+
+
+def test_terms_without_named_determiners_still_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers.stages import casualties
+
+    rows = [
+        line
+        for line in casualties.DATA_FILE.read_text(encoding="utf-8").splitlines()
+        if '"needs_name": true' not in line
+    ]
+    path = tmp_path / "terms.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(casualties, "terms", lambda: casualties._load_terms(path))
+    text = "A man was killed. Shelling killed the commander Abu Taha."
+    figures = find_figures(text, split_sentences(text))
+    assert [(f.category, f.low) for f in figures] == [("killed", 1)]

@@ -189,16 +189,15 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
 
     # "a child", "another fighter", "the commander Abu Taha": one person (the definite article
     # only before a name, else it points back at someone already counted)
-    person_alt = "|".join(re.escape(p) for p in persons)
+    def one_of(words: list[str]) -> str:
+        # an empty list matches nothing, so a data file without named determiners still loads
+        return "|".join(re.escape(w) for w in words) or r"(?!)"
+
+    person = r"(?=\s+(?:[a-z-]+\s+)?(?:" + one_of(persons) + r")"
     one_person = (
-        r"|(?P<article>\b(?:" + "|".join(re.escape(d) for d in determiners) + r")\b)"
-        r"(?=\s+(?:[a-z-]+\s+)?(?:" + person_alt + r")\b(?!-))"
+        r"|(?P<article>\b(?:" + one_of(determiners) + r")\b)" + person + r"\b(?!-))"
+        r"|(?P<named>\b(?:" + one_of(named_determiners) + r")\b)" + person + r"\s+(?-i:[A-Z][a-z]))"
     )
-    if named_determiners:
-        one_person += (
-            r"|(?P<named>\b(?:" + "|".join(re.escape(d) for d in named_determiners) + r")\b)"
-            r"(?=\s+(?:[a-z-]+\s+)?(?:" + person_alt + r")\s+(?-i:[A-Z][a-z]))"
-        )
     word = "|".join(_UNITS + _TENS + _SCALES)
     words_re = rf"(?:{word})(?:(?:\s+|-|\s+and\s+|\s+and\s+a\s+half\s+)(?:{word}))*"
     vague_alt = "|".join(re.escape(v) for v in sorted(vague, key=len, reverse=True))

@@ -175,13 +175,12 @@ def add_totals(totals: Totals | None, delta: Totals) -> Totals:
 class DailyUpdate:
     """What a contribution does to an actor's daily windows."""
 
-    writes: list[tuple[str | None, Totals]] = dataclasses.field(
-        default_factory=list
-    )  # (day or None, new totals)
-    expired: list[str] = dataclasses.field(default_factory=list)  # dated windows to delete
-    days: list[str] = dataclasses.field(
-        default_factory=list
-    )  # the actor's dated windows afterwards, oldest first
+    # (day or None for the undated window, its new totals)
+    writes: list[tuple[str | None, Totals]] = dataclasses.field(default_factory=list)
+    # dated windows to delete
+    expired: list[str] = dataclasses.field(default_factory=list)
+    # the actor's dated windows afterwards, oldest first
+    days: list[str] = dataclasses.field(default_factory=list)
 
 
 def _cutoff(days: Sequence[str], retention_days: int) -> str | None:

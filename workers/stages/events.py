@@ -282,7 +282,7 @@ _LEFT_FROM = pattern("events.left_from")
 _HEADED_TO = pattern("events.headed_to")
 
 
-def _left_from(ent: ArticleEntities, p: PlaceMention) -> bool:
+def _origin_or_destination(ent: ArticleEntities, p: PlaceMention) -> bool:
     """Whether the place is where people came from or were going, not where they were hit."""
     seg = ent["title"] if p["sentence"] < 0 else ent["text"]
     before = seg[max(0, p["start"] - 120) : p["start"]]
@@ -359,7 +359,7 @@ def _event_place(
     far: defaultdict[str, float] = defaultdict(float)
     for p in pool:
         adm = p["admin1"] or ""
-        if any(p is o for o in origins) or _left_from(ent, p):
+        if any(p is o for o in origins) or _origin_or_destination(ent, p):
             continue
         if (
             p["sentence"] == anchor
