@@ -55,7 +55,24 @@ class NormalizedArticle(TypedDict):
 
 # ---------------------------------------------------------------- entities
 
-ActorKind = Literal["state_force", "armed_group", "civilian", "monitor", "other"]
+# state_force: military and security forces of a state; police: police and gendarmerie;
+# government: officials, ministries, courts and other state bodies; pro_government_militia:
+# armed groups acting with a state's backing; armed_group: rebels, insurgents, jihadist groups;
+# criminal_group: cartels and gangs; unidentified: "unknown gunmen", "bandits", "militiamen";
+# international_org: UN, AU and other inter-state bodies.
+ActorKind = Literal[
+    "state_force",
+    "police",
+    "government",
+    "pro_government_militia",
+    "armed_group",
+    "criminal_group",
+    "unidentified",
+    "international_org",
+    "civilian",
+    "monitor",
+    "other",
+]
 ActorRole = Literal["perpetrator", "target", "speaker", "mentioned"]
 
 
@@ -125,7 +142,10 @@ class Location(TypedDict):
 
 class EventDate(TypedDict):
     value: str | None  # ISO date (YYYY-MM-DD) of the event, grounded on published_at
-    precision: Literal["day", "week", "month", "unknown"]
+    precision: Literal["day", "week", "month", "year", "unknown"]
+    # text: read from the article's words; published: the publication date stands in;
+    # inferred: the publication time itself was missing and was inferred from the text
+    source: NotRequired[Literal["text", "published", "inferred"]]
 
 
 class SourceRef(TypedDict):
@@ -148,6 +168,8 @@ class EnrichedEvent(TypedDict):
     location: Location
     date: EventDate
     killed: Quantity | None
+    # the part of ``killed`` that is non-combatants (civilians, children, people not said to fight)
+    killed_noncombatants: NotRequired[Quantity | None]
     injured: Quantity | None
     displaced: Quantity | None
     kidnapped: Quantity | None
