@@ -1,0 +1,172 @@
+"""Where an event happened: the place named nearest its figure, weighed over the article.
+
+In: :class:`~workers.types.ArticleEntities` (place mentions with admin1 and country), the
+event's anchor sentence and the offset of its figure. Out: the chosen
+:class:`~workers.types.PlaceMention` (or None).
+
+Mentions in the event's sentence weigh most (the one right after the figure most of all),
+then the title, then the neighbouring sentences, then the rest of the article. Places
+outside the article's dominant country count only when nothing else is named. Places inside
+the words naming the victims ("98 evacuees from the towns of Fuaa and Kafraya"), places
+people left or were heading for, and metonyms ("despite Damascus promises") do not place
+the event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from workers.stages.event_text import segment_text
+from workers.stages.event_types import is_violent_text
+from workers.stages.patterns import pattern
+from workers.types import ArticleEntities, PlaceMention
+
+
+def best_place(places: Sequence[PlaceMention]) -> PlaceMention | None:
+    """The most specific resolved place: one with an admin1 beats a bare country."""
+    with_admin = [p for p in places if p["admin1"]]
+    if with_admin:
+        specific = [p for p in with_admin if (p["name"] or "").lower() != (p["admin1"] or "").lower()]
+        return (specific or with_admin)[0]
+    return places[0] if places else None
+
+
+_CLAUSE_AFTER = pattern("events.clause_after")
+_METONYM_AFTER = pattern("events.metonym_after")
+
+
+_VICTIMS_FROM = pattern("events.victims_from")
+
+
+_LEFT_FROM = pattern("events.left_from")
+
+
+_HEADED_TO = pattern("events.headed_to")
+
+
+def origin_or_destination(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """Whether the place is where people came from or were going, not where they were hit."""
+    seg = ent["title"] if p["sentence"] < 0 else ent["text"]
+    before = seg[max(0, p["start"] - 120) : p["start"]]
+    return bool(_LEFT_FROM.search(before) or _HEADED_TO.search(before))
+
+
+def metonym(ent: ArticleEntities, p: PlaceMention) -> bool:
+    seg = ent["title"] if p["sentence"] < 0 else ent["text"]
+    return bool(_METONYM_AFTER.match(seg[p["end"] : p["end"] + 30].lstrip()))
+
+
+def dominant_country(ent: ArticleEntities) -> str | None:
+    counts = Counter(p["country"] for p in ent["places"] if p["country"])
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def event_place(
+    ent: ArticleEntities,
+    anchor: int,
+    admin1: str | None,
+    near: int | None = None,
+    title_near: int | None = None,
+) -> PlaceMention | None:
+    """The event's place: the governorate named nearest the event, weighed over the article.
+
+    Mentions in the event's sentence weigh most (the one closest to the figure most of
+    all), then the title, then the neighbouring sentences, then the rest of the article.
+    Places outside the article's main country count only when nothing else is named.
+    """
+    places = [p for p in ent["places"] if (admin1 is None or p["admin1"] == admin1) and not metonym(ent, p)]
+    if not places:
+        return None
+    country = dominant_country(ent)
+    home = [p for p in places if p["country"] == country] if country else places
+    pool = [p for p in (home or places) if p["admin1"]]
+    if not pool:
+        return best_place(home or places)
+    weights: defaultdict[str, float] = defaultdict(float)
+    closest: PlaceMention | None = None
+    in_anchor = [p for p in pool if p["sentence"] == anchor]
+    origins: list[PlaceMention] = []
+    limit: int | None = None
+    if in_anchor and near is not None:
+        # "killed 13 civilians ... in the province of Aleppo": places after the figure
+        # are usually where it happened; places before it are often a dateline or caption
+        seg = segment_text(ent, anchor)
+        offset = ent["sentences"][anchor]["start"] if anchor >= 0 else 0
+        cut = _CLAUSE_AFTER.search(seg, max(0, near - offset))
+        limit = offset + cut.start() if cut else None
+        seg_text = ent["title"] if anchor < 0 else ent["text"]
+        for p in sorted(in_anchor, key=lambda p: p["start"]):
+            if p["start"] < near:
+                continue
+            if _VICTIMS_FROM.match(seg_text[near : p["start"]]) or (
+                origins
+                and re.fullmatch(
+                    r"\s*(?:,|and|or|&)\s*(?:the\s+)?", seg_text[origins[-1]["end"] : p["start"]]
+                )
+            ):
+                origins.append(p)
+        if all(any(p is o for o in origins) for p in in_anchor if p["start"] >= near):
+            # "17 young men from Altibni were executed": no other place, their town it is
+            origins = []
+        after = [
+            p
+            for p in in_anchor
+            if near <= p["start"] and (limit is None or p["start"] < limit) and p not in origins
+        ]
+        before = [p for p in in_anchor if p["start"] < near]
+        if after:
+            closest = min(after, key=lambda p: p["start"])
+        elif before:
+            closest = max(before, key=lambda p: p["start"])
+    far: defaultdict[str, float] = defaultdict(float)
+    for p in pool:
+        adm = p["admin1"] or ""
+        if any(p is o for o in origins) or origin_or_destination(ent, p):
+            continue
+        if (
+            p["sentence"] == anchor
+            and limit is not None
+            and p["start"] >= limit
+            and not is_violent_text(ent["text"][limit : p["end"]] if anchor >= 0 else "")
+        ):
+            # named in a clause that tells something else ("... as fighters advanced on Raqqa")
+            weights[adm] += 1.0
+        elif p["sentence"] == anchor:
+            weights[adm] += 3.0
+        elif p["sentence"] == -1:
+            weights[adm] += 2.0
+        elif anchor >= 0 and abs(p["sentence"] - anchor) == 1:
+            weights[adm] += 1.0
+        elif anchor >= 0 and abs(p["sentence"] - anchor) == 2:
+            weights[adm] += 0.5
+        else:
+            # further away counts less: a report drifts to other places as it goes on
+            distance = abs(p["sentence"] - anchor) if anchor >= 0 else p["sentence"] + 1
+            far[adm] += 1.0 / max(distance, 1)
+    for adm, w in far.items():
+        weights[adm] += min(w, 1.0)
+    if closest is not None:
+        weights[closest["admin1"] or ""] += 2.0
+    in_title = [p for p in pool if p["sentence"] == -1]
+    if in_title and title_near is not None and anchor != -1:
+        nearest = min(in_title, key=lambda p: abs(p["start"] - title_near))
+        weights[nearest["admin1"] or ""] += 1.5
+    order = {p["admin1"]: i for i, p in reversed(list(enumerate(pool)))}
+    best = sorted(weights, key=lambda k: (-weights[k], order.get(k, 0)))[0]
+    chosen = [p for p in pool if p["admin1"] == best]
+    if closest is not None and closest["admin1"] == best:
+        return closest
+    for idx in [anchor, -1]:
+        here = [p for p in chosen if p["sentence"] == idx]
+        if here:
+            return best_place(here)
+    return best_place(chosen)
+
+
+def main_admin1(
+    ent: ArticleEntities, anchor: int, near: int | None = None, title_near: int | None = None
+) -> str | None:
+    place = event_place(ent, anchor, None, near, title_near)
+    return place["admin1"] if place else None
