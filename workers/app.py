@@ -18,7 +18,6 @@ skip.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,13 +42,9 @@ from workers.types import ActorCounts, ArticleEntities, NormalizedArticle, RawAr
 log = logging.getLogger(__name__)
 
 
-def decode(topic: str, value: bytes | None) -> Any:
-    """Bytes off ``topic`` -> a payload that conforms to the topic's schema."""
-    if value is None:
-        raise codec.DecodeError("empty message (no value)")
-    payload = codec.loads(value)
-    schemas.validate(topic, payload)
-    return payload
+def decode(topic: str, value: bytes | None, settings: Settings) -> Any:
+    """Bytes off ``topic`` -> a payload that conforms to the topic's schema (size checked first)."""
+    return schemas.decode(topic, value, settings.max_message_bytes)
 
 
 def actor_counts_message(
@@ -72,29 +67,14 @@ class Conflictwire:
     settings: Settings
     app: faust.App
     topics: dict[str, faust.TopicT]
-    actor_totals: TableT[str, Any]
-    applied_contributions: TableT[str, Any]
+    actor_states: TableT[str, Any]
+    block_states: TableT[str, Any]
     dead_letters: DeadLetters
 
 
 def build_app(settings: Settings) -> Conflictwire:
     apply_broker_workarounds()  # table recovery on the embedded broker; a no-op in effect on Kafka
-    app = faust.App(
-        settings.app_id,
-        broker=settings.broker_url,
-        store=settings.table_store,
-        datadir=str(settings.data_dir / settings.app_id),
-        topic_partitions=settings.partitions,
-        topic_replication_factor=1,
-        broker_session_timeout=settings.session_timeout,
-        broker_heartbeat_interval=max(1.0, settings.session_timeout / 5),
-        processing_guarantee="at_least_once",
-        web_host=settings.web_host,
-        web_port=settings.web_port,
-        web_bind=settings.web_host,
-        web_in_thread=False,
-        table_cleanup_interval=30.0,
-    )
+    app = faust.App(settings.app_id, **settings.faust_options())
     names = settings.topics
 
     def topic(name: str, *, internal: bool = True, compacting: bool = False) -> faust.TopicT:
@@ -119,16 +99,12 @@ def build_app(settings: Settings) -> Conflictwire:
     candidates_topic = topic(settings.candidates_topic)
 
     dead_letters = DeadLetters(dead_letter_topic)
-    # The count agent is the only writer of both tables; both are partitioned like its source topic.
-    actor_totals = app.Table("actor-totals", default=None, partitions=settings.partitions)
-    applied_contributions = app.Table(
-        "actor-event-contributions", default=None, partitions=settings.partitions
-    )
-    actor_daily = app.Table("actor-daily", default=None, partitions=settings.partitions)
-    # the dated daily windows each actor has, oldest first: what to expire, what to serve
-    actor_days = app.Table("actor-days", default=None, partitions=settings.partitions)
-    # Written only by the identify agent: recent events per block (country:governorate), pruned to a window.
-    recent_events = app.Table("recent-events", default=None, partitions=settings.partitions)
+    # One value per key, one writer per table, each partitioned like its writer's source topic:
+    # a crash between two writes cannot leave two tables disagreeing.
+    # block (country:admin1) -> identity.BlockState, written only by the identify agent
+    block_states = app.Table("identity-blocks", default=None, partitions=settings.partitions)
+    # actor id -> counts.ActorState (totals, applied versions, daily windows), written only by count
+    actor_states = app.Table("actor-counts", default=None, partitions=settings.partitions)
 
     @app.task  # type: ignore[untyped-decorator]  # faust leaves this decorator untyped
     async def declare_output_topics() -> None:
@@ -140,7 +116,7 @@ def build_app(settings: Settings) -> Conflictwire:
     async def normalize_agent(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
             async with dead_letters.guard(event, "normalize"):
-                raw: RawArticle = decode("articles.raw", event.value)
+                raw: RawArticle = decode("articles.raw", event.value, settings)
                 article = normalize(raw)
                 await normalized_topic.send(key=article["id"].encode(), value=codec.dumps(article))
 
@@ -153,7 +129,7 @@ def build_app(settings: Settings) -> Conflictwire:
             good: list[tuple[Any, NormalizedArticle]] = []
             for event in batch:
                 async with dead_letters.guard(event, "entities"):
-                    good.append((event, decode("articles.normalized", event.value)))
+                    good.append((event, decode("articles.normalized", event.value, settings)))
             results = await run_nlp(loop, [article for _, article in good], settings.spacy_model)
             for (event, _), result in zip(good, results, strict=True):
                 async with dead_letters.guard(event, "entities"):
@@ -165,7 +141,7 @@ def build_app(settings: Settings) -> Conflictwire:
     async def events_agent(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
             async with dead_letters.guard(event, "events"):
-                entities: ArticleEntities = decode("articles.entities", event.value)
+                entities: ArticleEntities = decode("articles.entities", event.value, settings)
                 text = f"{entities['title']}\n\n{entities['text']}"
                 for enriched in assemble_events(entities):
                     schemas.validate("events.enriched", enriched)
@@ -176,95 +152,99 @@ def build_app(settings: Settings) -> Conflictwire:
 
     @app.agent(candidates_topic, name="identify", concurrency=1)
     async def identify_agent(stream: StreamT[bytes]) -> None:
-        # Sole writer of recent_events; its source is keyed by the table's key (the block).
+        # Sole writer of block_states; its source is keyed by the table's key (the block).
         async for event in stream.events():
             async with dead_letters.guard(event, "identity"):
-                candidate = codec.loads(event.value)
-                block = identity.check_candidate(candidate)["block"]
-                known = identity.check_known(recent_events.get(block) or [])
-                resolution = identity.resolve(candidate, known, window_days=settings.identity_window_days)
-                if resolution["known"] != known:
-                    recent_events[block] = resolution["known"]
-                if resolution["emit"] is not None:
-                    emitted = resolution["emit"]
-                    await enriched_topic.send(key=emitted["event_id"].encode(), value=codec.dumps(emitted))
+                candidate = identity.check_candidate(codec.loads(event.value))
+                before = block_states.get(candidate["block"])
+                result = identity.resolve(
+                    candidate,
+                    before,
+                    now=datetime.now(UTC),
+                    window_days=settings.identity_window_days,
+                    retention_days=settings.seen_retention_days,
+                )
+                if result["state"] != before:  # state first: a redelivery re-emits what it records
+                    block_states[candidate["block"]] = result["state"]
+                await publish_resolution(result)
+
+    async def publish_resolution(result: identity.Resolution) -> None:
+        for emitted in result["emit"]:
+            await enriched_topic.send(key=emitted["event_id"].encode(), value=codec.dumps(emitted))
+        for gone in result["retract"]:
+            if gone["tombstone"]:  # the event was merged into another: consumers drop its id
+                await enriched_topic.send(key=gone["event_id"].encode(), value=None)
+            for actor in gone["actors"]:
+                share = counting.retraction(actor, gone["event_id"], gone["version"])
+                await contributions_topic.send(key=actor.encode(), value=codec.dumps(share))
 
     @app.agent(enriched_topic, name="contribute")
     async def contribute_agent(stream: StreamT[bytes]) -> None:
         # Fan out each event to one message per actor, keyed by actor id: the count
-        # agent's source is thereby grouped by the tables' key.
+        # agent's source is thereby grouped by the table's key.
         async for event in stream.events():
+            if event.value is None:
+                continue  # a tombstone: identify sent the retractions itself
             async with dead_letters.guard(event, "counts"):
-                for share in counting.contributions(decode("events.enriched", event.value)):
+                for share in counting.contributions(decode("events.enriched", event.value, settings)):
                     await contributions_topic.send(key=share["actor_id"].encode(), value=codec.dumps(share))
-
-    def window_totals(actor_id: str, day: str | None) -> counting.Totals | None:
-        totals: counting.Totals | None = actor_daily.get(counting.daily_key(actor_id, day))
-        return totals
 
     @app.agent(contributions_topic, name="count", concurrency=1)
     async def count_agent(stream: StreamT[bytes]) -> None:
+        # Sole writer of actor_states; its source is keyed by the table's key (the actor id).
         async for event in stream.events():
             async with dead_letters.guard(event, "counts"):
                 share = counting.check_contribution(codec.loads(event.value))
-                key = counting.contribution_key(share["actor_id"], share["event_id"])
-                applied = applied_contributions.get(key)
-                totals = counting.apply_contribution(actor_totals.get(share["actor_id"]), applied, share)
-                if totals is None:
-                    continue  # a redelivery or an older version: nothing moves
-                now = datetime.now(UTC)
-                actor = share["actor_id"]
-                days = actor_days.get(actor) or []
-                daily = counting.daily_update(
-                    applied,
+                actor, now = share["actor_id"], datetime.now(UTC)
+                update = counting.apply(
+                    actor_states.get(actor),
                     share,
-                    days,
-                    functools.partial(window_totals, actor),
-                    settings.daily_retention_days,
+                    now=now,
+                    retention_days=settings.seen_retention_days,
+                    daily_retention_days=settings.daily_retention_days,
                 )
-                for day, day_totals in daily.writes:
-                    day_key = counting.daily_key(actor, day)
-                    actor_daily[day_key] = day_totals
-                    message = actor_counts_message(actor, day_totals, now, day or counting.UNDATED)
-                    await counts_topic.send(key=day_key.encode(), value=codec.dumps(message))
-                for day in daily.expired:
-                    day_key = counting.daily_key(actor, day)
-                    # a tombstone: the compacted topic forgets the window as the table does
-                    actor_daily.pop(day_key, None)
-                    await counts_topic.send(key=day_key.encode(), value=None)
-                if daily.days != days:
-                    actor_days[actor] = daily.days
-                applied_contributions[key] = share
-                actor_totals[share["actor_id"]] = totals
-                message = actor_counts_message(share["actor_id"], totals, now)
-                await counts_topic.send(key=share["actor_id"].encode(), value=codec.dumps(message))
+                if update["changed"] or update["expired"]:  # state first: a redelivery re-publishes it
+                    actor_states[actor] = update["state"]
+                await publish_counts(actor, update, now)
+
+    async def publish_counts(actor: str, update: counting.CountUpdate, now: datetime) -> None:
+        state = update["state"]
+        message = actor_counts_message(actor, state["totals"], now)
+        await counts_topic.send(key=actor.encode(), value=codec.dumps(message))
+        for window in update["windows"]:
+            totals = counting.window_totals(state, window)
+            if totals is not None:
+                day_message = actor_counts_message(actor, totals, now, window)
+                await counts_topic.send(
+                    key=counting.daily_key(actor, window).encode(), value=codec.dumps(day_message)
+                )
+        for window in update["expired"]:
+            # a tombstone: the compacted topic forgets the window as the table does
+            await counts_topic.send(key=counting.daily_key(actor, window).encode(), value=None)
 
     @app.page("/actors")
     async def list_actors(web: View, request: Request) -> Response:
         # This worker's partitions; with several workers, each serves its own share.
-        return web.json({actor_id: totals for actor_id, totals in actor_totals.items() if totals is not None})
+        return web.json(
+            {actor: state["totals"] for actor, state in actor_states.items() if state is not None}
+        )
 
     @app.page("/actors/{actor_id}")
-    @app.table_route(table=actor_totals, match_info="actor_id")
+    @app.table_route(table=actor_states, match_info="actor_id")
     async def get_actor(web: View, request: Request, actor_id: str) -> Response:
-        totals = actor_totals.get(actor_id)
+        state = actor_states.get(actor_id)
         window = request.query.get("window")
         if window not in (None, "day"):
             return web.json({"error": f"unknown window {window!r}: use window=day"}, status=400)
-        if totals is None:
+        if state is None:
             return web.json({"error": f"no counts for actor {actor_id!r}"}, status=404)
         if window == "day":
-            dated: list[str | None] = [*(actor_days.get(actor_id) or []), None]
-            days = {
-                day or counting.UNDATED: totals
-                for day in dated
-                if (totals := actor_daily.get(counting.daily_key(actor_id, day)))
-            }
+            days = {day: counting.window_totals(state, day) for day in state["days"]}
             wanted = request.query.get("date")
             if wanted:
                 days = {d: v for d, v in days.items() if d == wanted}
             return web.json({"actor_id": actor_id, "window": "day", "days": dict(sorted(days.items()))})
-        return web.json({"actor_id": actor_id, **totals})
+        return web.json({"actor_id": actor_id, **state["totals"]})
 
     return Conflictwire(
         settings=settings,
@@ -279,8 +259,8 @@ def build_app(settings: Settings) -> Conflictwire:
             "actor-contributions": contributions_topic,
             "event-candidates": candidates_topic,
         },
-        actor_totals=actor_totals,
-        applied_contributions=applied_contributions,
+        actor_states=actor_states,
+        block_states=block_states,
         dead_letters=dead_letters,
     )
 

@@ -38,6 +38,7 @@ import time
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 __all__ = [
     "BrokerStartError",
@@ -304,8 +305,11 @@ async def acreate_topics(
     compacted: Collection[str] = frozenset(),
     replication_factor: int = 1,
     timeout: float = 15.0,
+    client: Mapping[str, Any] | None = None,
 ) -> dict[str, bool]:
     """Create ``{name: partitions}``; names in ``compacted`` get ``cleanup.policy=compact``.
+
+    ``client``: the security options of ``Settings.kafka_client_options()`` (omitted: plaintext).
 
     Returns ``{name: True if created now, False if it already existed}``. A topic
     that already exists with another partition count raises :class:`TopicError`
@@ -316,7 +320,9 @@ async def acreate_topics(
     unknown = set(compacted) - set(topics)
     if unknown:
         raise ValueError(f"compacted names not in topics: {sorted(unknown)}")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000))
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000), **dict(client or {})
+    )
     await admin.start()
     try:
         new_topics = [
@@ -356,6 +362,7 @@ def create_topics(
     compacted: Collection[str] = frozenset(),
     replication_factor: int = 1,
     timeout: float = 15.0,
+    client: Mapping[str, Any] | None = None,
 ) -> dict[str, bool]:
     """Blocking form of :func:`acreate_topics` (not for use inside a running event loop)."""
     return asyncio.run(
@@ -365,5 +372,6 @@ def create_topics(
             compacted=compacted,
             replication_factor=replication_factor,
             timeout=timeout,
+            client=client,
         )
     )

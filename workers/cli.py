@@ -7,6 +7,11 @@ conflictwire ingest PATH...     publish .txt / .jsonl / .json files or directori
 conflictwire tail TOPIC         print a topic as JSON lines
 conflictwire counts             current per-actor counts (from actors.counts)
 conflictwire extract / evaluate batch extraction without Kafka, and its scoring
+
+Every command starts by removing the environment variables Faust would read at
+import time (:func:`workers.settings.scrub_faust_environment`), so settings come
+from ``workers.settings`` alone; every Kafka client gets the security options of
+``Settings.kafka_client_options()``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import click
 
 from workers import codec, ingest, kafka_io
 from workers.cli_batch import evaluate_command, extract_command
-from workers.settings import Settings, SettingsError, load_settings
+from workers.settings import Settings, SettingsError, load_settings, scrub_faust_environment
 
 
 def _settings() -> Settings:
@@ -43,6 +48,8 @@ def _bootstrap(settings: Settings) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """conflictwire: conflict news in, structured and counted events out."""
+    # before any command imports faust, which reads these at import time
+    scrub_faust_environment()
 
 
 @main.command()
@@ -65,12 +72,29 @@ def worker() -> None:
 def ingest_command(paths: tuple[Path, ...], published_at: str | None) -> None:
     """Publish articles to articles.raw: .txt (first line the title), .jsonl, .json, or directories."""
     settings = _settings()
+    oversized: list[ingest.Oversized] = []
     try:
-        messages = list(ingest.messages(list(paths), published_at=published_at))
+        messages = list(
+            ingest.messages(
+                list(paths),
+                published_at=published_at,
+                max_bytes=settings.max_message_bytes,
+                oversized=oversized,
+            )
+        )
     except (ingest.IngestError, OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from exc
-    sent = asyncio.run(kafka_io.publish(_bootstrap(settings), settings.topics.raw, messages))
+    client = settings.kafka_client_options()
+    sent = asyncio.run(kafka_io.publish(_bootstrap(settings), settings.topics.raw, messages, client=client))
     click.echo(f"published {sent} message(s) to {settings.topics.raw}", err=True)
+    for skipped in oversized:
+        click.echo(
+            f"not sent: {skipped.where} is {skipped.size} bytes, over the limit of "
+            f"{settings.max_message_bytes} (CONFLICTWIRE_MAX_MESSAGE_BYTES)",
+            err=True,
+        )
+    if oversized:
+        sys.exit(1)
 
 
 def _render(record: kafka_io.Record) -> dict[str, Any]:
@@ -101,7 +125,8 @@ def tail(topic: str, follow: bool, values_only: bool) -> None:
     name = settings.topics.all().get(topic, topic)
 
     async def go() -> None:
-        async for record in kafka_io.read_topic(_bootstrap(settings), name, follow=follow):
+        client = settings.kafka_client_options()
+        async for record in kafka_io.read_topic(_bootstrap(settings), name, follow=follow, client=client):
             shown = _render(record)
             click.echo(codec.dumps(shown["value"] if values_only else shown).decode())
 

@@ -2,7 +2,10 @@
 
 In: bytes (or str). Out: Python objects, and back. orjson does the work; this module
 fixes the options once (sorted keys are not needed, non-str keys are allowed for
-table snapshots) and turns its errors into :class:`DecodeError`.
+table snapshots) and turns its errors into :class:`DecodeError`. Input from outside
+goes through :func:`loads_bounded`, which refuses (:class:`MessageTooLarge`) to parse
+more than a size limit: a huge value is rejected by its length, before it can cost
+memory or time in the parser.
 """
 
 from __future__ import annotations
@@ -32,3 +35,22 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"not valid JSON: {exc}") from exc
+
+
+class MessageTooLarge(DecodeError):
+    """The bytes are over the size limit; they were not decoded."""
+
+
+def check_size(data: bytes | bytearray | memoryview | str, max_bytes: int) -> None:
+    """Raise :class:`MessageTooLarge` when ``data`` is over ``max_bytes`` (checked before any parsing)."""
+    size = len(data.encode()) if isinstance(data, str) else len(data)
+    if size > max_bytes:
+        raise MessageTooLarge(
+            f"message of {size} bytes is over the limit of {max_bytes} bytes (CONFLICTWIRE_MAX_MESSAGE_BYTES)"
+        )
+
+
+def loads_bounded(data: bytes | bytearray | memoryview | str, max_bytes: int) -> Any:
+    """:func:`loads`, but only for at most ``max_bytes`` bytes: a larger input is never parsed."""
+    check_size(data, max_bytes)
+    return loads(data)

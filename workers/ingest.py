@@ -9,6 +9,11 @@ A ``.jsonl`` line is passed on byte for byte, so a malformed line reaches the
 worker and becomes a dead letter with its reason instead of vanishing here. The
 one translation made is for lines in the batch format of ``conflictwire extract``
 (``text``/``date`` instead of ``body``/``published_at``).
+
+With a size limit (``max_bytes``, the worker's ``CONFLICTWIRE_MAX_MESSAGE_BYTES``)
+a message over it is not sent (the worker would only dead-letter it, and the
+producer refuses anything over 1 MB): it is recorded in ``oversized`` as
+(where, size) instead, and a JSON Lines line over the limit is not even parsed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from workers import codec
 from workers.batch import to_raw
@@ -31,6 +37,13 @@ _SOURCE_LINE = re.compile(r"^\s*Source:\s*(?P<source>.+?)\s*$", re.MULTILINE)
 
 class IngestError(ValueError):
     """A path that cannot be read as articles."""
+
+
+class Oversized(NamedTuple):
+    """A message left out for its size: the file (and line, for JSON Lines) and its bytes."""
+
+    where: str
+    size: int
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -74,11 +87,16 @@ def _key_of(value: bytes) -> bytes | None:
     return article_id.encode() if isinstance(article_id, str) else None
 
 
-def _jsonl_messages(path: Path) -> Iterator[tuple[bytes | None, bytes]]:
+def _jsonl_messages(
+    path: Path, max_bytes: int | None, oversized: list[Oversized]
+) -> Iterator[tuple[bytes | None, bytes]]:
     with path.open("rb") as handle:
-        for raw_line in handle:
+        for number, raw_line in enumerate(handle, start=1):
             line = raw_line.rstrip(b"\r\n")
             if not line.strip():
+                continue
+            if max_bytes is not None and len(line) > max_bytes:
+                oversized.append(Oversized(f"{path}:{number}", len(line)))
                 continue
             try:
                 payload = codec.loads(line)
@@ -92,13 +110,30 @@ def _jsonl_messages(path: Path) -> Iterator[tuple[bytes | None, bytes]]:
             yield _key_of(line), line
 
 
-def messages(paths: list[Path], published_at: str | None = None) -> Iterator[tuple[bytes | None, bytes]]:
+def messages(
+    paths: list[Path],
+    published_at: str | None = None,
+    *,
+    max_bytes: int | None = None,
+    oversized: list[Oversized] | None = None,
+) -> Iterator[tuple[bytes | None, bytes]]:
+    """(key, value) for every article under ``paths``; those over ``max_bytes`` go to ``oversized``."""
+    skipped: list[Oversized] = [] if oversized is None else oversized
     for path in expand(paths):
+        if path.suffix == ".jsonl":
+            yield from _jsonl_messages(path, max_bytes, skipped)
+            continue
+        if max_bytes is not None and path.stat().st_size > 2 * max_bytes + 1024:
+            # far over the limit whatever its encoding: not read at all
+            skipped.append(Oversized(str(path), path.stat().st_size))
+            continue
+        key: bytes | None = None
         if path.suffix == ".txt":
             article = text_file_article(path, published_at)
-            yield str(article["id"]).encode(), codec.dumps(article)
-        elif path.suffix == ".jsonl":
-            yield from _jsonl_messages(path)
+            key, value = str(article["id"]).encode(), codec.dumps(article)
         else:
             value = path.read_bytes().strip()
-            yield _key_of(value), value
+        if max_bytes is not None and len(value) > max_bytes:
+            skipped.append(Oversized(str(path), len(value)))
+            continue
+        yield (key if path.suffix == ".txt" else _key_of(value)), value

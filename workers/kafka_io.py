@@ -1,17 +1,20 @@
 """Plain Kafka I/O for the command line (no Faust): publish messages, read topics.
 
-In: bootstrap servers, topic names, (key, value) byte pairs. Out: messages on the
-broker, or the messages of a topic as :class:`Record` objects. Used by
-``conflictwire ingest | tail | counts | run`` and by the tests, which thereby
-read our topics the way any downstream consumer would.
+In: bootstrap servers, topic names, (key, value) byte pairs, and the security
+options of :meth:`workers.settings.Settings.kafka_client_options` (``client``:
+TLS context, SASL mechanism and credentials; omitted: a plain local broker). Out:
+messages on the broker, or the messages of a topic as :class:`Record` objects.
+Used by ``conflictwire ingest | tail | counts | run`` and by the tests, which
+thereby read our topics the way any downstream consumer would.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -26,9 +29,15 @@ class Record:
     headers: tuple[tuple[str, bytes], ...]
 
 
-async def publish(bootstrap: str, topic: str, messages: Iterable[tuple[bytes | None, bytes]]) -> int:
-    """Send every (key, value) and wait until the broker has acknowledged all of them."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+async def publish(
+    bootstrap: str,
+    topic: str,
+    messages: Iterable[tuple[bytes | None, bytes]],
+    *,
+    client: Mapping[str, Any] | None = None,
+) -> int:
+    """Send every (key, value) and wait until the broker has acknowledged all of them; returns how many."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, **dict(client or {}))
     await producer.start()
     try:
         futures = [await producer.send(topic, value=value, key=key) for key, value in messages]
@@ -61,6 +70,7 @@ async def read_topic(
     follow: bool = False,
     idle_seconds: float = 1.5,
     wait_for_topic: float = 5.0,
+    client: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Record]:
     """Every message of ``topic`` from the beginning.
 
@@ -69,7 +79,10 @@ async def read_topic(
     trusted: some brokers report it loosely). With ``follow`` it never stops.
     """
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **dict(client or {}),
     )
     await consumer.start()
     try:
@@ -95,10 +108,12 @@ async def read_topic(
         await consumer.stop()
 
 
-async def latest_by_key(bootstrap: str, topic: str, idle_seconds: float = 1.0) -> dict[bytes, Record]:
+async def latest_by_key(
+    bootstrap: str, topic: str, idle_seconds: float = 1.0, *, client: Mapping[str, Any] | None = None
+) -> dict[bytes, Record]:
     """The last message per key: how a compacted topic such as actors.counts is read."""
     latest: dict[bytes, Record] = {}
-    async for record in read_topic(bootstrap, topic, idle_seconds=idle_seconds):
+    async for record in read_topic(bootstrap, topic, idle_seconds=idle_seconds, client=client):
         if record.key is not None:
             latest[record.key] = record
     return latest

@@ -3,9 +3,9 @@
 In: paths of articles (or the bundled samples), Settings, an output stream. Out:
 each enriched event printed as it arrives, then the per-actor counts; a return
 code. With no ``KAFKA_BOOTSTRAP_SERVERS`` it starts the embedded broker on a free
-loopback port; the worker always runs as a child process (``conflictwire
-worker``), exactly as it would in production, and is stopped on the way out,
-Ctrl-C included.
+loopback port (plaintext: the security settings apply to a cluster of your own);
+the worker always runs as a child process (``conflictwire worker``), exactly as it
+would in production, and is stopped on the way out, Ctrl-C included.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from aiokafka import AIOKafkaConsumer
 
 from workers import codec, ingest, kafka_io
 from workers.broker import EmbeddedBroker, create_topics
-from workers.settings import Settings
+from workers.settings import KafkaSecurity, Settings
 
 
 class JobFailed(RuntimeError):
@@ -168,6 +168,7 @@ async def watch(
         names.dead_letter,
         names.actor_counts,
         bootstrap_servers=bootstrap,
+        **settings.kafka_client_options(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         group_id=None,
@@ -228,7 +229,9 @@ def handle(
 
 
 async def final_counts(settings: Settings, bootstrap: str) -> dict[str, dict[str, Any]]:
-    latest = await kafka_io.latest_by_key(bootstrap, settings.topics.actor_counts)
+    latest = await kafka_io.latest_by_key(
+        bootstrap, settings.topics.actor_counts, client=settings.kafka_client_options()
+    )
     counts: dict[str, dict[str, Any]] = {}
     for record in latest.values():
         if record.value is not None:
@@ -246,17 +249,34 @@ def run_job(
     timeout: float = 600.0,
     published_at: str | None = None,
 ) -> int:
-    messages = list(ingest.messages(paths or [ingest.SAMPLES], published_at=published_at))
+    oversized: list[ingest.Oversized] = []
+    messages = list(
+        ingest.messages(
+            paths or [ingest.SAMPLES],
+            published_at=published_at,
+            max_bytes=settings.max_message_bytes,
+            oversized=oversized,
+        )
+    )
     article_ids = {key.decode() for key, _ in messages if key}
 
     def say(text: str) -> None:
         if not as_json:  # progress goes to stderr; with --json stdout stays machine-readable
             print(text, file=sys.stderr, flush=True)
 
+    for skipped in oversized:  # on stderr even with --json: input left out must not go unnoticed
+        print(
+            f"not sent: {skipped.where} is {skipped.size} bytes, over CONFLICTWIRE_MAX_MESSAGE_BYTES",
+            file=sys.stderr,
+            flush=True,
+        )
     with tempfile.TemporaryDirectory(prefix="conflictwire-") as scratch, broker_for(settings) as bootstrap:
         say(f"broker: {bootstrap}{'' if settings.bootstrap_servers else ' (embedded)'}")
         partitions, compacted = topic_partitions(settings)
-        create_topics(bootstrap, partitions, compacted=compacted)
+        if not settings.bootstrap_servers:  # the embedded broker speaks plaintext only
+            settings = replace(settings, security=KafkaSecurity())
+        client = settings.kafka_client_options()
+        create_topics(bootstrap, partitions, compacted=compacted, client=client)
         log_path = Path(scratch) / "worker.log"
         # a port of its own, so a second job or a worker already running elsewhere cannot collide
         settings = replace(settings, web_port=free_port())
@@ -266,7 +286,7 @@ def run_job(
             url = f"http://{settings.web_host}:{settings.web_port}/actors"
             say(f"worker: pid {worker.pid}, {url}, log {log_path}")
             progress = Progress(expected=len(messages), started=datetime.now(UTC), article_ids=article_ids)
-            sent = asyncio.run(kafka_io.publish(bootstrap, settings.topics.raw, messages))
+            sent = asyncio.run(kafka_io.publish(bootstrap, settings.topics.raw, messages, client=client))
             say(f"ingested {sent} article(s); waiting for events ...")
             try:
                 asyncio.run(watch(settings, bootstrap, progress, out, as_json, timeout, worker))

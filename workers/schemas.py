@@ -61,3 +61,19 @@ def validate(name: str, payload: Any, version: int = 1) -> None:
         )
         more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
         raise SchemaViolation(f"does not match {name} v{version}: {problems}{more}")
+
+
+def decode(topic: str, value: bytes | None, max_bytes: int) -> Any:
+    """The boundary of every agent: bytes off a topic -> a payload that conforms to the topic's schema.
+
+    In: the topic's logical name, the message value, the size limit
+    (``Settings.max_message_bytes``). Out: the decoded payload. Raises
+    :class:`workers.codec.MessageTooLarge` for a value over the limit (checked
+    before parsing), :class:`workers.codec.DecodeError` for no value or bad JSON,
+    :class:`SchemaViolation` for a payload that breaks the schema.
+    """
+    if value is None:
+        raise codec.DecodeError("empty message (no value)")
+    payload = codec.loads_bounded(value, max_bytes)
+    validate(topic, payload)
+    return payload

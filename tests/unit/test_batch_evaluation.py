@@ -15,6 +15,7 @@ from workers import codec, schemas
 from workers.batch import date_from_text, run_batch, to_raw
 from workers.cli_batch import evaluate_command
 from workers.evaluation import governorate, score
+from workers.evaluation.perpetrators import PerpetratorLabels
 from workers.stages.errors import StageError
 from workers.types import ArticleEntities, NormalizedArticle
 
@@ -101,7 +102,7 @@ def test_score_sums_rows_per_article_and_uses_the_first_rows_prediction() -> Non
             {"killed": {"low": None, "high": 6}, "perpetrator": "SYR_GOV", "location": {"admin1": "Idlib"}}
         ],
     }
-    s = score(gold, preds, categories={"SYR_GOV": "syrian government or russian troops"})
+    s = score(gold, preds, PerpetratorLabels({"SYR_GOV": "syrian government or russian troops"}))
     assert s.articles == 3
     assert [a.pred_killed for a in s.per_article] == [12, 0, 0]  # "nearly 6" has no low bound: 0
     assert s.exact == pytest.approx(2 / 3, abs=1e-3)

@@ -1,18 +1,28 @@
-"""Per-actor counting: contributions from events, and folding them into totals idempotently."""
+"""Per-actor counting: contributions from events; folding them into one state per actor idempotently,
+by the difference on a revision, with daily windows and bounds measured in processing time."""
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import json
 
 import pytest
 
 from workers.stages.counts import (
+    MAX_APPLIED,
+    MAX_DAYS,
+    UNDATED,
+    ActorState,
     Contribution,
     Totals,
-    apply_contribution,
+    apply,
     check_contribution,
+    check_state,
     contributions,
-    daily_update,
+    prune,
+    retraction,
+    window_totals,
 )
 from workers.stages.errors import StageError
 from workers.types import EnrichedEvent
@@ -45,17 +55,38 @@ def make_event(**overrides: object) -> EnrichedEvent:
     return event  # type: ignore[return-value]
 
 
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+
+
+class Counter:
+    """The count agent's table as a dict: one state per actor, folded message after message."""
+
+    def __init__(self, **options: int) -> None:
+        self.states: dict[str, ActorState] = {}
+        self.options = options
+        self.expired: list[str] = []
+
+    def add(self, shares: list[Contribution], now: dt.datetime = NOW) -> list[bool]:
+        changed = []
+        for share in shares:
+            update = apply(self.states.get(share["actor_id"]), share, now=now, **self.options)
+            self.states[share["actor_id"]] = update["state"]
+            self.expired += update["expired"]
+            changed.append(update["changed"])
+        return changed
+
+    def totals(self, actor: str) -> Totals:
+        return self.states[actor]["totals"]
+
+    def window(self, actor: str, day: str) -> Totals | None:
+        return window_totals(self.states[actor], day)
+
+
 def fold(shares: list[Contribution]) -> dict[str, Totals]:
-    """Apply contributions in order the way the count agent does, tables as dicts."""
-    totals: dict[str, Totals] = {}
-    applied: dict[tuple[str, str], Contribution] = {}
-    for share in shares:
-        key = (share["actor_id"], share["event_id"])
-        new = apply_contribution(totals.get(share["actor_id"]), applied.get(key), share)
-        if new is not None:
-            totals[share["actor_id"]] = new
-            applied[key] = share
-    return totals
+    counter = Counter()
+    counter.add(shares)
+    return {actor: state["totals"] for actor, state in counter.states.items()}
 
 
 def test_one_contribution_per_distinct_perpetrator() -> None:
@@ -76,15 +107,16 @@ def test_open_figures_count_their_lower_bound_and_missing_figures_count_zero() -
 
 def test_redelivery_changes_nothing() -> None:
     shares = contributions(make_event())
-    assert fold(shares + copy.deepcopy(shares)) == fold(shares)
-    assert fold(shares)["RUS"] == {"events": 1, "killed_low": 15, "injured_low": 3}
+    counter = Counter()
+    assert counter.add(shares) == [True, True]
+    assert counter.add(copy.deepcopy(shares)) == [False, False]
+    assert counter.totals("RUS") == {"events": 1, "killed_low": 15, "injured_low": 3}
 
 
 def test_revision_moves_totals_by_the_difference() -> None:
     first = contributions(make_event(killed={"low": 12, "high": None}))
     second = contributions(make_event(version=2, killed={"low": 20, "high": 20}))
-    totals = fold(first + second)
-    assert totals["RUS"] == {"events": 1, "killed_low": 20, "injured_low": 3}
+    assert fold(first + second)["RUS"] == {"events": 1, "killed_low": 20, "injured_low": 3}
 
 
 def test_an_older_version_arriving_late_is_ignored() -> None:
@@ -100,6 +132,20 @@ def test_distinct_events_add_up() -> None:
     assert fold(shares)["RUS"] == {"events": 2, "killed_low": 39, "injured_low": 6}
 
 
+def test_a_retraction_takes_the_event_out_and_a_later_version_brings_it_back() -> None:
+    counter = Counter()
+    counter.add(contributions(make_event()))
+    counter.add([retraction("RUS", "evt-1", 2)])
+    assert counter.totals("RUS") == {"events": 0, "killed_low": 0, "injured_low": 0}
+    assert counter.window("RUS", "2019-03-13") == {"events": 0, "killed_low": 0, "injured_low": 0}
+    assert counter.add([retraction("RUS", "evt-1", 2)]) == [False]  # redelivered
+    counter.add(contributions(make_event(version=3, killed={"low": 4, "high": 4})))
+    assert counter.totals("RUS") == {"events": 1, "killed_low": 4, "injured_low": 3}
+    # a retraction of an event never counted changes the totals by nothing
+    counter.add([retraction("USA", "evt-9", 2)])
+    assert counter.totals("USA") == {"events": 0, "killed_low": 0, "injured_low": 0}
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -108,6 +154,7 @@ def test_distinct_events_add_up() -> None:
         {"actor_id": "A", "event_id": "e", "version": -1, "killed_low": 0, "injured_low": 0},
         {"actor_id": "A", "event_id": "e", "version": 1, "killed_low": True, "injured_low": 0},
         {"actor_id": "A", "version": 1, "killed_low": 0, "injured_low": 0},
+        {"actor_id": "A", "event_id": "e", "version": 1, "killed_low": 0, "injured_low": 0, "retracted": 1},
     ],
 )
 def test_malformed_contributions_are_rejected(value: object) -> None:
@@ -126,74 +173,67 @@ def share(event_id: str, day: str | None, killed: int = 5, version: int = 1) -> 
     }
 
 
-class DailyWindows:
-    """An actor's daily windows as the count agent keeps them, tables as dicts."""
-
-    def __init__(self, retention_days: int) -> None:
-        self.retention_days = retention_days
-        self.windows: dict[str | None, Totals] = {}
-        self.days: list[str] = []
-        self.applied: dict[str, Contribution] = {}
-        self.expired: list[str] = []
-
-    def add(self, contribution: Contribution) -> None:
-        update = daily_update(
-            self.applied.get(contribution["event_id"]),
-            contribution,
-            self.days,
-            self.windows.get,
-            self.retention_days,
-        )
-        for day, totals in update.writes:
-            self.windows[day] = totals
-        for day in update.expired:
-            del self.windows[day]
-        self.expired += update.expired
-        self.days = update.days
-        if apply_contribution(None, self.applied.get(contribution["event_id"]), contribution) is not None:
-            self.applied[contribution["event_id"]] = contribution
-
-
 def test_daily_windows_add_up_and_a_revision_moves_by_the_difference() -> None:
-    windows = DailyWindows(retention_days=30)
-    windows.add(share("a", "2024-05-01", killed=5))
-    windows.add(share("b", "2024-05-01", killed=3))
-    windows.add(share("a", "2024-05-01", killed=9, version=2))
-    windows.add(share("a", "2024-05-01", killed=9, version=2))  # redelivered: nothing moves
-    assert windows.windows["2024-05-01"] == {"events": 2, "killed_low": 12, "injured_low": 0}
-    assert windows.days == ["2024-05-01"] and windows.expired == []
-
-
-def test_windows_older_than_the_retention_expire_and_stay_expired() -> None:
-    windows = DailyWindows(retention_days=30)
-    windows.add(share("a", "2024-05-01"))
-    windows.add(share("b", "2024-05-31"))  # exactly 30 days later: both kept
-    assert windows.days == ["2024-05-01", "2024-05-31"]
-    windows.add(share("c", "2024-06-10"))
-    assert windows.expired == ["2024-05-01"] and windows.days == ["2024-05-31", "2024-06-10"]
-    assert "2024-05-01" not in windows.windows
-    # a late report for the expired day, or a revision moving an event out of it, writes nothing
-    windows.add(share("d", "2024-05-02"))
-    windows.add(share("a", "2024-05-01", killed=8, version=2))
-    assert set(windows.windows) == {"2024-05-31", "2024-06-10"}
-
-
-def test_the_undated_window_never_expires() -> None:
-    windows = DailyWindows(retention_days=1)
-    windows.add(share("a", None))
-    windows.add(share("b", "2024-05-01"))
-    windows.add(share("c", "2024-09-01"))
-    assert windows.windows[None]["events"] == 1 and windows.days == ["2024-09-01"]
+    counter = Counter()
+    counter.add([share("a", "2024-05-01", killed=5), share("b", "2024-05-01", killed=3)])
+    counter.add([share("a", "2024-05-01", killed=9, version=2)] * 2)  # and redelivered: nothing moves
+    assert counter.window("RUS", "2024-05-01") == {"events": 2, "killed_low": 12, "injured_low": 0}
 
 
 def test_a_revision_that_moves_the_event_to_another_day_moves_its_counts() -> None:
-    windows = DailyWindows(retention_days=30)
-    windows.add(share("a", "2024-05-01", killed=4))
-    windows.add(share("a", "2024-05-03", killed=6, version=2))
-    assert windows.windows["2024-05-01"] == {"events": 0, "killed_low": 0, "injured_low": 0}
-    assert windows.windows["2024-05-03"] == {"events": 1, "killed_low": 6, "injured_low": 0}
+    counter = Counter()
+    counter.add([share("a", "2024-05-01", killed=4), share("a", "2024-05-03", killed=6, version=2)])
+    assert counter.window("RUS", "2024-05-01") == {"events": 0, "killed_low": 0, "injured_low": 0}
+    assert counter.window("RUS", "2024-05-03") == {"events": 1, "killed_low": 6, "injured_low": 0}
 
 
-def test_retention_must_be_positive() -> None:
+def test_windows_expire_in_processing_time_not_by_event_date() -> None:
+    counter = Counter(daily_retention_days=30)
+    counter.add([share("a", "2019-08-31"), share("b", None)])  # a backfill: its window is kept
+    counter.add([share("future", "9999-12-31")], now=NOW + DAY)  # a future date expires nothing
+    assert counter.window("RUS", "2019-08-31") is not None and counter.expired == []
+    counter.add([share("c", "2026-12-20")], now=NOW + 31 * DAY)  # 31 days without a change: gone
+    assert counter.expired == ["2019-08-31"]
+    assert counter.window("RUS", "2019-08-31") is None and counter.window("RUS", "9999-12-31") is not None
+    assert counter.window("RUS", UNDATED) is not None  # the undated window never expires
+    # all-time totals keep every event
+    assert counter.totals("RUS")["events"] == 4
+    # a late revision of the expired day's event corrects the totals and writes no partial window back
+    counter.add([share("a", "2019-08-31", killed=1, version=2)], now=NOW + 32 * DAY)
+    assert counter.totals("RUS") == {"events": 4, "killed_low": 16, "injured_low": 0}
+    assert counter.window("RUS", "2019-08-31") is None
+
+
+def test_applied_versions_are_folded_after_the_retention() -> None:
+    counter = Counter(retention_days=30)
+    counter.add([share("a", "2024-05-01")])
+    counter.add([share("b", "2024-05-02")], now=NOW + 31 * DAY)
+    assert set(counter.states["RUS"]["applied"]) == {"b"}
+    assert counter.totals("RUS")["events"] == 2  # folded, still counted
+
+
+def test_an_actors_state_stays_under_its_caps() -> None:
+    state: ActorState = {
+        "totals": {"events": 0, "killed_low": 0, "injured_low": 0},
+        "applied": {},
+        "days": {},
+    }
+    stamp = int(NOW.timestamp())
+    state["applied"] = {
+        f"evt-{i:016x}": [1, 5, 0, "2024-05-01", 1, stamp + i] for i in range(MAX_APPLIED + 10)
+    }
+    state["days"] = {f"d{i:05d}": [1, 5, 0, stamp + i] for i in range(MAX_DAYS + 10)}
+    expired = prune(state, stamp + MAX_APPLIED + 10, retention_days=400, daily_retention_days=400)
+    assert len(state["applied"]) == MAX_APPLIED and "evt-0000000000000000" not in state["applied"]
+    assert len(state["days"]) == MAX_DAYS and expired == [f"d{i:05d}" for i in range(10)]
+    assert len(json.dumps(state)) < 900_000
+
+
+def test_check_state_rejects_bad_state() -> None:
+    counter = Counter()
+    counter.add(contributions(make_event()))
+    assert check_state(json.loads(json.dumps(counter.states["RUS"]))) == counter.states["RUS"]
     with pytest.raises(StageError):
-        daily_update(None, share("a", "2024-05-01"), [], lambda day: None, 0)
+        check_state({"totals": {}, "applied": {}, "days": {}})
+    with pytest.raises(StageError):
+        apply(None, share("a", None), now=dt.datetime(2026, 1, 1))  # a naive clock

@@ -186,7 +186,7 @@ def test_weekday_date_is_grounded_on_publication() -> None:
     (event,) = assemble_events(
         _entities("Air strikes killed 12 people on Saturday.", published_at="2019-09-02")
     )
-    assert event["date"] == {"value": "2019-08-31", "precision": "day"}
+    assert (event["date"]["value"], event["date"]["precision"]) == ("2019-08-31", "day")
 
 
 @pytest.mark.parametrize(

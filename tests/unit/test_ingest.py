@@ -70,3 +70,23 @@ def test_bundled_samples_are_readable_articles() -> None:
     assert len(found) >= 5
     for _, value in found:
         schemas.validate("articles.raw", codec.loads(value))
+
+
+def test_messages_over_the_size_limit_are_reported_not_sent(tmp_path: Path) -> None:
+    small = b'{"id": "s1", "title": "T", "body": "B"}'
+    huge = b'{"id": "h1", "title": "T", "body": "' + b"x" * 5000 + b'"}'
+    (tmp_path / "feed.jsonl").write_bytes(small + b"\n" + huge + b"\n")
+    (tmp_path / "one.json").write_bytes(huge)
+    (tmp_path / "long.txt").write_text("Title\n" + "word " * 2000)
+    oversized: list[ingest.Oversized] = []
+    sent = list(ingest.messages([tmp_path], max_bytes=4096, oversized=oversized))
+    assert sent == [(b"s1", small)]
+    assert sorted(oversized) == sorted(
+        [
+            ingest.Oversized(f"{tmp_path / 'feed.jsonl'}:2", len(huge)),
+            ingest.Oversized(str(tmp_path / "one.json"), len(huge)),
+            ingest.Oversized(str(tmp_path / "long.txt"), (tmp_path / "long.txt").stat().st_size),
+        ]
+    )
+    # without a limit everything goes, as before
+    assert len(list(ingest.messages([tmp_path]))) == 4

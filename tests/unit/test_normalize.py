@@ -3,6 +3,7 @@ the FA-KES eval texts (one long line each) going through without losing text."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,14 @@ from workers import schemas
 from workers.ingest import SAMPLES, text_file_article
 from workers.stages import normalize as stage
 from workers.stages.errors import StageError
-from workers.stages.normalize import content_hash, normalize, split_sentences
+from workers.stages.normalize import (
+    MAX_BODY_CHARS,
+    MAX_SENTENCE_CHARS,
+    MAX_SENTENCES,
+    content_hash,
+    normalize,
+    split_sentences,
+)
 from workers.types import NormalizedArticle, RawArticle
 
 from .seeds import eval_file, load_gold, load_seeds
@@ -299,10 +307,11 @@ def test_fields_pass_through_and_language_defaults() -> None:
         ({"body": ""}, "body is empty"),
         ({"body": " \n\u200b\u00a0\n\t"}, "body is empty"),
         ({"body": "Loading...\nREAD MORE: elsewhere\n[ssba]"}, "boilerplate"),
-        ({"title": " \u200b "}, "title is empty"),
         ({"id": "  "}, "id is empty"),
         ({"body": None}, "'body' must be a string"),
-        ({"published_at": ""}, "published_at"),
+        ({"published_at": "last Tuesday"}, "published_at is not an ISO date"),
+        ({"published_at": 20190831}, "'published_at' must be a string"),
+        ({"title": 5}, "'title' must be a string"),
         ({"url": 5}, "url"),
     ],
 )
@@ -311,6 +320,61 @@ def test_bad_input_raises_stage_error(changes: dict[str, Any], message: str) -> 
     raw.update(changes)  # type: ignore[typeddict-item]
     with pytest.raises(StageError, match=re.escape(message)):
         normalize(raw)
+
+
+# ------------------------------------------------------------------ no title, no date, bounds
+
+
+@pytest.mark.parametrize("title", ["", " \u200b ", None])
+def test_missing_title_takes_the_first_sentence(title: str | None) -> None:
+    raw = article("Gunmen killed two farmers in Zamfara. Police said the attackers fled.", title="")
+    if title is None:
+        del raw["title"]  # type: ignore[misc]
+    else:
+        raw["title"] = title
+    out = normalize(raw)
+    assert out["title"] == "Gunmen killed two farmers in Zamfara."
+    assert out["text"].startswith("Gunmen killed two farmers")  # the body keeps its first sentence
+    schemas.validate("articles.normalized", out)
+
+
+def test_published_at_in_the_future_is_a_stage_error() -> None:
+    now = dt.datetime(2019, 8, 31, 12, 0, tzinfo=dt.UTC)
+    with pytest.raises(StageError, match="published_at in the future"):
+        normalize(article("Shells hit the town.", published_at="2019-09-01T12:00:01+00:00"), now=now)
+    with pytest.raises(StageError, match="published_at in the future"):
+        normalize(article("Shells hit the town.", published_at="9999-12-31"), now=now)
+    # up to a day ahead is a time zone, not a mistake; a naive time is UTC
+    assert normalize(article("Shells hit the town.", published_at="2019-09-01T11:00:00"), now=now)
+    assert normalize(article("Shells hit the town.", published_at="2019-09-01"), now=now)
+
+
+def test_missing_published_at_is_inferred_from_the_text() -> None:
+    raw = article("KABUL, 3 March 2021 - Gunmen shot a journalist on Tuesday. He died on 2 March 2021.")
+    del raw["published_at"]  # type: ignore[misc]
+    out = normalize(raw)
+    assert out["published_at"] == "2021-03-03"
+    assert out.get("published_at_inferred") is True
+    schemas.validate("articles.normalized", out)
+    # no date in the text: the processing time's date, and without one nothing
+    raw["body"] = "Gunmen shot a journalist on Tuesday."
+    assert normalize(raw, now=dt.datetime(2021, 3, 4, 8, 0, tzinfo=dt.UTC))["published_at"] == "2021-03-04"
+    assert normalize(raw)["published_at"] == ""
+    assert "published_at_inferred" not in normalize(article("Shells hit the town."))
+
+
+def test_an_over_long_sentence_is_split_and_sentences_are_capped() -> None:
+    words = "word " * 100_000  # 500,000 characters without a stop
+    out = normalize(article(words))
+    assert len(out["text"]) <= MAX_BODY_CHARS
+    assert all(s["end"] - s["start"] <= MAX_SENTENCE_CHARS for s in out["sentences"])
+    assert out["removed"][0].startswith("[body cut at")
+    check_spans(out)
+    many = normalize(article(" ".join(f"Line {i} was read." for i in range(MAX_SENTENCES + 50))))
+    assert len(many["sentences"]) == MAX_SENTENCES
+    assert many["text"].endswith(f"Line {MAX_SENTENCES - 1} was read.")
+    assert any(r.startswith(f"[text cut after {MAX_SENTENCES} sentences") for r in many["removed"])
+    check_spans(many)
 
 
 # ------------------------------------------------------------------ sentences

@@ -47,3 +47,16 @@ def test_invalid_examples_are_rejected_with_a_reason(example: Path) -> None:
 def test_unknown_schema_is_a_lookup_error() -> None:
     with pytest.raises(LookupError):
         schemas.validate("no.such.topic", {})
+
+
+def test_decode_is_the_boundary_size_then_json_then_schema() -> None:
+    good = (EXAMPLES / "articles.raw.v1" / "minimal.json").read_bytes()
+    assert schemas.decode("articles.raw", good, 512 * 1024) == codec.loads(good)
+    with pytest.raises(codec.MessageTooLarge):
+        schemas.decode("articles.raw", good, len(good) - 1)
+    with pytest.raises(codec.DecodeError, match="no value"):
+        schemas.decode("articles.raw", None, 512 * 1024)
+    with pytest.raises(codec.DecodeError, match="not valid JSON"):
+        schemas.decode("articles.raw", b"{", 512 * 1024)
+    with pytest.raises(schemas.SchemaViolation):
+        schemas.decode("articles.raw", b"{}", 512 * 1024)

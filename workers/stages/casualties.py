@@ -22,6 +22,7 @@ only the rules that combine them.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -41,6 +42,16 @@ Bound = Literal["low", "high", "approx", "exact"]
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "casualty_terms.jsonl"
 
 CATEGORIES: tuple[Category, ...] = ("killed", "injured", "displaced", "kidnapped", "missing")
+
+# Bounded work: news sentences on the dev sets hold at most 8 numbers and articles 39, so
+# reading 16 per sentence and 100 per article loses nothing and keeps a hostile body of
+# 10,000 numbers to a few milliseconds (benchmarks/casualties_bound.py measures it).
+MAX_FIGURES_PER_SENTENCE = 16
+MAX_FIGURES_PER_ARTICLE = 100
+MAX_SENTENCE_CHARS = 3000  # a longer "sentence" is read up to here
+# a figure above this is no count of people (the world's wars do not kill ten million in one
+# report); the worker passes CONFLICTWIRE_MAX_FIGURE
+DEFAULT_MAX_FIGURE = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -193,7 +204,7 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
         # an empty list matches nothing, so a data file without named determiners still loads
         return "|".join(re.escape(w) for w in words) or r"(?!)"
 
-    person = r"(?=\s+(?:[a-z-]+\s+)?(?:" + one_of(persons) + r")"
+    person = r"(?=\s+(?:[a-z-]+\s+){0,2}(?:" + one_of(persons) + r")"
     one_person = (
         r"|(?P<article>\b(?:" + one_of(determiners) + r")\b)" + person + r"\b(?!-))"
         r"|(?P<named>\b(?:" + one_of(named_determiners) + r")\b)" + person + r"\s+(?-i:[A-Z][a-z]))"
@@ -242,6 +253,7 @@ _ADDITIVE = pattern("casualties.additive")
 _ALSO_AFTER = pattern("casualties.also_after")
 _TOLL_UPDATE = pattern("casualties.toll_update")
 _CONTEXT = pattern("casualties.context")
+_ONE_KILLED = pattern("casualties.one_killed")
 _STOP_NP = {
     "said",
     "says",
@@ -293,11 +305,15 @@ class _Num:
 _NOT_COUNTS = pattern("casualties.not_counts")
 
 
-def _numbers(seg: str) -> list[_Num]:
+def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> list[_Num]:
+    """The numbers of a segment (digits, number words, vague quantities, "a child"), at most
+    ``limit``; dates, clock times and numbers written with an exponent are not numbers of people."""
     t = terms()
     out: list[_Num] = []
     masked = [(m.start(), m.end()) for m in _NOT_COUNTS.finditer(seg)]
     for m in t.number_re.finditer(seg):
+        if len(out) >= limit:
+            break
         raw = m.group(0)
         if any(a <= m.start() < b for a, b in masked):
             continue
@@ -460,41 +476,53 @@ class _Raw:
     notes: list[str] = field(default_factory=list)
 
 
-def _segment_figures(seg: str) -> list[_Raw]:
-    t = terms()
-    nums = _numbers(seg)
+_MONTH_ALT = "|".join(_MONTHS)
+_WEEKDAY_END = re.compile(
+    r"(?:\b(?:on|early|late|overnight)\s+)?\b(?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday)(?:\s+(?:morning|night|evening|afternoon))?\s*$",
+    re.I,
+)
+_FILLER_END = re.compile(
+    r"\b(?:a total of|another|a further|also|only|just|an additional|additional)\s*$", re.I
+)
+_VERB_PAIR_END = re.compile(r"\b(kill(?:ed|s|ing)?|execut(?:ed|es|ing))\s+(?:and|&)\s+[a-z]+(?:ed|es|s)$", re.I)
+_FORM_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("percentage", re.compile(r"^\s*(?:%|percent|per cent)", re.I)),
+    ("distance", re.compile(r"^-?\s*(?:km|kilomet|mile|met(?:re|er)s?\b|mm\b|cm\b)", re.I)),
+)
+
+
+def _with_ranges(seg: str, nums: Sequence[_Num]) -> list[_Raw]:
+    """Numbers of a sentence with their qualifier and bounds; "10 to 12" becomes one figure
+    10..12 whose upper end is marked ``skip``."""
     raws: list[_Raw] = []
     for i, n in enumerate(nums):
         before = seg[max(0, n.start - 80) : n.start]
         bound, qlen = _qualifier(before)
         low, high, approx = _bounds(n, bound)
-        raws.append(_Raw(n, n.start - qlen, low, high, approx))
-        r = raws[-1]
-        # ranges: "10 to 12", "10-12", "between 15 and 20"
+        r = _Raw(n, n.start - qlen, low, high, approx)
+        raws.append(r)
         if i + 1 < len(nums):
             nxt = nums[i + 1]
             gap = seg[n.end : nxt.start]
             if (
                 _RANGE_JOIN.match(gap)
-                and not n.is_vague
-                and not nxt.is_vague
-                and not nxt.is_article
-                and not n.is_article
+                and not (n.is_vague or nxt.is_vague or n.is_article or nxt.is_article)
                 and nxt.value > n.value
                 and (gap.strip().lower() != "and" or re.search(r"\bbetween\s*$", before, re.I))
             ):
                 r.low, r.high, r.approx = n.value, nxt.value, False
                 r.range_end = nxt.end
-    # drop the upper end of a range as a figure of its own
     ends = {r.range_end for r in raws if r.range_end is not None}
     for r in raws:
-        if any(r.num.end == e for e in ends) and r.range_end is None:
+        if r.num.end in ends and r.range_end is None:
             r.skip = True
+    return raws
 
-    # asides set off by dashes or brackets ("23 civilians - including nine children - and 16
-    # fighters") are blanked for reading what follows a number
-    scan = _ASIDE.sub(lambda m: " " * len(m.group(0)), seg)
-    # numbers inside an "including ..." list: "including four children and a pregnant woman"
+
+def _in_parts(seg: str, raws: Sequence[_Raw]) -> list[bool]:
+    """Whether each figure sits in an "including ..." list or a dashed/bracketed aside
+    ("including four children and a pregnant woman"): a part of the figure before it."""
     asides = [(m.start(), m.end()) for m in _ASIDE.finditer(seg)]
     in_part: list[bool] = []
     for k, r in enumerate(raws):
@@ -503,227 +531,244 @@ def _segment_figures(seg: str) -> list[_Raw]:
         )
         if not flag and k > 0 and in_part[k - 1]:
             gap = seg[raws[k - 1].num.end : r.qual_start]
-            flag = bool(
-                re.match(r"^\s*(?:[A-Za-z][A-Za-z-]*)?(?:\s+[A-Za-z][A-Za-z-]*)?\s*(?:,|and)\s*$", gap)
-            )
+            flag = bool(re.match(r"^\s*(?:[A-Za-z][A-Za-z-]*)?(?:\s+[A-Za-z][A-Za-z-]*)?\s*(?:,|and)\s*$", gap))
         in_part.append(flag)
+    return in_part
 
-    for idx, r in enumerate(raws):
-        if r.skip:
-            continue
-        n = r.num
-        before_full = seg[: r.qual_start]
-        after_start = r.range_end if r.range_end is not None else n.end
-        after = scan[after_start:]
-        after_clause = _CLAUSE_BREAK.split(after, maxsplit=1)[0]
-        next_num_start = next(
-            (
-                o.num.start
-                for k2, o in enumerate(raws[idx + 1 :], start=idx + 1)
-                if not o.skip and not in_part[k2]
-            ),
-            None,
-        )
-        # background by form of the number itself
-        raw_digits = n.raw.replace(",", "")
-        prev_char = seg[n.start - 1] if n.start > 0 else " "
-        next_text = seg[after_start : after_start + 12]
-        if _MONEY_BEFORE.search(seg[: n.start]) or re.match(
-            r"^\s*(?:bn|m|million|billion)?\s*(?:dollars|"
-            r"euros|pounds|usd|\$)",
-            next_text,
-            re.I,
-        ):
-            r.background_reason = "money"
-        elif re.match(r"^\s*(?:%|percent|per cent)", next_text, re.I):
-            r.background_reason = "percentage"
-        elif re.match(r"^-?\s*(?:km|kilomet|mile|met(?:re|er)s?\b|mm\b|cm\b)", next_text, re.I):
-            r.background_reason = "distance"
-        elif re.match(r"^-?\s*years?[- ]old|^-year", next_text, re.I) or _AGE_BEFORE.search(seg[: n.start]):
-            r.background_reason = "age"
-        elif (
-            not n.is_vague
-            and not n.is_article
-            and _YEAR_RE.match(raw_digits)
-            and not _victim_kind(_words(after_clause)[:3])[0]
-        ):
-            r.background_reason = "year"
-        elif re.match(r"^\s*(?:" + "|".join(_MONTHS) + r")\b", next_text, re.I) or re.search(
-            r"\b(?:" + "|".join(_MONTHS) + r")\.?\s*$", seg[: n.start], re.I
-        ):
-            r.background_reason = "date"
-        elif re.match(r"^\s*(?::\d\d|[ap]\.?m\b|GMT|local time)", next_text, re.I) or (
-            prev_char == ":" and not n.is_vague
-        ):
-            r.background_reason = "time"
-        elif re.match(r"^(?:st|nd|rd|th)\b", next_text, re.I) or re.match(r"^-(?:st|nd|rd|th)", next_text):
-            r.background_reason = "ordinal"
 
-        # the words after the number, up to the next number or clause end
-        np_text = after_clause if next_num_start is None else scan[after_start:next_num_start]
-        np_text = _CLAUSE_BREAK.split(np_text, maxsplit=1)[0]
-        np_words = _words(np_text)
-        kind, unit_reason = _victim_kind(np_words[:6])
-        if kind is not None:
-            r.victims = kind
-        if unit_reason and r.background_reason is None:
-            r.background_reason = unit_reason
+def _form_reason(seg: str, n: _Num, after_start: int, after_clause: str) -> str | None:
+    """Why the number's own form says it is no count of people (money, %, km, age, year,
+    date, time, ordinal), or None."""
+    next_text = seg[after_start : after_start + 12]
+    prev_char = seg[n.start - 1] if n.start > 0 else " "
+    if _MONEY_BEFORE.search(seg[: n.start]) or re.match(
+        r"^\s*(?:bn|m|million|billion)?\s*(?:dollars|euros|pounds|usd|\$)", next_text, re.I
+    ):
+        return "money"
+    for reason, pat in _FORM_REASONS:
+        if pat.match(next_text):
+            return reason
+    if re.match(r"^-?\s*years?[- ]old|^-year", next_text, re.I) or _AGE_BEFORE.search(seg[: n.start]):
+        return "age"
+    raw_digits = n.raw.replace(",", "")
+    if (
+        not n.is_vague
+        and not n.is_article
+        and _YEAR_RE.match(raw_digits)
+        and not _victim_kind(_words(after_clause)[:3])[0]
+    ):
+        return "year"
+    if re.match(r"^\s*(?:" + _MONTH_ALT + r")\b", next_text, re.I) or re.search(
+        r"\b(?:" + _MONTH_ALT + r")\.?\s*$", seg[: n.start], re.I
+    ):
+        return "date"
+    if re.match(r"^\s*(?::\d\d|[ap]\.?m\b|GMT|local time)", next_text, re.I) or (prev_char == ":" and not n.is_vague):
+        return "time"
+    if re.match(r"^(?:st|nd|rd|th)\b", next_text, re.I) or re.match(r"^-(?:st|nd|rd|th)", next_text):
+        return "ordinal"
+    return None
 
-        # cue right before the number (only qualifiers between): "killed at least 6"
-        pre = before_full.rstrip()
-        pre = re.sub(
-            r"(?:\b(?:on|early|late|overnight)\s+)?\b(?:monday|tuesday|wednesday|thursday|friday|"
-            r"saturday|sunday)(?:\s+(?:morning|night|evening|afternoon))?\s*$",
-            "",
-            pre,
-            flags=re.I,
-        )
-        pre = re.sub(
-            r"\b(?:a total of|another|a further|also|only|just|an additional|additional)\s*$",
-            "",
-            pre.rstrip(),
-            flags=re.I,
-        ).rstrip()
-        if _COMBINED_BEFORE.search(pre):
-            # "killed and wounded 30": dead and wounded together, not a count of either
-            r.skip = True
-            continue
-        # "killed and crucified five": the first verb of a pair decides
-        pre = re.sub(
-            r"\b(kill(?:ed|s|ing)?|execut(?:ed|es|ing))\s+(?:and|&)\s+[a-z]+(?:ed|es|s)$",
-            r"\1",
-            pre,
-            flags=re.I,
-        )
-        for cat, pat in t.before_cues:
-            if pat.search(pre + " "):
-                r.category = cat
-                r.cue_strength = 3
-                if (
-                    cat == "killed"
-                    and re.search(r"\btoll\b|\bnumber of\b", pre[-120:], re.I)
-                    and _TOLL_UPDATE.search(pre[-120:])
-                ):
-                    r.toll_update = True
-                break
-        # cue after the number and its noun phrase: "6 people were killed", "6 dead"
-        if True:  # the cue after is read even when one came before: "killed 6 wounded" is rare
-            ws = np_words
-            j = 0
-            # skip the noun phrase: up to 8 words, stopping at words that end a clause
-            post_cat: Category | None = None
-            limit = 4 if n.is_article else 14
-            while j <= min(len(ws), limit):
-                rest = " ".join(ws[j:])
-                for cat, pat in t.after_cues:
-                    if pat.match(rest):
-                        post_cat = cat
-                        break
-                if post_cat is not None or j >= len(ws):
-                    break
-                w = ws[j].lower()
-                if w in _STOP_NP and not (w == "who" and j + 1 < len(ws)):
-                    break
-                if j > 0 and _ATTACK_NOUN.match(w):
-                    # "38 A US missile strike ... killed five": the attack is the subject
-                    break
-                j += 1
-            if post_cat is None and next_num_start is not None:
-                # coordination: "five women and a child were killed" -> look past the next number
-                gap = seg[after_start:next_num_start]
-                if (
-                    re.search(r"(?:\band|,)\s*(?:\b(?:at least|some|about|more than|nearly)\s+)?$", gap, re.I)
-                    and len(_words(gap)) <= 6
-                ):
-                    r.notes.append("coordinated-forward")
-            if post_cat is not None and j == 0 and len(ws) > 1 and ws[1].lower() in t.victims and r.category:
-                # "killed 26 displaced people": an adjective; the verb before decides
-                post_cat = None
-            if post_cat is not None and _COMBINED_AFTER.match(" ".join(ws[j:])):
-                r.skip = True
-                continue
-            if post_cat is not None and (
-                r.category is None
-                or (r.category != post_cat and (j == 0 or (j <= 1 and r.category != "killed")))
-            ):
-                r.category = post_cat
-                r.cue_strength = 2
-        # subsets
-        if _SUBSET_BEFORE.search(pre) or _SUBSET_AFTER.match(np_text + " " + after[len(np_text) :][:30]):
-            r.subset = True
-        if re.match(
-            r"^\s*(?:[A-Za-z-]+\s+){0,5}?(?:were|was|are|is)\s+(?:also\s+)?among\b",
-            np_text + after[len(np_text) :][:40],
-            re.I,
+
+def _words_before(seg: str, r: _Raw) -> str:
+    """The text before a figure's qualifier without a trailing weekday or filler word
+    ("killed on Sunday at least 6", "killed another 6"), so the cue verb ends it."""
+    pre = _WEEKDAY_END.sub("", seg[: r.qual_start].rstrip())
+    return _FILLER_END.sub("", pre.rstrip()).rstrip()
+
+
+def _cue_before(r: _Raw, pre: str) -> None:
+    """The category from a cue right before the figure ("killed at least 6"), and whether
+    it is a risen toll ("the death toll rose to 15")."""
+    # "killed and crucified five": the first verb of a pair decides
+    pre = _VERB_PAIR_END.sub(r"\1", pre)
+    for cat, pat in terms().before_cues:
+        if pat.search(pre + " "):
+            r.category = cat
+            r.cue_strength = 3
+            tail = pre[-120:]
+            if cat == "killed" and re.search(r"\btoll\b|\bnumber of\b", tail, re.I) and _TOLL_UPDATE.search(tail):
+                r.toll_update = True
+            return
+
+
+def _cue_after_at(ws: Sequence[str], is_article: bool) -> tuple[Category | None, int]:
+    """The cue after the figure's noun phrase ("6 people were killed", "6 dead") and the
+    word where it starts; the phrase ends at a clause word or an attack noun."""
+    t = terms()
+    limit = 4 if is_article else 14
+    j = 0
+    while j <= min(len(ws), limit):
+        rest = " ".join(ws[j:])
+        for cat, pat in t.after_cues:
+            if pat.match(rest):
+                return cat, j
+        if j >= len(ws):
+            break
+        w = ws[j].lower()
+        if w in _STOP_NP and not (w == "who" and j + 1 < len(ws)):
+            break
+        if j > 0 and _ATTACK_NOUN.match(w):
+            # "38 A US missile strike ... killed five": the attack is the subject
+            break
+        j += 1
+    return None, j
+
+
+def _cue_after(seg: str, r: _Raw, ws: Sequence[str], after_start: int, next_num_start: int | None) -> bool:
+    """Apply the cue after the figure; False when the figure counts dead and wounded together."""
+    post_cat, j = _cue_after_at(ws, r.num.is_article)
+    if post_cat is None and next_num_start is not None:
+        # coordination: "five women and a child were killed" -> look past the next number
+        gap = seg[after_start:next_num_start]
+        if (
+            re.search(r"(?:\band|,)\s*(?:\b(?:at least|some|about|more than|nearly)\s+)?$", gap, re.I)
+            and len(_words(gap)) <= 6
         ):
-            r.subset = True
-        if re.match(r"^\s*of (?:them|whom|those)\b", seg[after_start:], re.I) or in_part[idx]:
-            r.subset = True
+            r.notes.append("coordinated-forward")
+    if post_cat is not None and j == 0 and len(ws) > 1 and ws[1].lower() in terms().victims and r.category:
+        # "killed 26 displaced people": an adjective; the verb before decides
+        post_cat = None
+    if post_cat is not None and _COMBINED_AFTER.match(" ".join(ws[j:])):
+        return False
+    if post_cat is not None and (
+        r.category is None or (r.category != post_cat and (j == 0 or (j <= 1 and r.category != "killed")))
+    ):
+        r.category = post_cat
+        r.cue_strength = 2
+    return True
 
-    # second pass: coordination
-    live = [r for r in raws if not r.skip]
-    # "dozens were killed ... including at least 29 people in one district": a part without a
-    # cue of its own belongs to the figure it is part of
+
+def _is_part(seg: str, pre: str, np_text: str, after: str, after_start: int, in_part: bool) -> bool:
+    """Whether the words around a figure make it a part of another ("including 10 children",
+    "10 of them", "were among")."""
+    rest = after[len(np_text) :]
+    return bool(
+        in_part
+        or _SUBSET_BEFORE.search(pre)
+        or _SUBSET_AFTER.match(np_text + " " + rest[:30])
+        or re.match(r"^\s*(?:[A-Za-z-]+\s+){0,5}?(?:were|was|are|is)\s+(?:also\s+)?among\b", np_text + rest[:40], re.I)
+        or re.match(r"^\s*of (?:them|whom|those)\b", seg[after_start:], re.I)
+    )
+
+
+def _read_figure(seg: str, scan: str, raws: list[_Raw], idx: int, in_part: Sequence[bool]) -> None:
+    """Form, victims, category and part-ness of ``raws[idx]`` from the words around it;
+    sets ``skip`` when it counts dead and wounded together."""
+    r = raws[idx]
+    after_start = r.range_end if r.range_end is not None else r.num.end
+    after = scan[after_start:]
+    after_clause = _CLAUSE_BREAK.split(after, maxsplit=1)[0]
+    next_num_start = next(
+        (o.num.start for k, o in enumerate(raws[idx + 1 :], start=idx + 1) if not o.skip and not in_part[k]), None
+    )
+    r.background_reason = _form_reason(seg, r.num, after_start, after_clause)
+    # the words after the number, up to the next number or clause end
+    np_text = after_clause if next_num_start is None else scan[after_start:next_num_start]
+    np_text = _CLAUSE_BREAK.split(np_text, maxsplit=1)[0]
+    np_words = _words(np_text)
+    kind, unit_reason = _victim_kind(np_words[:6])
+    if kind is not None:
+        r.victims = kind
+    if unit_reason and r.background_reason is None:
+        r.background_reason = unit_reason
+    pre = _words_before(seg, r)
+    if _COMBINED_BEFORE.search(pre):
+        # "killed and wounded 30": dead and wounded together, a count of neither
+        r.skip = True
+        return
+    _cue_before(r, pre)
+    if not _cue_after(seg, r, np_words, after_start, next_num_start):
+        r.skip = True  # "30 killed and wounded"
+        return
+    r.subset = _is_part(seg, pre, np_text, after, after_start, in_part[idx])
+
+
+def _inherit_parent(live: Sequence[_Raw]) -> None:
+    """A part without a cue of its own takes the category of the figure it is part of:
+    "dozens were killed ... including at least 29 people in one district"."""
     for k, r in enumerate(live):
         if r.category is None and r.subset and r.background_reason is None and k > 0:
             parent = next((o for o in reversed(live[:k]) if o.category is not None and not o.subset), None)
             if parent is not None:
                 r.category = parent.category
                 r.cue_strength = 1
+
+
+def _mark_additive(seg: str, live: Sequence[_Raw], k: int) -> None:
+    """"killed three workers while six children were also killed": others, to be added."""
+    r = live[k]
+    also = bool(_ALSO_AFTER.search(seg[r.num.end : r.num.end + 40]))
+    if also and not r.subset:
+        r.notes.append("also")
+    additive = also or bool(_ADDITIVE.search(seg[max(0, r.qual_start - 12) : r.num.end]))
+    if k == 0 or r.subset or not additive:
+        return
+    prev = live[k - 1]
+    gap = seg[(prev.range_end or prev.num.end) : r.qual_start]
+    if (
+        prev.category == r.category
+        and not prev.subset
+        and prev.background_reason is None
+        and r.background_reason is None
+        and not _SPEECH.search(gap)
+    ):
+        prev.coordinated = True
+        r.coordinated = True
+
+
+def _join(r: _Raw, other: _Raw) -> None:
+    """``r`` counts other victims of the same kind of harm as ``other``: both add up."""
+    r.category = other.category
+    r.cue_strength = 1
+    r.coordinated = True
+    other.coordinated = True
+    r.subset = r.subset or other.subset
+
+
+def _coordinate_forward(live: Sequence[_Raw], k: int) -> None:
+    """"five women and a child have been killed": the cue after the last figure counts for all."""
+    for o in live[k + 1 :]:
+        if o.category is not None:
+            _join(live[k], o)
+            return
+        if "coordinated-forward" not in o.notes:
+            return
+
+
+def _coordinate_backward(seg: str, live: Sequence[_Raw], k: int) -> None:
+    """"killing two men from X and three men from Y": a figure joined to a counted one by
+    "and" / "as well as" is more of the same."""
+    r, prev = live[k], live[k - 1]
+    gap = seg[(prev.range_end or prev.num.end) : r.qual_start]
+    if (
+        prev.category is not None
+        and prev.background_reason is None
+        and re.search(r"(?:\band|,|\bas well as|\bplus)\s*(?:his|her|their|its)?\s*$", gap, re.I)
+        and len(_words(gap)) <= 10
+        and not _SPEECH.search(gap)
+        and not re.search(r"\b(?:" + "|".join(CATEGORIES) + r")\b|wound|injur", gap, re.I)
+    ):
+        _join(r, prev)
+
+
+def _coordinate(seg: str, live: Sequence[_Raw]) -> None:
+    """Figures of one sentence that count distinct groups of victims, to be added."""
     for k, r in enumerate(live):
         if r.category is not None:
-            # "killed three workers while six children were also killed": others, added
-            tail = seg[r.num.end : r.num.end + 40]
-            also = bool(_ALSO_AFTER.search(tail))
-            if also and not r.subset:
-                r.notes.append("also")
-            additive = also or bool(_ADDITIVE.search(seg[max(0, r.qual_start - 12) : r.num.end]))
-            if k > 0 and not r.subset and additive:
-                prev = live[k - 1]
-                gap = seg[(prev.range_end or prev.num.end) : r.qual_start]
-                if (
-                    prev.category == r.category
-                    and not prev.subset
-                    and prev.background_reason is None
-                    and r.background_reason is None
-                    and not _SPEECH.search(gap)
-                ):
-                    prev.coordinated = True
-                    r.coordinated = True
+            _mark_additive(seg, live, k)
             continue
-        # forward: "five women and a child have been killed"
         if "coordinated-forward" in r.notes:
-            for o in live[k + 1 :]:
-                if o.category is not None:
-                    r.category = o.category
-                    r.cue_strength = 1
-                    r.coordinated = True
-                    o.coordinated = True
-                    r.subset = r.subset or o.subset
-                    break
-                if "coordinated-forward" not in o.notes:
-                    break
+            _coordinate_forward(live, k)
             if r.category is not None:
                 continue
-        # backward: "killing two men from X and three men from Y"
         if k > 0:
-            prev = live[k - 1]
-            gap = seg[(prev.range_end or prev.num.end) : r.qual_start]
-            if (
-                prev.category is not None
-                and prev.background_reason is None
-                and re.search(r"(?:\band|,|\bas well as|\bplus)\s*(?:his|her|their|its)?\s*$", gap, re.I)
-                and len(_words(gap)) <= 10
-                and not _SPEECH.search(gap)
-                and not re.search(r"\b(?:" + "|".join(c for c in CATEGORIES) + r")\b|wound|injur", gap, re.I)
-            ):
-                r.category = prev.category
-                r.cue_strength = 1
-                r.coordinated = True
-                prev.coordinated = True
-                r.subset = r.subset or prev.subset
-    # "Ten children were among at least 48 people killed": a figure that repeats the value of
-    # a part is that part (a headline often leads with the part)
+            _coordinate_backward(seg, live, k)
+
+
+def _mark_parts(seg: str, raws: Sequence[_Raw], live: Sequence[_Raw]) -> None:
+    """Parts told as groups: a figure repeating the value of a later part ("Ten children were
+    among at least 48 people killed": a headline often leads with the part), and children or
+    women named after a wider group ("16 civilians and three children were killed")."""
     subset_values = {(r.num.value, r.num.start) for r in raws if r.subset and not r.skip}
     for r in raws:
         if (
@@ -734,24 +779,47 @@ def _segment_figures(seg: str) -> list[_Raw]:
         ):
             r.subset = True
             r.notes.append("repeats-a-part")
-    # "16 civilians and three children were killed": children and women named after a
-    # wider group are usually part of it, unless the text says they are others
-    for k in range(1, len(live)):
-        a, b = live[k - 1], live[k]
+    for a, b in itertools.pairwise(live):
         if not (a.coordinated and b.coordinated) or a.category != b.category:
             continue
         gap = seg[(a.range_end or a.num.end) : b.qual_start]
         if (
             a.victims in ("civilians", "unspecified")
             and b.victims in ("children", "women")
-            and not re.search(
-                r"\b(?:also|other|others|another|more|further|plus)\b",
-                gap + " " + seg[b.num.end : b.num.end + 40],
-                re.I,
-            )
+            and not re.search(r"\b(?:also|other|others|another|more|further|plus)\b", gap + " " + seg[b.num.end : b.num.end + 40], re.I)
         ):
             b.subset = True
-    return [r for r in raws if not r.skip and r.category is not None]
+
+
+def _implicit_one(seg: str) -> list[_Raw]:
+    """One victim told without a number ("the mayor was shot dead", "executed him"): a
+    killed figure of 1 marked ``implicit-one`` for the selector to weigh; the rule planner
+    never counts it."""
+    m = _ONE_KILLED.search(seg)
+    if m is None:
+        return []
+    num = _Num(m.start(), m.end(), 1, None, None, False, True, m.group(0))
+    return [_Raw(num, m.start(), 1, 1, False, category="killed", cue_strength=1, notes=["implicit-one"])]
+
+
+def _segment_figures(seg: str, max_figures: int = MAX_FIGURES_PER_SENTENCE) -> tuple[list[_Raw], int]:
+    """The casualty figures of one sentence (or the title) and how many numbers were read (at
+    most ``max_figures``): bounds, category, victims, and how they relate (parts, groups to add)."""
+    nums = _numbers(seg, max_figures)
+    raws = _with_ranges(seg, nums)
+    # asides set off by dashes or brackets ("23 civilians - including nine children - and 16
+    # fighters") are blanked for reading what follows a number
+    scan = _ASIDE.sub(lambda m: " " * len(m.group(0)), seg)
+    in_part = _in_parts(seg, raws)
+    for idx, r in enumerate(raws):
+        if not r.skip:
+            _read_figure(seg, scan, raws, idx, in_part)
+    live = [r for r in raws if not r.skip]
+    _inherit_parent(live)
+    _coordinate(seg, live)
+    _mark_parts(seg, raws, live)
+    found = [r for r in raws if not r.skip and r.category is not None]
+    return sorted([*found, *_implicit_one(seg)], key=lambda r: r.num.start), len(nums)
 
 
 def _background_reason(sentence: str, r: _Raw) -> str | None:
@@ -763,7 +831,7 @@ def _background_reason(sentence: str, r: _Raw) -> str | None:
                 reason == "population"
                 and r.category == "killed"
                 and (r.low or 0) < 10000
-                and not re.search(r"\bhome (?:to|of)\b", sentence, re.I)
+                and not re.search(r"\bhome to\b", sentence, re.I)
             ):
                 continue
             if (
@@ -799,53 +867,74 @@ def _confidence(r: _Raw, background: bool) -> float:
     return round(max(0.05, min(c, 0.99)), 2)
 
 
-def find_figures(text: str, sentences: Sequence[Sentence], title: str | None = None) -> list[CasualtyFigure]:
-    """Every casualty figure in the title and the sentences, in reading order.
-
-    Offsets are into ``text`` for body sentences and into ``title`` for the title
-    (``sentence == -1``). Background figures are returned too, marked, so a caller
-    can show why they were not counted.
-    """
-    if not isinstance(text, str):
-        raise StageError("find_figures needs the article text as a string")
+def _segments(text: str, sentences: Sequence[Sentence], title: str | None) -> list[tuple[int, int, str]]:
+    """(sentence index, offset, text) of the title (-1) and each sentence, each cut to
+    ``MAX_SENTENCE_CHARS``; StageError for offsets outside the text."""
     segments: list[tuple[int, int, str]] = []
     if title:
-        segments.append((-1, 0, title))
+        segments.append((-1, 0, title[:MAX_SENTENCE_CHARS]))
     for i, s in enumerate(sentences):
         start, end = int(s["start"]), int(s["end"])
         if start < 0 or end > len(text) or start > end:
             raise StageError(f"sentence {i} has offsets {start}..{end} outside the text ({len(text)} chars)")
-        segments.append((i, start, text[start:end]))
+        segments.append((i, start, text[start : min(end, start + MAX_SENTENCE_CHARS)]))
+    return segments
+
+
+def _figure(idx: int, offset: int, seg: str, r: _Raw, max_figure: int) -> CasualtyFigure:
+    """The public figure of a read number; a number above ``max_figure`` is background."""
+    reason = _background_reason(seg, r)
+    if max(r.low or 0, r.high or 0) > max_figure:
+        reason = "implausible"
+    elif r.toll_update and reason == "cumulative":
+        reason = None
+    background = reason is not None
+    end = r.range_end if r.range_end is not None else r.num.end
+    return CasualtyFigure(
+        category=r.category or "killed",
+        low=r.low,
+        high=r.high,
+        approx=r.approx,
+        vague=r.num.is_vague,
+        victims=r.victims,
+        sentence=idx,
+        start=offset + r.qual_start,
+        end=offset + end,
+        sentence_text=seg,
+        confidence=_confidence(r, background),
+        background=background,
+        background_reason=reason,
+        toll_update=r.toll_update,
+        subset=r.subset,
+        coordinated=r.coordinated,
+        context=bool(_CONTEXT.search(seg)),
+        surface=seg[r.qual_start : end],
+        notes=tuple(r.notes),
+    )
+
+
+def find_figures(
+    text: str,
+    sentences: Sequence[Sentence],
+    title: str | None = None,
+    max_figure: int = DEFAULT_MAX_FIGURE,
+) -> list[CasualtyFigure]:
+    """Every casualty figure in the title and the sentences, in reading order.
+
+    Offsets are into ``text`` for body sentences and into ``title`` for the title
+    (``sentence == -1``). Background figures are returned too, marked, so a caller
+    can show why they were not counted; a figure above ``max_figure`` is background
+    ("implausible"). Work is bounded: at most ``MAX_FIGURES_PER_SENTENCE`` numbers per
+    sentence and ``MAX_FIGURES_PER_ARTICLE`` per article are read.
+    """
+    if not isinstance(text, str):
+        raise StageError("find_figures needs the article text as a string")
     out: list[CasualtyFigure] = []
-    for idx, offset, seg in segments:
-        context = bool(_CONTEXT.search(seg))
-        for r in _segment_figures(seg):
-            reason = _background_reason(seg, r)
-            background = reason is not None
-            if r.toll_update and reason in ("cumulative",):
-                background, reason = False, None
-            end = r.range_end if r.range_end is not None else r.num.end
-            out.append(
-                CasualtyFigure(
-                    category=r.category or "killed",
-                    low=r.low,
-                    high=r.high,
-                    approx=r.approx,
-                    vague=r.num.is_vague,
-                    victims=r.victims,
-                    sentence=idx,
-                    start=offset + r.qual_start,
-                    end=offset + end,
-                    sentence_text=seg,
-                    confidence=_confidence(r, background),
-                    background=background,
-                    background_reason=reason,
-                    toll_update=r.toll_update,
-                    subset=r.subset,
-                    coordinated=r.coordinated,
-                    context=context,
-                    surface=seg[r.qual_start : end],
-                    notes=tuple(r.notes),
-                )
-            )
+    budget = MAX_FIGURES_PER_ARTICLE  # numbers read in the whole article
+    for idx, offset, seg in _segments(text, sentences, title):
+        if budget <= 0:
+            break
+        raws, read = _segment_figures(seg, min(budget, MAX_FIGURES_PER_SENTENCE))
+        budget -= read
+        out.extend(_figure(idx, offset, seg, r, max_figure) for r in raws)
     return out

@@ -1,30 +1,45 @@
-"""Per-actor counting: events in, contributions out; contributions in, new totals out.
+"""Per-actor counting: events in, contributions out; a contribution and the actor's state in, the new
+state out.
 
 Two pure steps, so that counts stay exact under at-least-once delivery:
 
-1. :func:`contributions` turns one enriched event into one contribution per actor
-   that carried it out (perpetrator and co-perpetrators): ``{actor_id, event_id,
-   version, killed_low, injured_low}``.
-2. :func:`apply_contribution` folds a contribution into an actor's totals, given
-   the contribution already applied for the same (actor, event), if any. A
-   redelivered or older version changes nothing; a newer version moves the totals
-   by the difference, never by the sum; a first sighting adds one event.
+1. :func:`contributions` turns one enriched event into one contribution per actor that
+   carried it out (perpetrator and co-perpetrators): ``{actor_id, event_id, version,
+   killed_low, injured_low, day}``. The identify stage adds retractions (``retracted``:
+   the event was merged into another, or no longer names the actor).
+2. :func:`apply` folds a contribution into the actor's :class:`ActorState` — one table
+   value holding the all-time totals, the contribution applied per event, and the daily
+   windows — so that a crash between two writes cannot leave them disagreeing. A
+   contribution whose version is not newer than the one applied changes nothing (the
+   caller re-publishes what is stored); a newer one moves totals and windows by the
+   difference; a retraction takes the event out.
 
-:func:`daily_update` does the same for the actor's daily windows and keeps them to a
-retention period: a window more than ``retention_days`` older than the actor's newest
-one expires, and a late contribution to an expired window changes nothing.
+Bounds, all in processing time (``now``, from the caller's clock), never in event dates:
+an event's applied contribution is remembered for ``retention_days`` after its last change
+(and at most :data:`MAX_APPLIED` per actor, least recently changed folded first: its effect
+stays in the totals, but a later version of it would count as a new event); a daily window
+not changed for ``daily_retention_days`` expires (and at most :data:`MAX_DAYS` per actor).
+A backfill of old articles therefore keeps its windows, and a future-dated article expires
+nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 from workers.stages.errors import StageError
 from workers.types import EnrichedEvent, Quantity
+
+# With ~60 bytes per applied entry and ~50 per window, an actor's value stays under 700 kB,
+# inside Kafka's 1 MB message limit.
+MAX_APPLIED = 8_000
+MAX_DAYS = 3_000
+UNDATED = "undated"
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_SECONDS = 86_400
 
 
 class Contribution(TypedDict):
@@ -34,6 +49,7 @@ class Contribution(TypedDict):
     killed_low: int
     injured_low: int
     day: str | None  # the event's date (YYYY-MM-DD), else its first report's; the daily window it counts in
+    retracted: NotRequired[bool]  # True: the event no longer counts for this actor
 
 
 class Totals(TypedDict):
@@ -42,13 +58,31 @@ class Totals(TypedDict):
     injured_low: int
 
 
+class ActorState(TypedDict):
+    totals: Totals
+    # event id -> [version, killed_low, injured_low, window key, counted (0/1), changed_at]
+    applied: dict[str, list[Any]]
+    # window key (a day, or UNDATED) -> [events, killed_low, injured_low, changed_at]
+    days: dict[str, list[int]]
+
+
+class CountUpdate(TypedDict):
+    state: ActorState
+    changed: bool  # False: a redelivery or an older version; publish what is stored
+    windows: list[str]  # window keys to publish (their totals as the state holds them)
+    expired: list[str]  # window keys that expired (publish a tombstone)
+
+
 EMPTY_TOTALS: Totals = {"events": 0, "killed_low": 0, "injured_low": 0}
-UNDATED = "undated"
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def contribution_key(actor_id: str, event_id: str) -> str:
-    return f"{actor_id}|{event_id}"
+def empty_state() -> ActorState:
+    return {"totals": dict(EMPTY_TOTALS), "applied": {}, "days": {}}  # type: ignore[typeddict-item]
+
+
+def daily_key(actor_id: str, window: str | None) -> str:
+    """The actors.counts key of one of an actor's daily windows."""
+    return f"{actor_id}|{window or UNDATED}"
 
 
 def _lower_bound(quantity: Quantity | None) -> int:
@@ -67,6 +101,8 @@ def contributions(event: EnrichedEvent) -> list[Contribution]:
     killed = _lower_bound(event["killed"])
     injured = _lower_bound(event["injured"])
     day = event["date"]["value"] or (event["sources"][0]["published_at"][:10] if event["sources"] else None)
+    if day is not None and not _DAY.fullmatch(day):
+        day = None
     return [
         {
             "actor_id": actor_id,
@@ -80,21 +116,37 @@ def contributions(event: EnrichedEvent) -> list[Contribution]:
     ]
 
 
+def retraction(actor_id: str, event_id: str, version: int) -> Contribution:
+    """The contribution that withdraws ``event_id`` (at ``version``) from ``actor_id``'s counts."""
+    return {
+        "actor_id": actor_id,
+        "event_id": event_id,
+        "version": version,
+        "killed_low": 0,
+        "injured_low": 0,
+        "day": None,
+        "retracted": True,
+    }
+
+
 def check_contribution(value: object) -> Contribution:
     """Validate a contribution read back from the wire."""
     if not isinstance(value, dict):
         raise StageError("a contribution must be a JSON object")
-    for field in ("actor_id", "event_id"):
-        if not isinstance(value.get(field), str) or not value[field]:
-            raise StageError(f"contribution field {field!r} must be a non-empty string")
-    for field in ("version", "killed_low", "injured_low"):
-        number = value.get(field)
+    for name in ("actor_id", "event_id"):
+        if not isinstance(value.get(name), str) or not value[name]:
+            raise StageError(f"contribution field {name!r} must be a non-empty string")
+    for name in ("version", "killed_low", "injured_low"):
+        number = value.get(name)
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            raise StageError(f"contribution field {field!r} must be a non-negative integer")
+            raise StageError(f"contribution field {name!r} must be a non-negative integer")
     day = value.get("day")
     if day is not None and not (isinstance(day, str) and _DAY.fullmatch(day)):
         raise StageError("contribution field 'day' must be a date YYYY-MM-DD or null")
-    return {
+    retracted = value.get("retracted", False)
+    if not isinstance(retracted, bool):
+        raise StageError("contribution field 'retracted' must be a boolean")
+    share: Contribution = {
         "actor_id": value["actor_id"],
         "event_id": value["event_id"],
         "version": value["version"],
@@ -102,120 +154,108 @@ def check_contribution(value: object) -> Contribution:
         "injured_low": value["injured_low"],
         "day": day,
     }
+    if retracted:
+        share["retracted"] = True
+    return share
 
 
-def apply_contribution(
-    totals: Totals | None, applied: Contribution | None, contribution: Contribution
-) -> Totals | None:
-    """New totals for the actor, or None when the contribution changes nothing."""
-    if applied is not None and applied["version"] >= contribution["version"]:
+def check_state(value: object) -> ActorState:
+    """An actor's table value read back from the changelog (None: no counts yet), checked for shape."""
+    if value is None:
+        return empty_state()
+    if not isinstance(value, dict):
+        raise StageError("an actor's state must be a dict")
+    totals, applied, days = value.get("totals"), value.get("applied"), value.get("days")
+    if not isinstance(totals, dict) or not all(isinstance(totals.get(k), int) for k in EMPTY_TOTALS):
+        raise StageError("an actor's state needs integer totals")
+    if not isinstance(applied, dict) or not all(
+        isinstance(e, list) and len(e) == 6 for e in applied.values()
+    ):
+        raise StageError("applied entries must be [version, killed, injured, window, counted, changed_at]")
+    if not isinstance(days, dict) or not all(isinstance(w, list) and len(w) == 4 for w in days.values()):
+        raise StageError("daily windows must be [events, killed, injured, changed_at]")
+    return cast(ActorState, value)
+
+
+def window_totals(state: ActorState, window: str) -> Totals | None:
+    """The totals of one daily window, or None when the actor has no such window."""
+    found = state["days"].get(window)
+    if found is None:
         return None
-    current = totals if totals is not None else EMPTY_TOTALS
-    before_killed = applied["killed_low"] if applied else 0
-    before_injured = applied["injured_low"] if applied else 0
-    return {
-        "events": current["events"] + (0 if applied else 1),
-        "killed_low": current["killed_low"] + contribution["killed_low"] - before_killed,
-        "injured_low": current["injured_low"] + contribution["injured_low"] - before_injured,
-    }
+    return {"events": found[0], "killed_low": found[1], "injured_low": found[2]}
 
 
-def daily_prefix(actor_id: str) -> str:
-    return f"{actor_id}|"
+def _move(state: ActorState, window: str | None, sign: int, entry: list[Any], now: int) -> None:
+    """Add (sign 1) or take out (sign -1) one applied entry's effect on totals and its window."""
+    events, killed, injured = sign, sign * entry[1], sign * entry[2]
+    totals = state["totals"]
+    totals["events"] += events
+    totals["killed_low"] += killed
+    totals["injured_low"] += injured
+    if window is None:
+        return
+    found = state["days"].get(window)
+    if found is None and sign < 0:
+        return  # the window expired: nothing of it is left to correct
+    found = found or [0, 0, 0, now]
+    state["days"][window] = [found[0] + events, found[1] + killed, found[2] + injured, now]
 
 
-def daily_key(actor_id: str, day: str | None) -> str:
-    return f"{daily_prefix(actor_id)}{day or UNDATED}"
+def prune(state: ActorState, now: int, retention_days: int, daily_retention_days: int) -> list[str]:
+    """Apply the actor's bounds in place; the daily windows that expired.
 
-
-def daily_deltas(applied: Contribution | None, contribution: Contribution) -> list[tuple[str | None, Totals]]:
-    """How a contribution moves the actor's daily (tumbling, one-day) windows: ``[(day, delta)]``.
-
-    Same rule as :func:`apply_contribution`; a revision that moves the event to another
-    day takes it out of the old day's window and puts it into the new one.
+    Applied entries unchanged for ``retention_days`` are folded (forgotten; their effect stays
+    in the totals), then the least recently changed beyond :data:`MAX_APPLIED`. Dated windows
+    unchanged for ``daily_retention_days`` expire, then the least recently changed beyond
+    :data:`MAX_DAYS`; the undated window never expires.
     """
-    if applied is not None and applied["version"] >= contribution["version"]:
-        return []
-    added: Totals = {
-        "events": 1,
-        "killed_low": contribution["killed_low"],
-        "injured_low": contribution["injured_low"],
-    }
-    if applied is None:
-        return [(contribution["day"], added)]
-    if applied.get("day") != contribution["day"]:
-        removed: Totals = {
-            "events": -1,
-            "killed_low": -applied["killed_low"],
-            "injured_low": -applied["injured_low"],
-        }
-        return [(applied.get("day"), removed), (contribution["day"], added)]
-    return [
-        (
-            contribution["day"],
-            {
-                "events": 0,
-                "killed_low": contribution["killed_low"] - applied["killed_low"],
-                "injured_low": contribution["injured_low"] - applied["injured_low"],
-            },
-        )
-    ]
+    if retention_days < 1 or daily_retention_days < 1:
+        raise StageError("retention_days and daily_retention_days must be at least 1")
+    applied = state["applied"]
+    stale = [k for k, e in applied.items() if now - e[5] > retention_days * _DAY_SECONDS]
+    overflow = max(0, len(applied) - len(stale) - MAX_APPLIED)
+    keep = sorted((k for k in applied if k not in set(stale)), key=lambda k: (applied[k][5], k))
+    for key in stale + keep[:overflow]:
+        del applied[key]
+    days = state["days"]
+    dated = sorted((w for w in days if w != UNDATED), key=lambda w: (days[w][3], w))
+    expired = [w for w in dated if now - days[w][3] > daily_retention_days * _DAY_SECONDS]
+    rest = [w for w in dated if w not in set(expired)]
+    expired += rest[: max(0, len(rest) - MAX_DAYS)]
+    for window in expired:
+        del days[window]
+    return sorted(expired)
 
 
-def add_totals(totals: Totals | None, delta: Totals) -> Totals:
-    base = totals if totals is not None else EMPTY_TOTALS
-    return {
-        "events": base["events"] + delta["events"],
-        "killed_low": base["killed_low"] + delta["killed_low"],
-        "injured_low": base["injured_low"] + delta["injured_low"],
-    }
-
-
-@dataclasses.dataclass(frozen=True)
-class DailyUpdate:
-    """What a contribution does to an actor's daily windows."""
-
-    # (day or None for the undated window, its new totals)
-    writes: list[tuple[str | None, Totals]] = dataclasses.field(default_factory=list)
-    # dated windows to delete
-    expired: list[str] = dataclasses.field(default_factory=list)
-    # the actor's dated windows afterwards, oldest first
-    days: list[str] = dataclasses.field(default_factory=list)
-
-
-def _cutoff(days: Sequence[str], retention_days: int) -> str | None:
-    """The oldest day still kept: ``retention_days`` before the newest, or None when none is dated."""
-    if not days:
-        return None
-    newest = dt.date.fromisoformat(max(days))
-    return (newest - dt.timedelta(days=retention_days)).isoformat()
-
-
-def daily_update(
-    applied: Contribution | None,
-    contribution: Contribution,
-    days: Sequence[str],
-    current: Callable[[str | None], Totals | None],
-    retention_days: int,
-) -> DailyUpdate:
-    """The daily windows a contribution moves, given the actor's dated windows ``days`` and
-    ``current(day)``, the totals a window holds now.
-
-    The undated window never expires. A window older than the cutoff (``retention_days``
-    before the newest window) is expired: deleted if it exists, never written again, so a
-    late revision cannot bring it back with a partial count.
-    """
-    if retention_days < 1:
-        raise StageError("retention_days must be at least 1")
-    deltas = daily_deltas(applied, contribution)
-    dated = set(days) | {day for day, delta in deltas if day is not None and delta["events"] >= 0}
-    cutoff = _cutoff(sorted(dated), retention_days)
-    writes: list[tuple[str | None, Totals]] = []
-    for day, delta in deltas:
-        if day is not None and cutoff is not None and day < cutoff:
-            continue
-        writes.append((day, add_totals(current(day), delta)))
-    written = {day for day, _ in writes if day is not None}
-    kept = sorted(d for d in (set(days) | written) if cutoff is None or d >= cutoff)
-    expired = sorted(d for d in days if cutoff is not None and d < cutoff)
-    return DailyUpdate(writes=writes, expired=expired, days=kept)
+def apply(
+    state: ActorState | None,
+    share: Contribution,
+    *,
+    now: dt.datetime,
+    retention_days: int = 400,
+    daily_retention_days: int = 400,
+) -> CountUpdate:
+    """Fold one contribution into the actor's state. Pure: the inputs are not modified."""
+    if now.tzinfo is None:
+        raise StageError("now must be an aware date-time")
+    stamp = int(now.timestamp())
+    new = copy.deepcopy(check_state(state))
+    expired = prune(new, stamp, retention_days, daily_retention_days)
+    before = new["applied"].get(share["event_id"])
+    if before is not None and before[0] >= share["version"]:
+        windows = [before[3]] if before[3] is not None else []
+        return {"state": new, "changed": False, "windows": windows, "expired": expired}
+    counted = 0 if share.get("retracted") else 1
+    window = (before[3] if before else None) if share.get("retracted") else (share["day"] or UNDATED)
+    # a revision within a window that has expired corrects the totals only: no partial window comes back
+    gone = before is not None and before[3] == window and window not in new["days"]
+    if before is not None and before[4]:
+        _move(new, before[3], -1, before, stamp)
+    entry = [share["version"], share["killed_low"], share["injured_low"], window, counted, stamp]
+    if counted:
+        _move(new, None if gone else window, 1, entry, stamp)
+    new["applied"][share["event_id"]] = entry
+    touched = sorted(
+        {w for w in (window, before[3] if before else None) if w is not None and w in new["days"]}
+    )
+    return {"state": new, "changed": True, "windows": touched, "expired": expired}

@@ -1,32 +1,117 @@
-"""Event dates grounded on the publication date.
+"""Event dates grounded on the publication time.
 
-"on Saturday" is the last Saturday on or before publication; "yesterday" the day
-before; "last week" a week earlier with week precision; explicit dates ("March
-12, 2020", "12 March 2020", "on July 1") are parsed with ``dateparser`` relative
-to the publication date, preferring the past. Nothing reads the clock.
+In:  the article's sentences (and title), the sentences that tell the event, and the
+     publication time (an ISO date or date-time; it may be missing).
+Out: an :class:`~workers.types.EventDate` with ``value`` (ISO date), ``precision``
+     (day / week / month / year / unknown) and ``source`` (text / published / inferred).
+
+How:
+
+1. Every date the text names is a candidate (:func:`find_dates`): written dates with a month
+   name ("12 March 2019", "Sept. 5", "March 2018"), ISO dates, a month or a year after a time
+   word ("in March", "since 2019"), weekdays ("on Saturday") and relative times ("yesterday",
+   "last week", "three weeks ago"). Written dates are read by ``dateparser``; a date without a
+   year takes the latest year that does not put it after publication, weekdays the latest such
+   day on or before it. A date after publication (a trial "set for May 5") is no candidate:
+   an event is never reported before it happens.
+2. The publication date itself is a candidate too, standing in when nothing better is said.
+3. Each candidate is scored by a linear model over a few features (kind of date, the time
+   word before it, whether its sentence tells of violence or is a statement's attribution,
+   where it stands relative to the event's sentences, how far before publication it lies,
+   how many other mentions name the same month). The weights live in
+   ``workers/data/date_weights.json``, fitted by ``benchmarks/dates_eval.py --fit`` on the
+   HRDsAttack dev split (5-fold cross-validated by article; scores in that file). The best
+   candidate wins; ties go to the earlier mention.
+4. An article without a publication time gets one from its text (:func:`infer_published`):
+   the latest full written date, with ``source`` "inferred" on the event date.
+
+Nothing reads the clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Literal
 
 import dateparser
 
+from workers import codec
 from workers.stages.errors import StageError
-from workers.stages.patterns import pattern
 from workers.types import EventDate
 
+Precision = Literal["day", "week", "month", "year", "unknown"]
+
+_CUES_FILE = "date_cues.jsonl"
+_WEIGHTS_FILE = "date_weights.json"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_RE = pattern("dates.weekday")
-_REL_RE = pattern("dates.rel")
-_ON_BEFORE = pattern("dates.on_before")
-_EXPLICIT_RE = pattern("dates.explicit")
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_NUMBERS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+# how much text before a date is read for its time word or a speech verb
+_LOOKBEHIND = 48
+# sentences 0..LEAD open a report and usually tell the news
+LEAD = 2
+# a written date this many days after publication is a typo or a plan, not the event
+_FUTURE_SLACK_DAYS = 1
 
 
-def parse_published(published_at: str) -> dt.date:
-    """The publication date of an ISO date or date-time string."""
+@dataclass(frozen=True)
+class DateMention:
+    """One date named in the text. ``sentence`` -1 is the title."""
+
+    sentence: int
+    start: int
+    end: int
+    kind: str  # full, day_month, month_year, month, year, weekday, relative_day/_week/_month/_year
+    value: dt.date
+    precision: Precision
+    features: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+# ------------------------------------------------------------------ data files
+
+
+@functools.cache
+def _cues() -> dict[str, re.Pattern[str]]:
+    """Read ``workers/data/date_cues.jsonl`` once; a bad row fails loudly."""
+    raw = resources.files("workers").joinpath("data", _CUES_FILE).read_text(encoding="utf-8")
+    out: dict[str, re.Pattern[str]] = {}
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = codec.loads(line)
+        if not isinstance(row, dict) or not isinstance(row.get("pattern"), str):
+            raise ValueError(f"{_CUES_FILE}:{number}: a row needs name, about and pattern")
+        text = str(row["pattern"]).replace("{month}", f"(?:{_MONTHS})")
+        out[str(row["name"])] = re.compile(text, re.IGNORECASE if row.get("ignore_case") else 0)
+    return out
+
+
+@functools.cache
+def _weights() -> tuple[dict[str, float], float]:
+    """The candidate scorer's weights and bias from ``workers/data/date_weights.json``."""
+    raw = resources.files("workers").joinpath("data", _WEIGHTS_FILE).read_text(encoding="utf-8")
+    data = codec.loads(raw)
+    if not isinstance(data, dict) or not isinstance(data.get("weights"), dict):
+        raise ValueError(f"{_WEIGHTS_FILE}: needs a 'weights' object")
+    return {str(k): float(v) for k, v in data["weights"].items()}, float(data.get("bias", 0.0))
+
+
+# ------------------------------------------------------------------ publication time
+
+
+def parse_published(published_at: str | None) -> dt.date:
+    """The publication date of an ISO date or date-time string; StageError if there is none."""
     s = (published_at or "").strip()
     if not s:
         raise StageError("published_at is empty")
@@ -36,65 +121,259 @@ def parse_published(published_at: str) -> dt.date:
         raise StageError(f"published_at is not an ISO date: {published_at!r}") from exc
 
 
-def _weekday_on_or_before(pub: dt.date, name: str) -> dt.date:
-    target = _WEEKDAYS.index(name.lower())
-    return pub - dt.timedelta(days=(pub.weekday() - target) % 7)
-
-
-def _explicit(m: re.Match[str], pub: dt.date) -> dt.date | None:
-    day = m.group("d1") or m.group("d2")
-    month = m.group("m1") or m.group("m2")
-    year = m.group("y1") or m.group("y2")
-    text = f"{day} {month} {year}" if year else f"{day} {month}"
-    base = dt.datetime(pub.year, pub.month, pub.day, 12, 0)
-    parsed = dateparser.parse(
-        text,
-        languages=["en"],
-        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "DATE_ORDER": "DMY"},
-    )
-    if parsed is None:
-        return None
-    d: dt.date = parsed.date()
-    if d > pub:
-        return None
-    return d
-
-
-def _relative(rel: str, pub: dt.date) -> EventDate:
-    if rel in ("yesterday", "last night"):
-        return EventDate(value=(pub - dt.timedelta(days=1)).isoformat(), precision="day")
-    if rel in ("today", "this morning", "this afternoon", "this evening", "tonight", "overnight"):
-        return EventDate(value=pub.isoformat(), precision="day")
-    if rel == "last week":
-        return EventDate(value=(pub - dt.timedelta(days=7)).isoformat(), precision="week")
-    if rel in ("earlier this week", "this week"):
-        return EventDate(value=pub.isoformat(), precision="week")
-    if rel == "last month":
-        last = pub.replace(day=1) - dt.timedelta(days=1)
-        return EventDate(value=last.replace(day=1).isoformat(), precision="month")
-    return EventDate(value=pub.replace(day=1).isoformat(), precision="month")
-
-
-def resolve_date(texts: Iterable[str], published_at: str) -> EventDate:
-    """The event date named in ``texts`` (most relevant first), grounded on ``published_at``.
-
-    Falls back to the publication date with precision "unknown" when no text names one.
-    """
-    pub = parse_published(published_at)
+def infer_published(texts: Iterable[str]) -> str | None:
+    """A publication date for an article that has none: the latest full written date
+    (day, month and year) in ``texts`` (title and body), else the latest month and year
+    (the last day of that month). None when the text names no year."""
+    full: list[dt.date] = []
+    month_year: list[dt.date] = []
+    far = dt.date(2100, 1, 1)
     for text in texts:
-        for m in _EXPLICIT_RE.finditer(text):
-            # "on March 28", "on Saturday, March 28": an event date; a date closing a
-            # sentence without "on" is a photo caption or a dateline
-            if not _ON_BEFORE.search(text[: m.start()]):
-                continue
-            d = _explicit(m, pub)
-            if d is not None and (pub - d).days <= 366:
-                return EventDate(value=d.isoformat(), precision="day")
-        m2 = _WEEKDAY_RE.search(text)
-        if m2:
-            day = _weekday_on_or_before(pub, m2.group("day"))
-            return EventDate(value=day.isoformat(), precision="day")
-        m3 = _REL_RE.search(text)
-        if m3:
-            return _relative(m3.group("rel").lower(), pub)
-    return EventDate(value=pub.isoformat(), precision="unknown")
+        for mention in _explicit_mentions(text, -1, far):
+            if mention.kind == "full":
+                full.append(mention.value)
+            elif mention.kind == "month_year":
+                nxt = (mention.value.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                month_year.append(nxt - dt.timedelta(days=1))
+    found = full or month_year
+    return max(found).isoformat() if found else None
+
+
+# ------------------------------------------------------------------ finding dates
+
+
+def _parse(text: str, pub: dt.date) -> dt.date | None:
+    base = dt.datetime(pub.year, pub.month, pub.day, 12, 0)
+    try:
+        parsed = dateparser.parse(
+            text,
+            languages=["en"],
+            settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "DATE_ORDER": "DMY"},
+        )
+    except (ValueError, OverflowError):
+        return None
+    return parsed.date() if parsed is not None else None
+
+
+def _explicit_mentions(text: str, sentence: int, pub: dt.date) -> list[DateMention]:
+    cues = _cues()
+    out: list[DateMention] = []
+    for m in cues["explicit"].finditer(text):
+        day, year = m.group("d1") or m.group("d2"), m.group("y1") or m.group("y2") or m.group("y3")
+        month = (m.group("m1") or m.group("m2") or m.group("m3")).rstrip(".")
+        if day is None:
+            value = _parse(f"1 {month} {year}", pub)
+            kind, precision = "month_year", "month"
+        else:
+            value = _parse(f"{day} {month} {year}" if year else f"{day} {month}", pub)
+            kind, precision = ("full" if year else "day_month"), "day"
+        if value is not None:
+            out.append(DateMention(sentence, m.start(), m.end(), kind, value, precision))
+    for m in cues["iso"].finditer(text):
+        try:
+            value = dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+        except ValueError:
+            continue
+        out.append(DateMention(sentence, m.start(), m.end(), "full", value, "day"))
+    return out
+
+
+def _month_before(pub: dt.date, month: int) -> dt.date:
+    """The first day of the latest ``month`` not after publication."""
+    year = pub.year if month <= pub.month else pub.year - 1
+    return dt.date(year, month, 1)
+
+
+def _relative(m: re.Match[str], pub: dt.date) -> tuple[str, dt.date, Precision]:
+    rel = (m.group("rel") or "").lower()
+    if rel in ("yesterday", "last night"):
+        return "relative_day", pub - dt.timedelta(days=1), "day"
+    if rel in ("today", "this morning", "this afternoon", "this evening", "tonight", "overnight"):
+        return "relative_day", pub, "day"
+    if rel in ("last week", "last weekend"):
+        return "relative_week", pub - dt.timedelta(days=7), "week"
+    if rel in ("earlier this week", "this week"):
+        return "relative_week", pub, "week"
+    if rel == "last month":
+        return "relative_month", (pub.replace(day=1) - dt.timedelta(days=1)).replace(day=1), "month"
+    if rel in ("earlier this month", "this month"):
+        return "relative_month", pub.replace(day=1), "month"
+    if rel == "last year":
+        return "relative_year", dt.date(pub.year - 1, 1, 1), "year"
+    if rel in ("earlier this year", "this year"):
+        return "relative_year", dt.date(pub.year, 1, 1), "year"
+    count = _NUMBERS.get(m.group("n").lower()) or int(m.group("n"))
+    unit = m.group("unit").lower()
+    days = {"day": 1, "week": 7, "month": 30, "year": 365}[unit] * count
+    precision: Precision = "day" if unit == "day" else "week" if unit == "week" else "month"
+    return f"relative_{unit}", pub - dt.timedelta(days=days), precision
+
+
+def _other_mentions(text: str, sentence: int, pub: dt.date, taken: list[DateMention]) -> list[DateMention]:
+    cues = _cues()
+    spans = [(d.start, d.end) for d in taken]
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in spans)
+
+    out: list[DateMention] = []
+    for m in cues["month_alone"].finditer(text):
+        if free(m.start("m"), m.end("m")):
+            month = _WEEKDAYS_OR_MONTHS[m.group("m").lower()]
+            value = _month_before(pub, month)
+            out.append(DateMention(sentence, m.start("m"), m.end(), "month", value, "month"))
+    for m in cues["year_alone"].finditer(text):
+        if free(m.start("y"), m.end("y")) and int(m.group("y")) <= pub.year:
+            value = dt.date(int(m.group("y")), 1, 1)
+            out.append(DateMention(sentence, m.start("y"), m.end(), "year", value, "year"))
+    starts = {d.start for d in taken}
+    for m in cues["weekday"].finditer(text):
+        # "Saturday, March 30, 2019" is one date, told by its written part
+        glued = any(m.end() <= s <= m.end() + 3 for s in starts)
+        if free(m.start(), m.end()) and not glued:
+            target = _WEEKDAYS.index(m.group("day").lower())
+            value = pub - dt.timedelta(days=(pub.weekday() - target) % 7)
+            out.append(DateMention(sentence, m.start(), m.end(), "weekday", value, "day"))
+    for m in cues["relative"].finditer(text):
+        kind, value, precision = _relative(m, pub)
+        out.append(DateMention(sentence, m.start(), m.end(), kind, value, precision))
+    return out
+
+
+_WEEKDAYS_OR_MONTHS = {
+    name: i + 1
+    for i, name in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july")
+        + ("august", "september", "october", "november", "december")
+    )
+}
+
+
+def find_dates(text: str, sentence: int, pub: dt.date) -> list[DateMention]:
+    """The dates ``text`` names, resolved against the publication date ``pub``, in text order.
+
+    Dates after publication (beyond a day's slack for time zones) are left out.
+    """
+    explicit = _explicit_mentions(text, sentence, pub)
+    mentions = explicit + _other_mentions(text, sentence, pub, explicit)
+    latest = pub + dt.timedelta(days=_FUTURE_SLACK_DAYS)
+    return sorted((d for d in mentions if d.value <= latest), key=lambda d: d.start)
+
+
+# ------------------------------------------------------------------ scoring
+
+
+def _age_bin(value: dt.date, pub: dt.date) -> str:
+    months = (pub.year - value.year) * 12 + pub.month - value.month
+    if months <= 0:
+        return "age=0"
+    if months == 1:
+        return "age=1"
+    if months <= 3:
+        return "age=2-3"
+    return "age=4-12" if months <= 12 else "age=13+"
+
+
+def _mention_features(d: DateMention, text: str, pub: dt.date, anchors: frozenset[int]) -> dict[str, float]:
+    cues = _cues()
+    before = text[max(0, d.start - _LOOKBEHIND) : d.start]
+    cue = cues["cue"].search(before)
+    feats = {f"kind={d.kind}": 1.0, _age_bin(d.value, pub): 1.0}
+    feats[f"cue={cue.group('cue').lower() if cue else 'none'}"] = 1.0
+    if cues["speech_before"].search(before):
+        feats["speech"] = 1.0
+    if cues["violation"].search(text):
+        feats["violation"] = 1.0
+    if re.match(r"\W*$", text[d.end :]) and not cue:
+        feats["closes_sentence"] = 1.0  # a caption's or a dateline's date
+    if d.sentence in anchors:
+        feats["anchor"] = 1.0
+    elif anchors and min(abs(d.sentence - a) for a in anchors) == 1:
+        feats["near_anchor"] = 1.0
+    return feats
+
+
+def _score(features: Mapping[str, float], weights: tuple[dict[str, float], float]) -> float:
+    table, bias = weights
+    return bias + sum(table.get(name, 0.0) * value for name, value in features.items())
+
+
+def candidates(
+    sentences: Sequence[str], pub: dt.date, *, title: str = "", anchors: Iterable[int] = ()
+) -> list[DateMention]:
+    """Every candidate event date with its features; the publication date comes first.
+
+    ``sentences`` in text order; ``title`` counts as sentence -1; ``anchors`` are the indices
+    of the sentences that tell the event.
+    """
+    anchor_set = frozenset(anchors)
+    texts = [(-1, title), *enumerate(sentences)]
+    found: list[tuple[DateMention, str]] = []
+    for index, text in texts:
+        found.extend((d, text) for d in find_dates(text, index, pub))
+    support = Counter((d.value.year, d.value.month) for d, _ in found if d.precision != "year")
+    out = [DateMention(-2, 0, 0, "published", pub, "unknown", {"kind=published": 1.0, "age=0": 1.0})]
+    seen_violent = False
+    for order, (d, text) in enumerate(found):
+        feats = _mention_features(d, text, pub, anchor_set)
+        feats["support"] = min(support[(d.value.year, d.value.month)] - 1, 3) / 3
+        feats[_position_bin(d.sentence)] = 1.0
+        if order == 0:
+            feats["first"] = 1.0
+        if "violation" in feats and d.precision != "year" and not seen_violent:
+            # the first date told with an attack is the likeliest date of the attack
+            feats["first_violation"] = 1.0
+            seen_violent = True
+        out.append(DateMention(d.sentence, d.start, d.end, d.kind, d.value, d.precision, feats))
+    return out
+
+
+def _position_bin(sentence: int) -> str:
+    if sentence < 0:
+        return "at=title"
+    return "at=0-2" if sentence <= LEAD else "at=3-9" if sentence < 10 else "at=10+"
+
+
+def choose(cands: Sequence[DateMention], weights: tuple[dict[str, float], float] | None = None) -> DateMention:
+    """The best-scoring candidate (the first on a tie: the publication date, then text order)."""
+    table = weights if weights is not None else _weights()
+    best, best_score = cands[0], -math.inf
+    for d in cands:
+        score = _score(d.features, table)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def event_date(
+    sentences: Sequence[str],
+    published_at: str | None,
+    *,
+    title: str = "",
+    anchors: Iterable[int] = (),
+    inferred: bool = False,
+) -> EventDate:
+    """The event's date: ``sentences`` of the article in order, ``title``, the ``anchors``
+    (indices of the sentences that tell the event), the publication time (``inferred`` when
+    it was taken from the text). Without any publication time: value None, precision unknown.
+    """
+    try:
+        pub = parse_published(published_at)
+    except StageError:
+        found = infer_published([title, *sentences])
+        if found is None:
+            return EventDate(value=None, precision="unknown", source="inferred")
+        pub, inferred = dt.date.fromisoformat(found), True
+    best = choose(candidates(sentences, pub, title=title, anchors=anchors))
+    if best.kind == "published":
+        return EventDate(value=pub.isoformat(), precision="unknown", source="inferred" if inferred else "published")
+    return EventDate(value=best.value.isoformat(), precision=best.precision, source="text")
+
+
+def resolve_date(texts: Iterable[str], published_at: str | None) -> EventDate:
+    """Older entry point: ``texts`` most relevant first (the event's sentence first).
+
+    Prefer :func:`event_date`, which sees the whole article in order.
+    """
+    items = list(texts)
+    return event_date(items, published_at, anchors=(0,) if items else ())

@@ -297,16 +297,17 @@ def _verb_role(head: Token) -> ActorRole | None:
     return None
 
 
-_NEVER_PERPETRATORS = frozenset({"monitor", "civilian"})
+# monitors and news agencies report violence, civilians suffer it; "other" actors (NGOs,
+# political bodies) do not fight
+_NEVER_PERPETRATORS = frozenset({"monitor", "civilian", "other"})
 
 
 def role_of(span: Span) -> ActorRole:
     """The role of an actor mention in its clause (see the module docstring)."""
     role = _clause_role(span)
     if role == "perpetrator" and span.label_:
-        entry = actor(span.label_)
-        if entry.kind in _NEVER_PERPETRATORS or (entry.kind == "other" and entry.category is None):
-            return "mentioned"  # monitors and news agencies report violence, they do not do it
+        if actor(span.label_).kind in _NEVER_PERPETRATORS:
+            return "mentioned"
     return role
 
 
@@ -360,8 +361,11 @@ class _Locator:
 
 def _actor_mention(span: Span, role: ActorRole, where: _Locator) -> ActorMention:
     sentence, start, end = where.locate(span.start_char, span.end_char)
-    actor_id = span.label_ or None
-    kind: ActorKind = actor(actor_id).kind if actor_id else "other"
+    entry = actor(span.label_) if span.label_ else None
+    # a generic actor ("security forces", "police") has a kind but no id: whose forces they
+    # are is decided with the event's country
+    actor_id = entry.id if entry is not None and not entry.generic else None
+    kind: ActorKind = entry.kind if entry is not None else "other"
     return {
         "actor_id": actor_id,
         "text": where.source(sentence)[start:end],
@@ -510,8 +514,7 @@ def _can_perpetrate(span: Span) -> bool:
         return False
     if not span.label_:
         return True
-    entry = actor(span.label_)
-    return not (entry.kind in _NEVER_PERPETRATORS or (entry.kind == "other" and entry.category is None))
+    return actor(span.label_).kind not in _NEVER_PERPETRATORS
 
 
 def _country_tokens(doc: Doc) -> set[int]:

@@ -46,6 +46,7 @@ class Plan:
 
 
 def eligible(figs: Sequence[CasualtyFigure], category: str) -> list[CasualtyFigure]:
+    """Figures of ``category`` the rules may count: not background, not parts."""
     return [f for f in figs if f.category == category and not f.background and not f.subset]
 
 

@@ -15,44 +15,76 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from workers.gazetteer.actors import state_force_id
 from workers.stages.casualties import CasualtyFigure
 from workers.stages.errors import StageError
 from workers.stages.patterns import pattern
 from workers.types import ActorMention, ArticleEntities
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "event_rules.json"
+RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "perpetrator_rules.json"
 LEAD_SENTENCES = 2  # sentences 0..2 open the report and usually tell the main event
 FAR_PERPETRATOR_DISTANCE = 3
 FAR_PERPETRATOR_WEIGHT = 0.5
 _VICTIM_NP_END = pattern("events.victim_np_end")
 
 
+@dataclass(frozen=True)
+class _Rules:
+    kinds: frozenset[str]
+    unnamed: frozenset[str]
+    generic_labels: frozenset[str]
+    generic_ids: dict[str, str]
+
+
 @functools.cache
-def _rules() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(actor kinds that can perpetrate, generic labels and actor ids that name no one in particular)."""
+def _rules() -> _Rules:
+    """The word lists of ``perpetrator_rules.json`` (read once)."""
     try:
         data = json.loads(RULES_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # pragma: no cover - packaging error
         raise StageError(f"cannot read {RULES_FILE}: {exc}") from exc
-    kinds = frozenset(str(k) for k in data["perpetrator_kinds"])
-    generic = frozenset(str(g).lower() for g in data["generic_perpetrator_labels"])
-    unidentified = frozenset(str(i) for i in data.get("unidentified_actor_ids", []))
-    return kinds, generic, unidentified
+    return _Rules(
+        kinds=frozenset(str(k) for k in data["perpetrator_kinds"]),
+        unnamed=frozenset(str(i) for i in data["unnamed_actor_ids"]),
+        generic_labels=frozenset(str(g).lower() for g in data["generic_perpetrator_labels"]),
+        generic_ids={str(k): str(v) for k, v in data["generic_ids"].items()},
+    )
 
 
-def _actor_key(a: ActorMention) -> str | None:
-    """The actor a perpetrator mention names, or None for a label that names no one
-    ("terrorists", "gunmen": the outlet's word, not an identification)."""
-    kinds, generic, unidentified = _rules()
-    if a["kind"] not in kinds or a["actor_id"] in unidentified:
+def dominant_country(ent: ArticleEntities) -> str | None:
+    """The country (ISO alpha-2) the article's places point to most; the title and the lead
+    count double. None when no place has a country."""
+    votes: Counter[str] = Counter()
+    for place in ent["places"]:
+        if place["country"]:
+            votes[place["country"]] += 2 if place["sentence"] <= 0 else 1
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _actor_key(a: ActorMention, country: str | None) -> tuple[str, bool] | None:
+    """(actor id, named) of a mention that can perpetrate, or None.
+
+    A generic mention ("security forces", "police": no id, a state kind) is the force of
+    ``country`` of that kind, or the generic actor when no country is known. Unnamed doers
+    ("terrorists", "gunmen", "bandits") come back with named=False: they are the perpetrator
+    only when no named actor is a candidate.
+    """
+    rules = _rules()
+    if a["kind"] not in rules.kinds:
         return None
-    if re.sub(r"\s+", " ", a["text"].lower().strip(" .,'’\"")) in generic:
-        return None
-    return a["actor_id"]
+    ident = a["actor_id"]
+    if ident is None:
+        if a["kind"] not in rules.generic_ids:
+            return None
+        ident = state_force_id(country, a["kind"]) or rules.generic_ids[a["kind"]]
+        return ident, state_force_id(country, a["kind"]) is not None
+    text = re.sub(r"\s+", " ", a["text"].lower().strip(" .,'’\""))
+    return ident, ident not in rules.unnamed and text not in rules.generic_labels
 
 
 def victim_spans(figs: Sequence[CasualtyFigure]) -> list[tuple[int, int, int]]:
@@ -128,65 +160,79 @@ def in_spans(m: ActorMention, spans: Sequence[tuple[int, int, int]]) -> bool:
     return any(m["sentence"] == s and a <= m["start"] < b for s, a, b in spans)
 
 
+def _factor(ent: ArticleEntities, m: ActorMention, near: set[int], figure_starts: Sequence[tuple[int, int]]) -> float:
+    """How surely a mention is the doer: 1 for the parse's perpetrator role (or a claim or an
+    accusation), less when only the words around say so, 0 when nothing does."""
+    if m["role"] == "perpetrator" or _claims_responsibility(ent, m) or _accused(ent, m):
+        return 1.0
+    if m["role"] == "mentioned" and (m["sentence"] in near or m["sentence"] == -1) and _agent_context(ent, m):
+        # the parse missed the role, but the words around say so: "an Islamic State
+        # counteroffensive", "carried out by Russian planes"; strongest as the subject of
+        # the sentence that gives the toll ("Syrian government shelling ... killed 31")
+        subject = any(m["sentence"] == sent and m["start"] < start for sent, start in figure_starts)
+        return 0.8 if subject else 0.3
+    return 0.0
+
+
+def _weight(sentence: int, anchors: set[int], near: set[int]) -> float:
+    """Closeness of a sentence to the event: its own sentences, the title, the lead, nearby."""
+    if sentence in anchors:
+        return 4.0
+    if sentence == -1:
+        return 3.0
+    if sentence in near or sentence <= LEAD_SENTENCES:
+        return 1.5
+    if anchors and min(abs(sentence - a) for a in anchors) <= FAR_PERPETRATOR_DISTANCE:
+        return FAR_PERPETRATOR_WEIGHT
+    return 0.0
+
+
 def perpetrators(
     ent: ArticleEntities,
     anchors: set[int],
     victims: Sequence[tuple[int, int, int]] = (),
     figure_starts: Sequence[tuple[int, int]] = (),
     others: set[int] | frozenset[int] = frozenset(),
+    country: str | None = None,
 ) -> tuple[str | None, list[str], list[ActorMention]]:
-    """The perpetrator (and co-perpetrators) named nearest to the event's sentences."""
+    """The perpetrator (and co-perpetrators) named nearest to the event's sentences.
+
+    ``country`` (ISO alpha-2; default: the article's :func:`dominant_country`) says whose
+    forces a generic "security forces" or "police" are. Named actors outrank unnamed doers
+    ("gunmen", "terrorists"), which are the perpetrator only when nobody is named.
+    """
+    country = country or dominant_country(ent)
     scores: defaultdict[str, float] = defaultdict(float)
+    named: dict[str, bool] = {}
     by_sentence: dict[int, set[str]] = {}
     first_seen: dict[str, int] = {}
     mentions: dict[str, ActorMention] = {}
-    near = set(anchors)
-    for a in anchors:
-        if a >= 0:
-            near |= {a - 1, a + 1}
+    near = set(anchors) | {a + d for a in anchors if a >= 0 for d in (-1, 1)}
     for pos, m in enumerate(ent["actors"]):
-        key = _actor_key(m)
-        if key is None or m["sentence"] in others or in_spans(m, victims) or _counted(ent, m):
+        found = _actor_key(m, country)
+        if found is None or m["sentence"] in others or in_spans(m, victims) or _counted(ent, m):
             continue
-        if m["role"] == "perpetrator" or _claims_responsibility(ent, m) or _accused(ent, m):
-            factor = 1.0
-        elif (
-            m["role"] == "mentioned"
-            and (m["sentence"] in near or m["sentence"] == -1)
-            and _agent_context(ent, m)
-        ):
-            # the parse missed the role, but the words around say so: "an Islamic State
-            # counteroffensive", "carried out by Russian planes"; strongest as the subject of
-            # the sentence that gives the toll ("Syrian government shelling ... killed 31")
-            subject = any(m["sentence"] == sent and m["start"] < start for sent, start in figure_starts)
-            factor = 0.8 if subject else 0.3
-        else:
+        key, is_named = found
+        factor = _factor(ent, m, near, figure_starts)
+        weight = _weight(m["sentence"], anchors, near)
+        if factor == 0.0 or weight == 0.0:
             continue
-        if m["sentence"] in anchors:
-            w = 4.0
-        elif m["sentence"] == -1:
-            w = 3.0
-        elif m["sentence"] in near or m["sentence"] <= LEAD_SENTENCES:
-            w = 1.5
-        elif min(abs(m["sentence"] - a) for a in anchors) <= FAR_PERPETRATOR_DISTANCE:
-            w = FAR_PERPETRATOR_WEIGHT
-        else:
-            continue
-        scores[key] += w * factor
+        scores[key] += weight * factor
+        named[key] = named.get(key, False) or is_named
         if factor == 1.0:
             by_sentence.setdefault(m["sentence"], set()).add(key)
         first_seen.setdefault(key, pos)
         mentions.setdefault(key, m)
     if not scores:
         return None, [], []
-    ranked = sorted(scores, key=lambda k: (-scores[k], first_seen[k]))
+    ranked = sorted(scores, key=lambda k: (not named[k], -scores[k], first_seen[k]))
     main = ranked[0]
     # co-perpetrators: named as doers in the same sentence as the main one, near the event
     # ("Russian and Syrian air strikes")
     co: list[str] = []
     for idx, keys in by_sentence.items():
         if main in keys and (idx in near or idx == -1 or idx <= LEAD_SENTENCES):
-            co.extend(k for k in ranked if k in keys and k != main and k not in co)
+            co.extend(k for k in ranked if k in keys and k != main and k not in co and named[k])
     return main, co, [mentions[main]]
 
 

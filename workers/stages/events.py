@@ -4,7 +4,8 @@ In: :class:`~workers.types.ArticleEntities`. Out: a list of
 :class:`~workers.types.EnrichedEvent`. The flow, one module a step:
 
     casualties.find_figures   candidate figures with qualifiers, victims, background class
-    event_figures.plan        which figures make each event's totals (anchor, governorate)
+    event_figures.plan        the rule planner: anchor, governorate, the figures it would count
+    selector.FigureSelector   the learned model: which candidates make killed / killed_noncombatants
     event_place.event_place   where: the place named nearest the toll
     event_perpetrator         who: perpetrator, co-perpetrators, targets, speakers (roles from the parse)
     dates.resolve_date        when: grounded on the publication time
@@ -20,7 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from workers.stages.casualties import CasualtyFigure, find_figures
+from workers.stages.casualties import DEFAULT_MAX_FIGURE, CasualtyFigure, find_figures
 from workers.stages.dates import parse_published, resolve_date
 from workers.stages.errors import StageError
 from workers.stages.event_figures import Plan, event_victims, plan_events, total
@@ -29,6 +30,7 @@ from workers.stages.event_place import event_place
 from workers.stages.event_text import EARLIER, segment_text
 from workers.stages.event_types import classify, is_violent_text
 from workers.stages.patterns import pattern
+from workers.stages.selector import FigureSelector, Selection, shipped_selector
 from workers.types import (
     ActorMention,
     ArticleEntities,
@@ -136,9 +138,15 @@ def _source(ent: ArticleEntities) -> SourceRef:
 
 
 def _build(
-    ent: ArticleEntities, figs: Sequence[CasualtyFigure], p: Plan, index: int, has_violence: bool
+    ent: ArticleEntities,
+    figs: Sequence[CasualtyFigure],
+    p: Plan,
+    index: int,
+    has_violence: bool,
+    chosen: Selection,
 ) -> EnrichedEvent:
-    """One event from its figure plan: type, who, where, when, totals and the evidence for each."""
+    """One event from its figure plan and the selector's choice: type, who, where, when,
+    totals (killed from ``chosen``) and the evidence for each."""
     etype, violent = _event_type(ent, p.anchor, has_violence)
     perp: str | None = None
     co: list[str] = []
@@ -148,7 +156,8 @@ def _build(
         perp, co, perp_mentions = perpetrators(ent, set(p.sentences), victim_spans(figs), starts, p.others)
     near = p.killed[0].start if p.killed else None
     place = event_place(ent, p.anchor, p.admin1, near, p.title_near) if ent["places"] else None
-    groups = {"killed": p.killed, "injured": p.injured, "displaced": p.displaced, "kidnapped": p.kidnapped}
+    groups = {"killed": chosen.killed, "injured": p.injured, "displaced": p.displaced, "kidnapped": p.kidnapped}
+    noncombatants = chosen.killed_noncombatants if violent else []
     if not violent:
         groups = {name: [] for name in groups}
     evidence = [e for name, group in groups.items() for e in _evidence(name, group)]
@@ -168,6 +177,7 @@ def _build(
         location=_location(place),
         date=_date(ent, sorted(s for s in p.sentences if s >= 0)),
         killed=total(groups["killed"]),
+        killed_noncombatants=total(noncombatants),
         injured=total(groups["injured"]),
         displaced=total(groups["displaced"]),
         kidnapped=total(groups["kidnapped"]),
@@ -186,12 +196,26 @@ def _build(
     )
 
 
-def assemble_events(entities: ArticleEntities) -> list[EnrichedEvent]:
-    """The events an article reports, with counted casualties, actors, place, type and date."""
+def assemble_events(
+    entities: ArticleEntities,
+    selector: FigureSelector | None = None,
+    max_figure: int = DEFAULT_MAX_FIGURE,
+) -> list[EnrichedEvent]:
+    """The events an article reports, with counted casualties, actors, place, type and date.
+
+    ``selector`` decides which candidate figures make the killed totals (None: the shipped
+    model); figures above ``max_figure`` are never counted.
+    """
     _check(entities)
-    figs = find_figures(entities["text"], entities["sentences"], entities["title"])
+    candidates = find_figures(entities["text"], entities["sentences"], entities["title"], max_figure)
+    # victims told without a number are the selector's to weigh; the rules read numbers only
+    figs = [f for f in candidates if "implicit-one" not in f.notes]
     plans = plan_events(entities, figs)
     has_violence = any(p.killed or p.injured for p in plans) or is_violent_text(
         entities["title"] + " " + entities["text"]
     )
-    return [_build(entities, figs, p, index, has_violence) for index, p in enumerate(plans)]
+    choose = selector if selector is not None else shipped_selector()
+    return [
+        _build(entities, figs, p, index, has_violence, choose.select(entities, candidates, p.killed))
+        for index, p in enumerate(plans)
+    ]

@@ -1,34 +1,52 @@
-"""Event identity across articles: one candidate event in, the new state of its block and what to publish out.
+"""Event identity across articles: one candidate event and its block's state in; the block's new state
+and what to publish out.
 
 In: a :class:`Candidate` (one event as ``assemble_events`` made it from one article, with the
-article's content hash, MinHash signature, blocking key and publication time) and the
-:class:`KnownEvent` list the caller keeps for the candidate's block (a Faust table value).
-Out: a :class:`Resolution`: the block's new list, pruned to the time window; the event to
-(re-)publish on events.enriched, or None when nothing visible changed; the event_id the
-candidate was merged into; the article it is a near-duplicate of.
+article's content hash, MinHash signature, blocking key and publication time), the
+:class:`BlockState` the caller keeps for the candidate's block (one Faust table value), and
+``now``, the processing time (the caller's clock; never read here). Out: a :class:`Resolution`:
+the block's new state; the event versions to publish on events.enriched; the retractions
+(an event merged away, or actors an event no longer names) to publish as contributions.
 
 Identity rule. A report is the same event as a known one when
 
 * it is a near-duplicate of an article already merged into it (MinHash resemblance of
   the texts at or above ``near_duplicate``) and the types are compatible; or
-* the types are compatible and the place, actors and date agree: the same governorate
-  (specific place names, when both reports give one, must be equal), a shared
-  perpetrator or co-perpetrator (reports naming disjoint perpetrators never match) or,
-  when one side names none, an overlapping target, and event dates at most two days
-  apart. Each agreeing detail scores: a shared perpetrator 2, a shared target 1, the
-  same specific place 1, the same day 1, a day apart 0, two days apart -1; a match
-  needs 2. A perpetrator and a governorate are enough on the same or the next day, but
-  two days apart they need a further detail: one actor often strikes one governorate
-  day after day, and those are separate events.
+* the types are compatible and the place, actors and date agree: both dated to the day and at
+  most two days apart, the same governorate (specific place names, when both reports give one,
+  must be equal), a shared perpetrator or co-perpetrator (reports naming disjoint perpetrators
+  never match) or, when one side names none, an overlapping target. Each agreeing detail
+  scores: a shared perpetrator 2, a shared target 1, the same specific place 1, the same day 1,
+  a day apart 0, two days apart -1; a match needs 2.
 
-Non-violent events (statements, threats) never merge into violent ones, and link to each
-other only as near-duplicates. Of several matching entries the best-scoring one wins.
+Three guards keep a campaign summary out of a specific strike: a report not dated to the day
+("the campaign has hit eight hospitals") joins an event only as a near-duplicate; a side that
+carries no casualty figure may not bring perpetrators the other side lacks (it would credit
+them with the other side's toll); two events of one article stay two events. Non-violent
+events never merge into violent ones.
 
-Merging keeps the known event_id and version + 1 when anything visible changed: sources
-gain the report; each casualty figure becomes the larger of the two (a toll update,
-"the death toll has risen to 22", states the larger figure, so it replaces the earlier
-one with its own low and high; a lower figure never lowers an event); perpetrators,
-targets and speakers are united; the more precise place and date are kept.
+Order independence. Cross-partition interleaving makes the arrival order of one block's reports
+vary from run to run, so the block's events are a function of its *set* of reports: the reports
+are kept in a canonical order (publication time, article id, report id) and assigned greedily in
+that order, each to the best-scoring event formed by the reports before it, or to a new event
+named after itself. An event's content is the fold of its reports in that order, and its id is
+its first report's. A report that arrives out of canonical order re-assigns the reports after
+it; an event id that no longer names an event is retracted (a tombstone), and an event that no
+longer names an actor withdraws that actor's contribution.
+
+Idempotence. A report is identified by its event id (content hash + index: the same text under
+another article id is the same report). The block's ledger remembers every report for
+``retention_days`` of processing time (and at most :data:`MAX_LEDGER_ENTRIES` per block); a
+known report changes nothing and re-emits what its first arrival published, so a redelivery
+after a crash repairs lost output. The same article id with new content is a revision: its
+previous reports leave their events (which move by the difference) and the new ones join. A
+report whose content was superseded by a revision changes nothing when it is replayed.
+
+Bounds. Reports (full facts, needed to recompute events) are kept while their event has been
+touched within ``window_days`` of processing time, and at most :data:`MAX_REPORT_BYTES` of them
+per block (the oldest events leave first). An event whose reports have left is final: a later
+report that would have matched it starts a new event, and a revision of one of its articles is
+ignored (counted neither twice nor by the difference).
 """
 
 from __future__ import annotations
@@ -36,14 +54,16 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
 
+from workers import codec
 from workers.stages.errors import StageError
-from workers.stages.similarity import check_signature, make_signature, resemblance
+from workers.stages.similarity import check_signature, make_signature
 from workers.types import EnrichedEvent, Location, Quantity
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "event_identity.json"
@@ -55,6 +75,13 @@ _NEAR_DUPLICATE_SCORE = 10.0
 _Figure = Literal["killed", "injured", "displaced", "kidnapped"]
 _FIGURES: tuple[_Figure, ...] = ("killed", "injured", "displaced", "kidnapped")
 _DATE_PRECISION = {"day": 3, "week": 2, "month": 1, "unknown": 0}
+_DAY_SECONDS = 86_400
+
+# Reports remembered per block (ledger entries of ~70 bytes): with the report bytes below, a
+# block's table value stays under 900 kB, inside Kafka's 1 MB message limit.
+MAX_LEDGER_ENTRIES = 5_000
+MAX_REPORT_BYTES = 450_000
+_KEY_CHARS = 16  # hex digits of a hash kept in the ledger: 64 bits, no collision in practice
 
 
 class Candidate(TypedDict):
@@ -64,24 +91,58 @@ class Candidate(TypedDict):
     content_hash: str  # the article's content hash
     signature: list[int]  # MinHash of the article text (make_signature)
     block: str  # block_key(event): all reports of one event share it
-    observed_at: str  # the article's published_at: the stream's clock for windows
+    observed_at: str  # the article's published_at: orders the block's reports
 
 
-class KnownEvent(TypedDict):
-    """One event of a block as the table keeps it."""
+class Report(TypedDict):
+    """A candidate the block keeps while its event can still change."""
 
-    event: EnrichedEvent  # its latest emitted version
-    content_hashes: list[str]  # articles merged into it
-    signatures: list[list[int]]  # their signatures, in the same order as content_hashes
-    first_seen: str
-    last_seen: str
+    event: EnrichedEvent  # as extracted: version 1, one source
+    content_hash: str
+    signature: list[int]
+    observed_at: str
+    seen_at: int  # processing time (POSIX seconds) of its first arrival
+    cluster: str  # the event id it belongs to
+
+
+class Emitted(TypedDict):
+    """What the block last published for one event id."""
+
+    version: int
+    digest: str | None  # of the published content; None: retracted (a tombstone)
+    actors: list[str]  # actors the published version credits
+    dropped: list[str]  # actors whose contribution that version withdrew
+    by: str  # the report whose arrival published it (what a redelivery of it re-emits)
+
+
+class BlockState(TypedDict):
+    reports: list[Report]  # canonical order
+    emitted: dict[str, Emitted]  # event id -> last published
+    # report key -> [article key, content key, seen_at, superseded (0/1)]
+    ledger: dict[str, list[Any]]
+
+
+class Retraction(TypedDict):
+    event_id: str
+    version: int
+    actors: list[str]  # whose contribution to the event is withdrawn
+    tombstone: bool  # the event id itself is gone (merged into another event)
+
+
+Outcome = Literal["new", "merged", "known", "superseded", "late_revision"]
 
 
 class Resolution(TypedDict):
-    known: list[KnownEvent]  # the block's new table value
-    emit: EnrichedEvent | None  # what to (re-)publish, or None when nothing changed
-    matched: str | None  # event_id the candidate was merged into (or is a redelivery of)
+    state: BlockState  # the block's new table value
+    emit: list[EnrichedEvent]  # event versions to (re-)publish
+    retract: list[Retraction]  # contributions to withdraw (and tombstones to publish)
+    event_id: str | None  # the event the candidate belongs to (None when not in the window)
     duplicate_of: str | None  # content hash of the article it (near-)duplicates, if any
+    outcome: Outcome
+
+
+def empty_state() -> BlockState:
+    return {"reports": [], "emitted": {}, "ledger": {}}
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -163,6 +224,7 @@ def _check_event(event: object) -> EnrichedEvent:
         "date": dict,
         "evidence": list,
         "sources": list,
+        "article_id": str,
     }
     for key, kind in checks.items():
         if not isinstance(event.get(key), kind):
@@ -201,27 +263,34 @@ def check_candidate(candidate: object) -> Candidate:
         raise StageError("a candidate needs the article's content hash")
     check_signature(candidate.get("signature"))
     _instant(candidate.get("observed_at"), "observed_at")
+    if not isinstance(candidate.get("block"), str):
+        raise StageError("a candidate needs its block key")
     return cast(Candidate, candidate)
 
 
-def check_known(value: object) -> list[KnownEvent]:
-    """A block's table value read back from the changelog, checked for shape."""
+def check_state(value: object) -> BlockState:
+    """A block's table value read back from the changelog (None: a block never seen), checked for shape."""
     if value is None:
-        return []
-    if not isinstance(value, list):
-        raise StageError("a block's known events must be a list")
-    for entry in value:
-        if not isinstance(entry, dict):
-            raise StageError("a known event must be a dict")
-        _check_event(entry.get("event"))
-        hashes, signatures = entry.get("content_hashes"), entry.get("signatures")
-        if not isinstance(hashes, list) or not isinstance(signatures, list) or len(hashes) != len(signatures):
-            raise StageError("a known event needs content_hashes and signatures of equal length")
-        for signature in signatures:
-            check_signature(signature)
-        _instant(entry.get("first_seen"), "first_seen")
-        _instant(entry.get("last_seen"), "last_seen")
-    return cast(list[KnownEvent], value)
+        return empty_state()
+    if not isinstance(value, dict):
+        raise StageError("a block's state must be a dict")
+    reports, emitted, ledger = value.get("reports"), value.get("emitted"), value.get("ledger")
+    if not isinstance(reports, list) or not isinstance(emitted, dict) or not isinstance(ledger, dict):
+        raise StageError("a block's state needs reports (list), emitted and ledger (dicts)")
+    for report in reports:
+        if not isinstance(report, dict) or not isinstance(report.get("cluster"), str):
+            raise StageError("a kept report must be a dict naming its event")
+        _check_event(report.get("event"))
+        check_signature(report.get("signature"))
+        if not isinstance(report.get("seen_at"), int):
+            raise StageError("a kept report needs its processing time")
+    for record in emitted.values():
+        if not isinstance(record, dict) or not isinstance(record.get("version"), int):
+            raise StageError("an emitted record needs its version")
+    for entry in ledger.values():
+        if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[2], int)):
+            raise StageError("a ledger entry must be [article, content, seen_at, superseded]")
+    return cast(BlockState, value)
 
 
 # ---------------------------------------------------------------- time
@@ -238,21 +307,15 @@ def _event_day(event: EnrichedEvent, fallback: str) -> dt.date:
     return _instant(fallback, "observed_at").date()
 
 
-def _entry_recency(entry: KnownEvent) -> dt.date:
-    return max(
-        _instant(entry["last_seen"], "last_seen").date(), _event_day(entry["event"], entry["first_seen"])
-    )
-
-
-def _prune(known: Sequence[KnownEvent], now: dt.date, window_days: int) -> list[KnownEvent]:
-    """Entries last heard of within the window: the table holds at most one window per block."""
-    return [e for e in known if (now - _entry_recency(e)).days <= window_days]
+def _dated_to_the_day(event: EnrichedEvent) -> bool:
+    date = event["date"]
+    return date.get("precision") == "day" and bool(date.get("value"))
 
 
 # ---------------------------------------------------------------- matching
 
 
-def _fold(values: Sequence[str]) -> set[str]:
+def _fold(values: Iterable[str]) -> set[str]:
     return {v.casefold() for v in values if v}
 
 
@@ -263,6 +326,10 @@ def _doers(event: EnrichedEvent) -> set[str]:
 
 def _targets(event: EnrichedEvent) -> set[str]:
     return _fold(event["targets"]) - _rules().weak_targets
+
+
+def _has_figure(event: EnrichedEvent) -> bool:
+    return any(event.get(name) is not None for name in _FIGURES)
 
 
 def _specific_name(location: Location) -> str | None:
@@ -291,6 +358,11 @@ def _place_score(a: Location, b: Location) -> float | None:
 
 def _actor_score(a: EnrichedEvent, b: EnrichedEvent) -> float | None:
     doers_a, doers_b = _doers(a), _doers(b)
+    # a side without a figure must not hand its extra perpetrators the other side's toll
+    if not _has_figure(a) and not doers_a <= doers_b:
+        return None
+    if not _has_figure(b) and not doers_b <= doers_a:
+        return None
     score = 0.0
     if doers_a and doers_b:
         if not doers_a & doers_b:
@@ -302,44 +374,37 @@ def _actor_score(a: EnrichedEvent, b: EnrichedEvent) -> float | None:
     return score if score > 0 else None
 
 
-def _detail_score(candidate: EnrichedEvent, candidate_day: dt.date, entry: KnownEvent) -> float | None:
+def _detail_score(candidate: EnrichedEvent, known: EnrichedEvent) -> float | None:
     """Score of a match on place, actors and date, or None when they disagree or say too little."""
-    known = entry["event"]
     if not (candidate["violent"] and known["violent"]):
         return None
+    if not (_dated_to_the_day(candidate) and _dated_to_the_day(known)):
+        return None  # without a day there is nothing to tie a report to one incident
     place = _place_score(candidate["location"], known["location"])
     if place is None:
         return None
     actors = _actor_score(candidate, known)
     if actors is None:
         return None
-    gap = abs((candidate_day - _event_day(known, entry["first_seen"])).days)
+    gap = abs((_event_day(candidate, "1970-01-01") - _event_day(known, "1970-01-01")).days)
     if gap > DATE_TOLERANCE_DAYS:
         return None
     score = place + actors + (1 - gap)
     return score if score >= MIN_SCORE else None
 
 
-def _closest_copy(signature: Sequence[int], entry: KnownEvent) -> tuple[float, str | None]:
-    """Highest resemblance to an article of the entry, and that article's content hash."""
-    best, best_hash = 0.0, None
-    for content_hash, other in zip(entry["content_hashes"], entry["signatures"], strict=True):
-        if len(other) != len(signature):
-            continue  # made with another num_perm: not comparable
-        value = resemblance(signature, other)
-        if value > best or (value == best and best_hash is not None and content_hash < best_hash):
-            best, best_hash = value, content_hash
-    return best, best_hash
+def _resemblance(a: Sequence[int], b: Sequence[int]) -> float:
+    """Estimated Jaccard resemblance of two MinHash signatures: the share of equal slots."""
+    if len(a) != len(b) or not a:
+        return 0.0  # made with another num_perm: not comparable
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
 
 # ---------------------------------------------------------------- merging
 
 
 def _quantity_key(q: Quantity | None) -> tuple[int, int, int]:
-    """Order of figures: the higher lower bound wins; then a bounded figure over an open one.
-
-    A total order, so the figure an event ends with does not depend on arrival order.
-    """
+    """Order of figures: the higher lower bound wins; then a bounded figure over an open one."""
     if q is None:
         return (-2, 0, 0)
     low = q["low"] if q["low"] is not None else -1
@@ -373,9 +438,8 @@ def _take_evidence(merged: EnrichedEvent, other: EnrichedEvent, field_name: str)
     ]
 
 
-def _merge(known: EnrichedEvent, report: EnrichedEvent) -> EnrichedEvent:
-    """The known event with one more report folded in (version not yet bumped)."""
-    merged = copy.deepcopy(known)
+def _merge(merged: EnrichedEvent, report: EnrichedEvent) -> None:
+    """Fold one more report into ``merged`` (in place; the version is set by the caller)."""
     sources = {s["article_id"]: s for s in merged["sources"]}
     for source in report["sources"]:
         sources.setdefault(source["article_id"], copy.deepcopy(source))
@@ -418,19 +482,221 @@ def _merge(known: EnrichedEvent, report: EnrichedEvent) -> EnrichedEvent:
     if preference.get(report["type"], len(preference)) < preference.get(merged["type"], len(preference)):
         merged["type"] = report["type"]
     merged["confidence"] = max(merged["confidence"], report["confidence"])
-    return merged
 
 
-def _visible(event: EnrichedEvent) -> dict[str, Any]:
-    return {k: v for k, v in event.items() if k != "version"}
+# ---------------------------------------------------------------- clustering
 
 
-def _earlier(a: str, b: str) -> str:
-    return a if _instant(a, "first_seen") <= _instant(b, "first_seen") else b
+@dataclass
+class _Cluster:
+    """An event as formed by the reports assigned to it so far (canonical order)."""
+
+    event: EnrichedEvent
+    first_seen: str
+    contents: list[tuple[str, list[int]]] = field(default_factory=list)  # (content hash, signature)
+
+    def add(self, report: Report) -> None:
+        if self.contents:
+            _merge(self.event, report["event"])
+        self.contents.append((report["content_hash"], report["signature"]))
 
 
-def _later(a: str, b: str) -> str:
-    return a if _instant(a, "last_seen") >= _instant(b, "last_seen") else b
+def _canonical(report: Report) -> tuple[float, str, str]:
+    return (
+        _instant(report["observed_at"], "observed_at").timestamp(),
+        report["event"]["article_id"],
+        report["event"]["event_id"],
+    )
+
+
+def _best_cluster(
+    report: Report, clusters: dict[str, _Cluster], near_duplicate: float
+) -> tuple[str | None, str | None]:
+    """The event a report joins (None: a new one) and the content hash it near-duplicates."""
+    event = report["event"]
+    day = _event_day(event, report["observed_at"])
+    best: tuple[tuple[float, int, float, tuple[int, ...]], str] | None = None
+    duplicate_of: str | None = None
+    closest = 0.0
+    for cluster_id, cluster in clusters.items():
+        if any(content == report["content_hash"] for content, _ in cluster.contents):
+            continue  # two events of one article are two events
+        similarity, copy_of = 0.0, None
+        for content, signature in cluster.contents:
+            value = _resemblance(report["signature"], signature)
+            if value > similarity or (value == similarity and copy_of is not None and content < copy_of):
+                similarity, copy_of = value, content
+        if similarity >= near_duplicate and similarity > closest:
+            closest, duplicate_of = similarity, copy_of
+        known = cluster.event
+        if not compatible_types(event["type"], known["type"]) or known["violent"] != event["violent"]:
+            continue  # statements never merge into attacks, however alike the texts
+        if similarity >= near_duplicate:
+            score = _NEAR_DUPLICATE_SCORE + similarity
+        else:
+            detail = _detail_score(event, known)
+            if detail is None:
+                continue
+            score = detail + (0.25 if event["type"] == known["type"] else 0.0)
+        gap = abs((day - _event_day(known, cluster.first_seen)).days)
+        # ties go to the nearer date, then the earlier report, then the smaller id: deterministic
+        first = _instant(cluster.first_seen, "first_seen").timestamp()
+        rank = (score, -gap, -first, _negated(cluster_id))
+        if best is None or rank > best[0]:
+            best = (rank, cluster_id)
+    return (best[1] if best else None), duplicate_of
+
+
+def _assign(reports: list[Report], start: int, near_duplicate: float) -> dict[str, _Cluster]:
+    """Assign ``reports[start:]`` greedily (reports before ``start`` keep theirs); the events formed."""
+    clusters: dict[str, _Cluster] = {}
+    for index, report in enumerate(reports):
+        if index >= start:
+            chosen, _ = _best_cluster(report, clusters, near_duplicate)
+            report["cluster"] = chosen or report["event"]["event_id"]
+        cluster_id = report["cluster"]
+        if cluster_id not in clusters:
+            clusters[cluster_id] = _Cluster(copy.deepcopy(report["event"]), report["observed_at"])
+        clusters[cluster_id].add(report)
+    return clusters
+
+
+def _negated(text: str) -> tuple[int, ...]:
+    """A key that sorts strings in reverse, so that ``max`` prefers the smaller one."""
+    return (*(-ord(ch) for ch in text), 1)
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def _digest(event: EnrichedEvent) -> str:
+    visible = {k: v for k, v in event.items() if k not in ("version", "event_id")}
+    return hashlib.sha256(codec.dumps(visible)).hexdigest()[:_KEY_CHARS]
+
+
+def credited_actors(event: EnrichedEvent) -> list[str]:
+    """The actors an event's contributions go to (as ``counts.contributions`` picks them)."""
+    if not event["violent"]:
+        return []
+    return list(dict.fromkeys(a for a in [event["perpetrator"], *event["co_perpetrators"]] if a))
+
+
+def _publish(
+    state: BlockState, clusters: dict[str, _Cluster], by: str
+) -> tuple[list[EnrichedEvent], list[Retraction]]:
+    """New versions of the events whose content changed, tombstones for ids no longer an event."""
+    emit: list[EnrichedEvent] = []
+    retract: list[Retraction] = []
+    emitted = state["emitted"]
+    for cluster_id, cluster in clusters.items():
+        digest = _digest(cluster.event)
+        before = emitted.get(cluster_id)
+        if before is not None and before["digest"] == digest:
+            continue
+        actors = credited_actors(cluster.event)
+        version = before["version"] + 1 if before else 1
+        dropped = [a for a in (before["actors"] if before else []) if a not in actors]
+        emitted[cluster_id] = {
+            "version": version,
+            "digest": digest,
+            "actors": actors,
+            "dropped": dropped,
+            "by": by,
+        }
+        emit.append({**copy.deepcopy(cluster.event), "event_id": cluster_id, "version": version})
+        if dropped:
+            retract.append(
+                {"event_id": cluster_id, "version": version, "actors": dropped, "tombstone": False}
+            )
+    for event_id, record in sorted(emitted.items()):
+        if record["digest"] is not None and event_id not in clusters:
+            version = record["version"] + 1
+            emitted[event_id] = {
+                "version": version,
+                "digest": None,
+                "actors": [],
+                "dropped": list(record["actors"]),
+                "by": by,
+            }
+            retract.append(
+                {
+                    "event_id": event_id,
+                    "version": version,
+                    "actors": list(record["actors"]),
+                    "tombstone": True,
+                }
+            )
+    return emit, retract
+
+
+def _republish(
+    state: BlockState, clusters: dict[str, _Cluster], by: str
+) -> tuple[list[EnrichedEvent], list[Retraction]]:
+    """What the first arrival of report ``by`` published, as the state now stores it."""
+    emit: list[EnrichedEvent] = []
+    retract: list[Retraction] = []
+    for event_id, record in sorted(state["emitted"].items()):
+        if record["by"] != by:
+            continue
+        if record["digest"] is not None and event_id in clusters:
+            event = clusters[event_id].event
+            emit.append({**copy.deepcopy(event), "event_id": event_id, "version": record["version"]})
+        if record["dropped"]:
+            retract.append(
+                {
+                    "event_id": event_id,
+                    "version": record["version"],
+                    "actors": list(record["dropped"]),
+                    "tombstone": record["digest"] is None,
+                }
+            )
+    return emit, retract
+
+
+# ---------------------------------------------------------------- pruning
+
+
+def report_key(event_id: str) -> str:
+    """The ledger key of a report: its event id's hash part (content hash + index)."""
+    return event_id.removeprefix("evt-")[:_KEY_CHARS]
+
+
+def _short(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:_KEY_CHARS]
+
+
+def prune(state: BlockState, now: int, window_days: int, retention_days: int) -> None:
+    """Apply the block's bounds in place (processing time ``now``, POSIX seconds).
+
+    Ledger entries older than ``retention_days`` go, then the oldest beyond
+    :data:`MAX_LEDGER_ENTRIES`. An event's reports go together once none of them arrived
+    within ``window_days``, or, oldest event first, while the reports exceed
+    :data:`MAX_REPORT_BYTES`. Publication records go with the last report naming them.
+    """
+    if window_days < 1 or retention_days < window_days:
+        raise StageError("window_days must be at least 1 and retention_days at least window_days")
+    ledger = state["ledger"]
+    for key in [k for k, entry in ledger.items() if now - entry[2] > retention_days * _DAY_SECONDS]:
+        del ledger[key]
+    if len(ledger) > MAX_LEDGER_ENTRIES:
+        by_age = sorted(ledger, key=lambda k: (ledger[k][2], k))
+        for key in by_age[: len(ledger) - MAX_LEDGER_ENTRIES]:
+            del ledger[key]
+
+    last_touched: dict[str, int] = {}
+    for report in state["reports"]:
+        last_touched[report["cluster"]] = max(last_touched.get(report["cluster"], 0), report["seen_at"])
+    expired = {c for c, seen in last_touched.items() if now - seen > window_days * _DAY_SECONDS}
+    size = sum(len(codec.dumps(r)) for r in state["reports"] if r["cluster"] not in expired)
+    for cluster_id in sorted(last_touched, key=lambda c: (last_touched[c], c)):
+        if size <= MAX_REPORT_BYTES:
+            break
+        if cluster_id not in expired:
+            expired.add(cluster_id)
+            size -= sum(len(codec.dumps(r)) for r in state["reports"] if r["cluster"] == cluster_id)
+    state["reports"] = [r for r in state["reports"] if r["cluster"] not in expired]
+    named = {r["cluster"] for r in state["reports"]} | {r["event"]["event_id"] for r in state["reports"]}
+    state["emitted"] = {k: v for k, v in state["emitted"].items() if k in named}
 
 
 # ---------------------------------------------------------------- resolve
@@ -438,91 +704,91 @@ def _later(a: str, b: str) -> str:
 
 def resolve(
     candidate: Candidate,
-    known: Sequence[KnownEvent],
+    state: BlockState | None,
     *,
+    now: dt.datetime,
     window_days: int = 7,
+    retention_days: int = 400,
     near_duplicate: float = 0.8,
 ) -> Resolution:
-    """Merge a candidate into the block's known events, or add it as a new one.
+    """Add a candidate to its block: the block's new state and what to publish.
 
-    Pure: the inputs are not modified and everything returned is plain JSON data.
+    ``now`` is the processing time (aware); windows and retention are measured in it, never
+    in the articles' dates. Pure: the inputs are not modified.
     """
     check_candidate(candidate)
+    if now.tzinfo is None:
+        raise StageError("now must be an aware date-time")
+    stamp = int(now.timestamp())
+    new_state = copy.deepcopy(check_state(state))
+    prune(new_state, stamp, window_days, retention_days)
     event = candidate["event"]
-    content_hash = candidate["content_hash"]
+    key = report_key(event["event_id"])
+    article, content = _short(event["article_id"]), candidate["content_hash"][:_KEY_CHARS]
+    ledger = new_state["ledger"]
+    reports = new_state["reports"]
 
-    # the same article again (redelivered, or re-sent under another id): nothing changes
-    for entry in known:
-        if content_hash in entry["content_hashes"]:
-            return {
-                "known": copy.deepcopy(list(known)),
-                "emit": None,
-                "matched": entry["event"]["event_id"],
-                "duplicate_of": content_hash,
-            }
+    known = ledger.get(key)
+    kept = next((r for r in reports if r["event"]["event_id"] == event["event_id"]), None)
+    if known is not None or kept is not None:
+        clusters = _assign(reports, len(reports), near_duplicate)
+        emit, retract = _republish(new_state, clusters, event["event_id"])
+        superseded = known is not None and known[3] == 1
+        return {
+            "state": new_state,
+            "emit": [] if superseded else emit,
+            "retract": [] if superseded else retract,
+            "event_id": kept["cluster"] if kept else None,
+            "duplicate_of": candidate["content_hash"],
+            "outcome": "superseded" if superseded else "known",
+        }
 
-    observed = _instant(candidate["observed_at"], "observed_at").date()
-    candidate_day = _event_day(event, candidate["observed_at"])
-    entries = copy.deepcopy(_prune(known, max(observed, candidate_day), window_days))
+    # the same article id with other content: a revision replaces what the article said before
+    siblings = [e[3] for e in ledger.values() if e[0] == article and e[1] == content]
+    previous = [] if siblings else [k for k, e in ledger.items() if e[0] == article]
+    removed = [
+        i
+        for i, r in enumerate(reports)
+        if _short(r["event"]["article_id"]) == article and r["content_hash"][:_KEY_CHARS] != content
+    ]
+    # status: 0 counted, 1 superseded by a revision, 2 a revision that came too late to count
+    status = siblings[0] if siblings else (2 if previous and not removed else 0)
+    for old in previous:
+        ledger[old][3] = max(ledger[old][3], 1)
+    ledger[key] = [article, content, stamp, status]
+    if status != 0:  # superseded content, or a revision of events that are final: nothing moves
+        return {
+            "state": new_state,
+            "emit": [],
+            "retract": [],
+            "event_id": None,
+            "duplicate_of": None,
+            "outcome": "superseded" if status == 1 else "late_revision",
+        }
 
-    best: tuple[tuple[float, int, float, tuple[int, ...]], int] | None = None
-    duplicate_of: str | None = None
-    closest = 0.0
-    for index, entry in enumerate(entries):
-        similarity, copy_of = _closest_copy(candidate["signature"], entry)
-        if similarity >= near_duplicate and similarity > closest:
-            closest, duplicate_of = similarity, copy_of
-        known_event = entry["event"]
-        if not compatible_types(event["type"], known_event["type"]):
-            continue
-        if known_event["violent"] != event["violent"]:
-            continue  # statements never merge into attacks, however alike the texts
-        gap = abs((candidate_day - _event_day(known_event, entry["first_seen"])).days)
-        if similarity >= near_duplicate:
-            score = _NEAR_DUPLICATE_SCORE + similarity
-        else:
-            detail = _detail_score(event, candidate_day, entry)
-            if detail is None:
-                continue
-            score = detail + (0.25 if event["type"] == known_event["type"] else 0.0)
-        # ties go to the nearer date, then the earlier report, then the smaller id: deterministic
-        first = _instant(entry["first_seen"], "first_seen").timestamp()
-        rank = (score, -gap, -first, _negated(known_event["event_id"]))
-        if best is None or rank > best[0]:
-            best = (rank, index)
-
-    if best is None:
-        new_event = copy.deepcopy(event)
-        entries.append(
-            {
-                "event": copy.deepcopy(new_event),
-                "content_hashes": [content_hash],
-                "signatures": [list(candidate["signature"])],
-                "first_seen": candidate["observed_at"],
-                "last_seen": candidate["observed_at"],
-            }
-        )
-        return {"known": entries, "emit": new_event, "matched": None, "duplicate_of": duplicate_of}
-
-    entry = entries[best[1]]
-    current = entry["event"]
-    merged = _merge(current, event)
-    changed = _visible(merged) != _visible(current)
-    if changed:
-        merged["version"] = current["version"] + 1
-    entry["event"] = merged
-    entry["content_hashes"].append(content_hash)
-    entry["signatures"].append(list(candidate["signature"]))
-    entry["first_seen"] = _earlier(entry["first_seen"], candidate["observed_at"])
-    entry["last_seen"] = _later(entry["last_seen"], candidate["observed_at"])
-    return {
-        "known": entries,
-        "emit": copy.deepcopy(merged) if changed else None,
-        "matched": current["event_id"],
-        "duplicate_of": duplicate_of,
+    start = min(removed, default=len(reports))
+    reports[:] = [r for i, r in enumerate(reports) if i not in removed]
+    report: Report = {
+        "event": copy.deepcopy(event),
+        "content_hash": candidate["content_hash"],
+        "signature": list(candidate["signature"]),
+        "observed_at": candidate["observed_at"],
+        "seen_at": stamp,
+        "cluster": event["event_id"],
     }
-
-
-def _negated(text: str) -> tuple[int, ...]:
-    """A key that sorts strings in reverse, so that ``max`` prefers the smaller one."""
-    return (*(-ord(ch) for ch in text), 1)
+    position = sum(1 for r in reports if _canonical(r) < _canonical(report))
+    reports.insert(position, report)
+    start = min(start, position)
+    prefix = _assign(reports[:position], len(reports[:position]), near_duplicate)
+    _, duplicate_of = _best_cluster(report, prefix, near_duplicate)
+    clusters = _assign(reports, start, near_duplicate)
+    emit, retract = _publish(new_state, clusters, event["event_id"])
+    joined = report["cluster"] != event["event_id"]
+    return {
+        "state": new_state,
+        "emit": emit,
+        "retract": retract,
+        "event_id": report["cluster"],
+        "duplicate_of": duplicate_of,
+        "outcome": "merged" if joined else "new",
+    }

@@ -42,6 +42,7 @@ The stage is pure: no I/O except reading its rule file once, no clock, no Faust.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -53,6 +54,7 @@ from importlib import resources
 from typing import cast
 
 from workers import codec
+from workers.stages.dates import infer_published
 from workers.stages.errors import StageError
 from workers.types import NormalizedArticle, RawArticle, Sentence
 
@@ -76,6 +78,16 @@ _CAPTION_WORDS = 40
 _TAG_RUN_MAX_WORDS = 30
 # A photo credit is followed by a glued run (name, headline) of at least this many words.
 _CREDIT_RUN_MIN_WORDS = 3
+
+# Bounded work (issue 9): limits far above any real article, so that no later stage ever sees
+# a 400,000-character "sentence" or a body of 10,000 numbers told as one paragraph. The longest
+# FA-KES, WAD and HRDsAttack articles have under 40,000 characters, about 400 sentences and no
+# sentence over 2,000 characters.
+MAX_BODY_CHARS = 200_000  # of the raw body read at all; the rest is cut before cleaning
+MAX_SENTENCE_CHARS = 3_000  # a longer run without a sentence end is split at a space
+MAX_SENTENCES = 1_500  # sentences handed on; the text is cut after the last one
+# a publication time this far after the processing time is a mistake, not a time zone
+MAX_FUTURE = dt.timedelta(days=1)
 
 _KINDS = frozenset(
     {
@@ -517,41 +529,131 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(_collapse(f"{title} {text}".casefold()).encode("utf-8")).hexdigest()
 
 
-def _field(article: Mapping[str, object], key: str) -> str:
+def _field(article: Mapping[str, object], key: str, default: str | None = None) -> str:
+    """The string field ``key``; ``default`` stands in for a missing or null optional field."""
     value = article.get(key)
+    if value is None and default is not None:
+        return default
     if not isinstance(value, str):
         raise StageError(f"article field {key!r} must be a string, got {type(value).__name__}")
     return value
 
 
-def normalize(article: RawArticle) -> NormalizedArticle:
-    """Clean one raw article; raise :class:`StageError` if nothing readable is left."""
+def _instant(published_at: str) -> dt.datetime:
+    """The publication time as an aware datetime (a plain date is its midnight UTC)."""
+    try:
+        when = dt.datetime.fromisoformat(published_at.replace(" ", "T", 1))
+    except ValueError as exc:
+        raise StageError(f"published_at is not an ISO date or date-time: {published_at[:40]!r}") from exc
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def _publication(fields: Mapping[str, object], title: str, body: str, now: dt.datetime | None) -> tuple[str, bool]:
+    """(published_at, inferred): the article's own time, checked against ``now``; without one,
+    a date read from the text (:func:`~workers.stages.dates.infer_published`), else ``now``'s
+    date, else "" (no clock and no date in the text)."""
+    given = _field(fields, "published_at", "").strip()
+    if given:
+        when = _instant(given)
+        if now is not None:
+            now_aware = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+            if when > now_aware + MAX_FUTURE:
+                raise StageError(f"published_at in the future: {given[:40]!r} is after {now_aware.isoformat()}")
+        return given, False
+    inferred = infer_published([title, body])
+    if inferred is None and now is not None:
+        inferred = now.date().isoformat()
+    return inferred or "", True
+
+
+def _bounded(text: str, spans: list[Sentence], removed: list[str]) -> tuple[str, list[Sentence]]:
+    """At most MAX_SENTENCES sentences of at most MAX_SENTENCE_CHARS characters each; an
+    over-long "sentence" (a list, a table, a text without stops) is split at the last space
+    before the limit (or at the limit when there is none)."""
+    out: list[Sentence] = []
+    for span in spans:
+        start, end = span["start"], span["end"]
+        while end - start > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+            cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+            out.append({"start": start, "end": cut})
+            start = cut
+            while start < end and text[start].isspace():
+                start += 1
+        if end > start:
+            out.append({"start": start, "end": end})
+    if len(out) > MAX_SENTENCES:
+        end = out[MAX_SENTENCES - 1]["end"]
+        removed.append(f"[text cut after {MAX_SENTENCES} sentences: {len(text) - end} characters dropped]")
+        text, out = text[:end], out[:MAX_SENTENCES]
+    return text, out
+
+
+def normalize(article: RawArticle, *, now: dt.datetime | None = None) -> NormalizedArticle:
+    """Clean one raw article; raise :class:`StageError` if nothing readable is left.
+
+    ``title`` may be missing or empty: the first sentence then serves as the headline.
+    ``published_at`` may be missing: a date is inferred from the text (see :func:`_publication`)
+    and the output says so (``published_at_inferred``). ``now`` is the processing time: a
+    publication time more than a day after it is a StageError; None skips that check.
+    """
     fields = cast(Mapping[str, object], article)
     article_id = _field(fields, "id")
     if not article_id.strip():
         raise StageError("article id is empty")
-    title = _collapse(_clean_chars(_field(fields, "title")))
-    if not title:
-        raise StageError(f"article {article_id!r}: title is empty after cleaning")
-    body = _clean_chars(_field(fields, "body"))
+    title = _collapse(_clean_chars(_field(fields, "title", "")))
+    raw_body = _field(fields, "body")
+    removed: list[str] = []
+    if len(raw_body) > MAX_BODY_CHARS:
+        # bounded work: nothing real is this long; the rest is dropped, and said so
+        removed.append(f"[body cut at {MAX_BODY_CHARS} of {len(raw_body)} characters]")
+        raw_body = raw_body[:MAX_BODY_CHARS]
+    body = _clean_chars(raw_body)
     url = fields.get("url")
     if url is not None and not isinstance(url, str):
         raise StageError(f"article {article_id!r}: url must be a string or null")
-    published_at = _field(fields, "published_at").strip()
-    if not published_at:
-        raise StageError(f"article {article_id!r}: published_at is empty")
     language = fields.get("language")
-    source = _collapse(_clean_chars(_field(fields, "source")))
+    source = _collapse(_clean_chars(_field(fields, "source", "")))
+    published_at, inferred = _publication(fields, title, body, now)
 
+    text, title = _clean_body(article_id, title, body, removed)
+    text, sentences = _bounded(text, split_sentences(text), removed)
+    if not title:
+        # no headline (WAD rows have none): the first sentence stands in for it
+        title = text[sentences[0]["start"] : sentences[0]["end"]] if sentences else text[:MAX_SENTENCE_CHARS]
+
+    out: NormalizedArticle = {
+        "schema_version": SCHEMA_VERSION,
+        "id": article_id,
+        "source": source or "unknown",
+        "url": url,
+        "published_at": published_at,
+        "language": language.strip() if isinstance(language, str) and language.strip() else DEFAULT_LANGUAGE,
+        "title": title,
+        "text": text,
+        "sentences": sentences,
+        "content_hash": content_hash(title, text),
+        "removed": removed,
+    }
+    if inferred:
+        # transition: NormalizedArticle gains this optional field in workers/types.py
+        cast(dict[str, object], out)["published_at_inferred"] = True
+    return out
+
+
+def _clean_body(article_id: str, title: str, body: str, removed: list[str]) -> tuple[str, str]:
+    """(text, title): boilerplate lines, tails and inline furniture cut, paragraphs joined;
+    the title replaced by the first headline-like line when it is junk. StageError when
+    nothing is left."""
     rules = _rules()
     lines = [_collapse(line) for line in body.split("\n")]
     # A scraped title field sometimes holds page junk ("fbpx", "News"); the real headline is
     # then the first heading-like line above the body. Without one the title stays as it is:
     # a poor title is no reason to lose the article.
-    junk_title = _is_rule_boilerplate(title, "", rules)
+    junk_title = bool(title) and _is_rule_boilerplate(title, "", rules)
     drop, kickers = _classify(lines, "" if junk_title else title, rules)
     promoted = kickers[0] if junk_title and kickers else -1
-    removed = [line for i, line in enumerate(lines) if drop[i] and i != promoted]
+    removed.extend(line for i, line in enumerate(lines) if drop[i] and i != promoted)
     if promoted >= 0:
         removed.insert(0, title)
         title = lines[promoted]
@@ -561,18 +663,4 @@ def normalize(article: RawArticle) -> NormalizedArticle:
     if not paragraphs:
         detail = f" ({len(removed)} boilerplate lines stripped)" if removed else ""
         raise StageError(f"article {article_id!r}: body is empty after cleaning{detail}")
-    text = "\n\n".join(paragraphs)
-
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "id": article_id,
-        "source": source or "unknown",
-        "url": url,
-        "published_at": published_at,
-        "language": language.strip() if isinstance(language, str) and language.strip() else DEFAULT_LANGUAGE,
-        "title": title,
-        "text": text,
-        "sentences": split_sentences(text),
-        "content_hash": content_hash(title, text),
-        "removed": removed,
-    }
+    return "\n\n".join(paragraphs), title

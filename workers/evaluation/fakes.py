@@ -1,4 +1,4 @@
-"""Scoring batch predictions against FA-KES-style annotations (shared/eval/README.md).
+"""FA-KES scoring: predictions against FA-KES-style annotations (shared/eval/README.md).
 
 Gold rows are slices (governorate, actor, cause) of an article; the rows that share
 ``unit_id`` form one article, whose killed total is the sum of their ``gold_killed``
@@ -10,7 +10,6 @@ article is scored with the prediction of its first row. Predicted killed = sum o
 from __future__ import annotations
 
 import functools
-import json
 import re
 import statistics
 import unicodedata
@@ -19,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-ACTORS_FILE = Path(__file__).resolve().parent / "data" / "actors.jsonl"
-UNKNOWN = "unknown"
+from workers import codec
+from workers.evaluation.perpetrators import PerpetratorLabels, fakes_labels
 
 # governorate names as the annotations write them, and the spellings that mean them
 _GOVERNORATES: dict[str, tuple[str, ...]] = {
@@ -99,28 +98,6 @@ def governorate(name: str | None) -> str | None:
     return None
 
 
-@functools.cache
-def actor_categories(path: Path = ACTORS_FILE) -> dict[str, str]:
-    """Actor id -> FA-KES category, from the actor gazetteer (no category = unknown)."""
-    out: dict[str, str] = {}
-    if not path.exists():
-        return out
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        cat = row.get("category")
-        out[str(row["id"])] = str(cat) if cat else UNKNOWN
-    return out
-
-
-def actor_category(actor_id: str | None, categories: Mapping[str, str] | None = None) -> str:
-    if actor_id is None:
-        return UNKNOWN
-    cats = actor_categories() if categories is None else categories
-    return cats.get(actor_id, UNKNOWN)
-
-
 # ---------------------------------------------------------------- articles
 
 
@@ -174,11 +151,13 @@ def predicted_governorates(events: Sequence[Mapping[str, Any]]) -> set[str]:
 
 
 def predicted_actors(
-    events: Sequence[Mapping[str, Any]], categories: Mapping[str, str] | None = None
+    events: Sequence[Mapping[str, Any]], labels: PerpetratorLabels, kinds: Mapping[str, str] | None = None
 ) -> set[str]:
+    """The categories of the events' perpetrators (no event: the none label); ``kinds``: actor
+    id -> kind as the article's mentions give it, for ids the gazetteer does not list."""
     if not events:
-        return {UNKNOWN}
-    return {actor_category(e.get("perpetrator"), categories) for e in events}
+        return {labels.none}
+    return {labels.label(e.get("perpetrator"), kinds) for e in events}
 
 
 # ---------------------------------------------------------------- scoring
@@ -219,9 +198,15 @@ class Scores:
 def score(
     gold_rows: Iterable[Mapping[str, Any]],
     predictions: Mapping[str, Sequence[Mapping[str, Any]]],
-    categories: Mapping[str, str] | None = None,
+    labels: PerpetratorLabels | None = None,
+    kinds: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Scores:
-    """Scores of ``predictions`` (row id -> events) against the annotated rows."""
+    """Scores of ``predictions`` (row id -> events) against the annotated rows.
+
+    ``labels`` map perpetrators to FA-KES categories (default: :func:`fakes_labels`);
+    ``kinds``: row id -> (actor id -> kind) from the article's mentions, when known.
+    """
+    labels = fakes_labels() if labels is None else labels
     arts = gold_articles(gold_rows)
     if not arts:
         raise ValueError("no gold articles")
@@ -238,7 +223,7 @@ def score(
                 governorates=sorted(a.governorates),
                 pred_governorates=sorted(predicted_governorates(events)),
                 actors=sorted(a.actors),
-                pred_actors=sorted(predicted_actors(events, categories)),
+                pred_actors=sorted(predicted_actors(events, labels, (kinds or {}).get(a.first_row))),
                 predicted=predicted,
             )
         )
@@ -270,8 +255,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as exc:
+                out.append(codec.loads(line))
+            except codec.DecodeError as exc:
                 raise ValueError(f"{path}:{n}: not JSON: {exc}") from exc
     return out
 

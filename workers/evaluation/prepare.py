@@ -1,0 +1,159 @@
+"""Normalize and entities for the dev articles, once per code version, cached on disk.
+
+In: :class:`~workers.evaluation.devsets.DevArticle` values, a spaCy model name and a cache
+folder. Out: per article key a :class:`Prepared`: its ``ArticleEntities``, or the error
+that stopped it (an article that fails a stage is scored as wrong, never aborts a run).
+
+The spaCy pass is the slow part of an evaluation, so its results are kept under
+``<cache>/<fingerprint>/<set>.jsonl``. The fingerprint hashes the model name and every
+file that can change entities: ``workers/**/*.py`` and ``workers/data/**``, except the
+evaluation's own code and data (they run after entities). Within a fingerprint an entry
+is reused only for the same input article (its hash is stored with it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers import codec
+from workers.evaluation.devsets import DevArticle
+from workers.stages.normalize import normalize
+from workers.types import ArticleEntities, NormalizedArticle, RawArticle
+
+WORKERS_DIR = Path(__file__).resolve().parent.parent
+_NOT_ENTITY_INPUTS = ("evaluation",)  # folders under workers/ and workers/data/ left out
+BATCH = 32
+KEEP_FINGERPRINTS = 3  # older cache folders are removed
+
+EntitiesBatch = Callable[[Sequence[NormalizedArticle]], list[ArticleEntities]]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    entities: ArticleEntities | None
+    error: str | None = None
+
+
+def _entity_inputs(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).parts
+        if not path.is_file() or "__pycache__" in rel or rel[0] in _NOT_ENTITY_INPUTS:
+            continue
+        if rel[0] == "data" and len(rel) > 1 and rel[1] in _NOT_ENTITY_INPUTS:
+            continue
+        if rel[0] == "data" or path.suffix == ".py":
+            yield path
+
+
+def fingerprint(model: str, root: Path = WORKERS_DIR) -> str:
+    """Hash of the model name and the code and data files entities depend on."""
+    digest = hashlib.sha256(model.encode())
+    for path in _entity_inputs(root):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def input_hash(raw: RawArticle) -> str:
+    return hashlib.sha256(codec.dumps(dict(raw))).hexdigest()[:16]
+
+
+def _read_cache(path: Path) -> dict[str, dict[str, object]]:
+    if not path.is_file():
+        return {}
+    out: dict[str, dict[str, object]] = {}
+    for line in path.read_bytes().splitlines():
+        try:
+            obj = codec.loads(line)
+        except codec.DecodeError:
+            continue  # a line cut short by an interrupted run: recomputed
+        if isinstance(obj, dict) and isinstance(obj.get("key"), str):
+            out[obj["key"]] = obj
+    return out
+
+
+def _run(articles: Sequence[DevArticle], entities_batch: EntitiesBatch) -> dict[str, Prepared]:
+    """normalize + entities for each article; a failing article gets its error, not a crash."""
+    out: dict[str, Prepared] = {}
+    good: list[tuple[str, NormalizedArticle]] = []
+    for art in articles:
+        try:
+            good.append((art.key, normalize(art.raw)))
+        except Exception as exc:  # any failure is a result to count, not a reason to stop
+            out[art.key] = Prepared(None, f"normalize: {type(exc).__name__}: {exc}")
+    try:
+        ents = entities_batch([a for _, a in good])
+        out.update({k: Prepared(e) for (k, _), e in zip(good, ents, strict=True)})
+    except Exception:
+        for key, one in good:  # find the article the batch choked on; the others go through
+            try:
+                out[key] = Prepared(entities_batch([one])[0])
+            except Exception as exc:
+                out[key] = Prepared(None, f"entities: {type(exc).__name__}: {exc}")
+    return out
+
+
+def _write_atomic(path: Path, lines: Sequence[bytes]) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(b"".join(lines))
+    tmp.replace(path)
+
+
+def _prune(cache_dir: Path, keep: str) -> None:
+    dirs = sorted((d for d in cache_dir.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime)
+    for old in [d for d in dirs if d.name != keep][: max(0, len(dirs) - KEEP_FINGERPRINTS)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def prepare(
+    set_name: str,
+    articles: Sequence[DevArticle],
+    cache_dir: Path,
+    version: str,
+    entities_batch: Callable[[], EntitiesBatch],
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Prepared]:
+    """Entities of ``articles`` by key, reused from ``cache_dir/version/set_name.jsonl``.
+
+    ``entities_batch`` is called (to load the model) only when something must be computed.
+    """
+    path = cache_dir / version / f"{set_name}.jsonl"
+    cached = _read_cache(path)
+    out: dict[str, Prepared] = {}
+    todo: list[DevArticle] = []
+    for art in articles:
+        hit = cached.get(art.key)
+        if hit is not None and hit.get("input") == input_hash(art.raw):
+            ent, err = hit.get("entities"), hit.get("error")
+            out[art.key] = Prepared(ent if isinstance(ent, dict) else None, str(err) if err else None)  # type: ignore[arg-type]
+        else:
+            todo.append(art)
+    if progress is not None and len(out):
+        progress(len(out))
+    if not todo:
+        return out
+    run = entities_batch()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as sink:  # appended as it goes: an interrupted run keeps its work
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
+            done = _run(chunk, run)
+            out.update(done)
+            sink.write(b"".join(_cache_line(a, done[a.key]) for a in chunk))
+            sink.flush()
+            if progress is not None:
+                progress(len(chunk))
+    _write_atomic(path, [_cache_line(a, out[a.key]) for a in articles])
+    _prune(cache_dir, version)
+    return out
+
+
+def _cache_line(art: DevArticle, prepared: Prepared) -> bytes:
+    return codec.dumps_line(
+        {"key": art.key, "input": input_hash(art.raw), "entities": prepared.entities, "error": prepared.error}
+    )

@@ -1,0 +1,302 @@
+"""Which candidate figures make an event's totals, decided by a learned model.
+
+In: an article's entities, its casualty figures (:func:`workers.stages.casualties.find_figures`)
+and the figures the rule planner (:mod:`workers.stages.event_figures`) picked for the toll.
+Out: a :class:`Selection` — the figures whose sum is the event's ``killed`` (everyone killed,
+combatants included, as FA-KES counts) and ``killed_noncombatants`` (as WAD counts).
+
+Every killed figure that is not background is a candidate; the model scores each one from the
+features below (what the parser and the planner know about it become features, the model
+weighs them) and the candidates scored at or above 0.5 are summed. The model file is
+``workers/data/models/figure_selector.json`` (trained by ``python -m workers.training``; its
+card is ``MODEL_CARD.md`` next to it). A target the file has no model for falls back to the
+planner's pick.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from workers import codec
+from workers.stages.casualties import CasualtyFigure
+from workers.stages.errors import StageError
+from workers.stages.patterns import pattern
+from workers.types import ArticleEntities
+
+Target = Literal["killed", "killed_noncombatants"]
+TARGETS: tuple[Target, ...] = ("killed", "killed_noncombatants")
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "models" / "figure_selector.json"
+THRESHOLD = 0.5
+
+_EARLIER = pattern("events.earlier")
+_ATTACKERS = pattern("selector.attackers")
+_TOLL = pattern("selector.toll")
+_KINDS = ("civilians", "children", "women", "fighters", "soldiers", "unspecified")
+
+FEATURES: tuple[str, ...] = (
+    "log_value",
+    "vague",
+    "low_only",
+    "high_only",
+    "approx",
+    "title",
+    "sentence",
+    "relative_sentence",
+    "order",
+    "first_body",
+    "first_exact_body",
+    "subset",
+    "coordinated",
+    "toll_update",
+    "context",
+    "also",
+    "repeats_part",
+    "confidence",
+    *(f"victims_{k}" for k in _KINDS),
+    "planned",
+    "planned_total_equal",
+    "log_candidates",
+    "same_value_before",
+    "same_value_after",
+    "same_value_title",
+    "same_value_body",
+    "largest",
+    "share_of_largest",
+    "sum_of_two_others",
+    "earlier_sentence",
+    "attacker_words",
+    "toll_words",
+    "in_sentence",
+    "sentence_candidates",
+    "one_person",
+    "implicit_one",
+    "above_planned",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One killed figure and its feature vector (in ``FEATURES`` order)."""
+
+    figure: CasualtyFigure
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The figures that make each target's total (an empty list: no figure counts)."""
+
+    killed: list[CasualtyFigure] = field(default_factory=list)
+    killed_noncombatants: list[CasualtyFigure] = field(default_factory=list)
+
+
+def candidates(
+    ent: ArticleEntities, figs: Sequence[CasualtyFigure], planned: Sequence[CasualtyFigure]
+) -> list[Candidate]:
+    """The killed, non-background figures of an article with their features, in reading order
+    (title first). ``planned`` is the rule planner's pick for the killed toll."""
+    pool = [f for f in figs if f.category == "killed" and not f.background]
+    planned_ids = {id(f) for f in planned}
+    planned_total = sum(f.value for f in planned)
+    return [
+        Candidate(f, _features(ent, pool, k, planned_ids, planned_total)) for k, f in enumerate(pool)
+    ]
+
+
+def _features(
+    ent: ArticleEntities,
+    pool: Sequence[CasualtyFigure],
+    k: int,
+    planned_ids: set[int],
+    planned_total: int,
+) -> tuple[float, ...]:
+    """The feature vector of ``pool[k]`` among its article's candidates."""
+    f = pool[k]
+    body = [g for g in pool if g.sentence >= 0]
+    values = [g.value for g in pool]
+    largest = max(values) or 1
+    others = [g.value for j, g in enumerate(pool) if j != k]
+    in_sentence = [g for g in pool if g.sentence == f.sentence]
+    n_sent = max(1, len(ent["sentences"]))
+    exact_body = [g for g in body if not g.vague]
+    row: dict[str, float] = {
+        "log_value": math.log1p(f.value),
+        "vague": float(f.vague),
+        "low_only": float(f.low is not None and f.high is None),
+        "high_only": float(f.low is None and f.high is not None),
+        "approx": float(f.approx),
+        "title": float(f.sentence < 0),
+        "sentence": float(min(f.sentence, 30)),
+        "relative_sentence": max(f.sentence, 0) / n_sent,
+        "order": float(min(k, 30)),
+        "first_body": float(bool(body) and body[0] is f),
+        "first_exact_body": float(bool(exact_body) and exact_body[0] is f),
+        "subset": float(f.subset),
+        "coordinated": float(f.coordinated),
+        "toll_update": float(f.toll_update),
+        "context": float(f.context),
+        "also": float("also" in f.notes),
+        "repeats_part": float("repeats-a-part" in f.notes),
+        "confidence": f.confidence,
+        **{f"victims_{kind}": float(f.victims == kind) for kind in _KINDS},
+        "planned": float(id(f) in planned_ids),
+        "planned_total_equal": float(f.value == planned_total),
+        "log_candidates": math.log1p(len(pool)),
+        "same_value_before": float(any(g.value == f.value for g in pool[:k])),
+        "same_value_after": float(any(g.value == f.value for g in pool[k + 1 :])),
+        "same_value_title": float(f.sentence >= 0 and any(g.value == f.value for g in pool if g.sentence < 0)),
+        "same_value_body": float(f.sentence < 0 and any(g.value == f.value for g in body)),
+        "largest": float(f.value == largest),
+        "share_of_largest": f.value / largest,
+        "sum_of_two_others": float(_sum_of_two(f.value, others)),
+        "earlier_sentence": float(bool(_EARLIER.search(f.sentence_text))),
+        "attacker_words": float(bool(_ATTACKERS.search(f.sentence_text))),
+        "toll_words": float(bool(_TOLL.search(f.sentence_text))),
+        "in_sentence": float(min(in_sentence.index(f), 10)),
+        "sentence_candidates": float(min(len(in_sentence), 10)),
+        "one_person": float(f.value == 1 and not f.surface[:1].isdigit()),
+        "implicit_one": float("implicit-one" in f.notes),
+        "above_planned": float(planned_total > 0 and f.value > planned_total),
+    }
+    return tuple(row[name] for name in FEATURES)
+
+
+def _sum_of_two(value: int, others: Sequence[int]) -> bool:
+    """Whether two other candidates add up to ``value`` (a total of two parts)."""
+    seen: set[int] = set()
+    for v in others[:40]:
+        if value - v in seen and v > 0 and value - v > 0:
+            return True
+        seen.add(v)
+    return False
+
+
+# ---------------------------------------------------------------- models
+
+
+class _Model:
+    """A probability for each feature vector."""
+
+    def predict(self, rows: Sequence[Sequence[float]]) -> list[float]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def to_json(self) -> dict[str, Any]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class LogisticModel(_Model):
+    """Logistic regression over standardised features (weights from scikit-learn)."""
+
+    def __init__(self, weights: Sequence[float], bias: float, mean: Sequence[float], scale: Sequence[float]):
+        if not len(weights) == len(mean) == len(scale) == len(FEATURES):
+            raise StageError("logistic selector model does not match the feature list")
+        self.weights, self.bias, self.mean, self.scale = list(weights), bias, list(mean), list(scale)
+
+    def predict(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        out = []
+        for row in rows:
+            z = self.bias + sum(
+                w * (x - m) / s for w, x, m, s in zip(self.weights, row, self.mean, self.scale, strict=True)
+            )
+            out.append(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "logistic", "weights": self.weights, "bias": self.bias, "mean": self.mean, "scale": self.scale}
+
+
+class TreesModel(_Model):
+    """Gradient-boosted trees (a LightGBM model in its text format)."""
+
+    def __init__(self, text: str):
+        import lightgbm
+
+        self.text = text
+        self.booster = lightgbm.Booster(model_str=text)
+        if self.booster.num_feature() != len(FEATURES):
+            raise StageError("tree selector model does not match the feature list")
+
+    def predict(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        if not rows:
+            return []
+        return [float(p) for p in self.booster.predict([list(r) for r in rows])]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "lightgbm", "model": self.text}
+
+
+def _model_from_json(obj: Mapping[str, Any]) -> _Model:
+    kind = obj.get("kind")
+    if kind == "logistic":
+        return LogisticModel(obj["weights"], float(obj["bias"]), obj["mean"], obj["scale"])
+    if kind == "lightgbm":
+        return TreesModel(str(obj["model"]))
+    raise StageError(f"unknown selector model kind {kind!r}")
+
+
+class FigureSelector:
+    """Decides which candidate figures make each target's total; one model per target."""
+
+    def __init__(self, models: Mapping[Target, _Model], threshold: float = THRESHOLD):
+        self.models = dict(models)
+        self.threshold = threshold
+
+    def scores(
+        self, target: Target, ent: ArticleEntities, figs: Sequence[CasualtyFigure], planned: Sequence[CasualtyFigure]
+    ) -> list[tuple[CasualtyFigure, float]]:
+        """Each candidate with the model's probability that it counts toward ``target``."""
+        cands = candidates(ent, figs, planned)
+        model = self.models.get(target)
+        if model is None:
+            ids = {id(f) for f in planned}
+            return [(c.figure, float(id(c.figure) in ids)) for c in cands]
+        probs = model.predict([c.features for c in cands])
+        return [(c.figure, p) for c, p in zip(cands, probs, strict=True)]
+
+    def select(
+        self, ent: ArticleEntities, figs: Sequence[CasualtyFigure], planned: Sequence[CasualtyFigure]
+    ) -> Selection:
+        """The figures that make the killed and non-combatant killed totals, in reading order."""
+        chosen = {
+            target: [f for f, p in self.scores(target, ent, figs, planned) if p >= self.threshold]
+            for target in TARGETS
+        }
+        return Selection(killed=chosen["killed"], killed_noncombatants=chosen["killed_noncombatants"])
+
+    def to_json(self) -> dict[str, Any]:
+        """The selector as a JSON-ready object (what the model file holds)."""
+        return {
+            "features": list(FEATURES),
+            "threshold": self.threshold,
+            "models": {t: m.to_json() for t, m in self.models.items()},
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> FigureSelector:
+        """A selector from :meth:`to_json`'s object; StageError if it does not fit this code."""
+        if list(obj.get("features", [])) != list(FEATURES):
+            raise StageError("selector model was trained on other features: retrain (make train)")
+        models: dict[Target, _Model] = {}
+        for target in TARGETS:
+            if target in obj.get("models", {}):
+                models[target] = _model_from_json(obj["models"][target])
+        return cls(models, float(obj.get("threshold", THRESHOLD)))
+
+
+def load_selector(path: Path) -> FigureSelector:
+    """The selector stored at ``path``."""
+    try:
+        return FigureSelector.from_json(codec.loads(path.read_bytes()))
+    except OSError as exc:
+        raise StageError(f"cannot read selector model {path}: {exc}") from exc
+
+
+@functools.cache
+def shipped_selector() -> FigureSelector:
+    """The selector shipped in the package (loaded once per process)."""
+    return load_selector(MODEL_FILE)
