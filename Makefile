@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck check bench clean
+.PHONY: install run test drills lint typecheck check bench clean
 
 install: $(STAMP)
 
@@ -19,6 +19,12 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Crash, replay and hostile-input drills on the real broker (issue 9), kept out of `make test`
+# (about 12 minutes here). DRILL_RUNS=3 runs them three times in a row and prints the table.
+DRILL_RUNS ?= 1
+drills: install
+	$(BIN)/python -m tests.support.drill_runs --runs $(DRILL_RUNS) -- $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check workers tests benchmarks

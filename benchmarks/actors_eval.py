@@ -8,7 +8,7 @@ delete the cache after a gazetteer or role change) -> assemble_events. Then:
 
 * hrd: the first event's perpetrator is mapped to a perpetrator type with
   ``workers/data/evaluation/hrd_perpetrator_types.json`` (no event or no perpetrator = the
-  file's ``none`` label) and compared with ``gold_actor`` (gold null = ``none``);
+  file's ``none`` label) and compared with ``gold_actor`` (gold null = ``HRD_NONE``);
 * fakes: ``workers.evaluation.score`` with the categories of
   ``workers/data/evaluation/fakes_actor_categories.json``.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from workers.evaluation import score
-from workers.gazetteer.actors import all_actors
+from workers.evaluation.perpetrators import HRD_NONE, read_labels
 from workers.stages.errors import StageError
 from workers.stages.events import assemble_events
 from workers.stages.normalize import normalize
@@ -35,18 +35,6 @@ from workers.types import ArticleEntities, NormalizedArticle, RawArticle
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
 MAPPINGS = Path(__file__).resolve().parents[1] / "workers" / "data" / "evaluation"
-NONE = "none"
-
-
-def mapping(name: str) -> dict[str, str]:
-    """Actor id -> label for every gazetteer actor (by_actor, else by_kind), plus the ``none`` label."""
-    data = json.loads((MAPPINGS / name).read_text(encoding="utf-8"))
-    out = {
-        ident: data["by_actor"].get(ident) or data["by_kind"].get(entry.kind) or data["none"]
-        for ident, entry in all_actors().items()
-    }
-    out[NONE] = data["none"]
-    return out
 
 
 def raw_article(row: dict[str, Any]) -> RawArticle:
@@ -96,14 +84,14 @@ def events_of(ent: Any) -> list[Any]:
 
 
 def hrd(rows: list[dict[str, Any]], ents: dict[str, Any], misses: int) -> None:
-    labels = mapping("hrd_perpetrator_types.json")
+    labels = read_labels(MAPPINGS / "hrd_perpetrator_types.json")
     golds: list[str] = []
     perps: list[str | None] = []
     for row in rows:
         events = events_of(ents.get(str(row["id"]), "missing"))
         perps.append(events[0]["perpetrator"] if events else None)
-        golds.append(row["gold_actor"] or NONE)
-    preds = [labels.get(p, labels[NONE]) if p else labels[NONE] for p in perps]
+        golds.append(row["gold_actor"] or HRD_NONE)
+    preds = [labels.label(p) for p in perps]
     right = sum(g == p for g, p in zip(golds, preds, strict=True))
     print(f"hrd perpetrator type: {right}/{len(rows)} = {right / len(rows):.3f}")
     print(f"  with a perpetrator: {sum(p is not None for p in perps)}")
@@ -114,7 +102,7 @@ def hrd(rows: list[dict[str, Any]], ents: dict[str, Any], misses: int) -> None:
     for fold in range(5):
         test = set(order[fold::5])
         train = Counter(golds[i] for i in order if i not in test and perps[i] is None)
-        fitted = train.most_common(1)[0][0] if train else labels[NONE]
+        fitted = train.most_common(1)[0][0] if train else labels.none
         cv_right += sum(
             golds[i] == (fitted if perps[i] is None else preds[i]) for i in test
         )
@@ -130,7 +118,7 @@ def hrd(rows: list[dict[str, Any]], ents: dict[str, Any], misses: int) -> None:
 
 
 def fakes(rows: list[dict[str, Any]], ents: dict[str, Any], misses: int) -> None:
-    cats = mapping("fakes_actor_categories.json")
+    cats = read_labels(MAPPINGS / "fakes_actor_categories.json")
     preds = {str(row["id"]): events_of(ents.get(str(row["id"]), "missing")) for row in rows}
     result = score(rows, preds, cats)
     print(f"fakes perpetrator category: {result.actor:.3f}  (killed exact {result.exact:.3f})")

@@ -211,6 +211,9 @@ def evaluate(which: str, model: str, use_cache: bool, misses: int) -> dict[str, 
         if gold_c is not None:
             country_n += 1
             country_ok += country == gold_c
+            if country != gold_c and shown < misses:
+                shown += 1
+                print(f"  {row['id']}: COUNTRY gold {gold_c} pred {country} ({name})")
         if gold_r is not None:
             region_n += 1
             good = same_region(gold_r, admin1)

@@ -4,9 +4,15 @@ In: :class:`workers.settings.Settings`. Out: a :class:`Conflictwire` holding the
 ``faust.App`` and handles on its topics and tables. The topology:
 
     articles.raw ──normalize──▶ articles.normalized ──entities (batched spaCy)──▶ articles.entities
-        ──events──▶ <app>.event-candidates (keyed by block) ──identify (concurrency 1, owns recent-events)──▶
-        events.enriched ──contribute (one per actor, keyed by actor id)──▶
-        <app>.actor-contributions ──count (concurrency 1, owns the tables)──▶ actors.counts
+        ──events (owns article-ledger)──▶ <app>.event-candidates (keyed by block)
+        ──identify (concurrency 1, owns identity-blocks)──▶ events.enriched (+ tombstones)
+        ──contribute (one per actor, keyed by actor id)──▶ <app>.actor-contributions
+        ──count (concurrency 1, owns actor-counts)──▶ actors.counts
+    identify also sends retractions (an event merged away, an actor dropped) to actor-contributions.
+
+Each table holds one value per key with everything its agent needs to re-emit; the agent
+writes it before sending, and a redelivered message re-sends what the value records, so a
+crash between the write and the sends loses nothing and doubles nothing.
 
 Every agent is thin wiring: decode, call a pure stage from ``workers.stages``, send,
 or dead-letter (``workers.dlq``). All values travel as raw bytes and are decoded
@@ -33,7 +39,7 @@ from workers.dlq import DeadLetters
 from workers.faust_compat import apply_broker_workarounds
 from workers.settings import Settings
 from workers.stages import counts as counting
-from workers.stages import identity
+from workers.stages import identity, ledger
 from workers.stages.entities import extract_entities_batch
 from workers.stages.events import assemble_events
 from workers.stages.normalize import normalize
@@ -60,6 +66,24 @@ def actor_counts_message(
         "injured_low": totals["injured_low"],
         "updated_at": now.isoformat(),
     }
+
+
+def article_candidates(entities: ArticleEntities) -> list[identity.Candidate]:
+    """The identity candidates of an article's events (each event checked against its topic's schema)."""
+    text = f"{entities['title']}\n\n{entities['text']}"
+    candidates = []
+    for enriched in assemble_events(entities):
+        schemas.validate("events.enriched", enriched)
+        candidates.append(
+            identity.candidate_for(enriched, entities["content_hash"], text, entities["published_at"])
+        )
+    return candidates
+
+
+def withdrawals(entities: ArticleEntities, admission: ledger.Admission) -> list[identity.Withdrawal]:
+    return [
+        identity.withdrawal_for(entities["id"], entities["content_hash"], b) for b in admission["withdraw"]
+    ]
 
 
 @dataclass
@@ -105,6 +129,8 @@ def build_app(settings: Settings) -> Conflictwire:
     block_states = app.Table("identity-blocks", default=None, partitions=settings.partitions)
     # actor id -> counts.ActorState (totals, applied versions, daily windows), written only by count
     actor_states = app.Table("actor-counts", default=None, partitions=settings.partitions)
+    # "<partition>:<bucket>" -> ledger bucket (articles' last content and blocks), written only by events
+    article_ledger = app.Table("article-ledger", default=None, partitions=settings.partitions)
 
     @app.task  # type: ignore[untyped-decorator]  # faust leaves this decorator untyped
     async def declare_output_topics() -> None:
@@ -139,33 +165,43 @@ def build_app(settings: Settings) -> Conflictwire:
 
     @app.agent(entities_topic, name="events")
     async def events_agent(stream: StreamT[bytes]) -> None:
+        # Sole writer of article_ledger; its keys name the source partition (keyed by article id).
         async for event in stream.events():
             async with dead_letters.guard(event, "events"):
                 entities: ArticleEntities = decode("articles.entities", event.value, settings)
-                text = f"{entities['title']}\n\n{entities['text']}"
-                for enriched in assemble_events(entities):
-                    schemas.validate("events.enriched", enriched)
-                    candidate = identity.candidate_for(
-                        enriched, entities["content_hash"], text, entities["published_at"]
-                    )
-                    await candidates_topic.send(key=candidate["block"].encode(), value=codec.dumps(candidate))
+                candidates = article_candidates(entities)
+                bucket = ledger.bucket_key(event.message.partition, entities["id"])
+                before = article_ledger.get(bucket)
+                admission = ledger.admit(
+                    before,
+                    entities["id"],
+                    entities["content_hash"],
+                    [c["block"] for c in candidates],
+                    now=datetime.now(UTC),
+                    window_days=settings.identity_window_days,
+                    retention_days=settings.seen_retention_days,
+                )
+                if admission["state"] != before:  # state first: a redelivery sends what it records
+                    article_ledger[bucket] = admission["state"]
+                for message in [*candidates, *withdrawals(entities, admission)] if admission["send"] else []:
+                    await candidates_topic.send(key=message["block"].encode(), value=codec.dumps(message))
 
     @app.agent(candidates_topic, name="identify", concurrency=1)
     async def identify_agent(stream: StreamT[bytes]) -> None:
         # Sole writer of block_states; its source is keyed by the table's key (the block).
         async for event in stream.events():
             async with dead_letters.guard(event, "identity"):
-                candidate = identity.check_candidate(codec.loads(event.value))
-                before = block_states.get(candidate["block"])
-                result = identity.resolve(
-                    candidate,
+                message = identity.check_message(codec.loads(event.value))
+                before = block_states.get(message["block"])
+                result = identity.handle(
+                    message,
                     before,
                     now=datetime.now(UTC),
                     window_days=settings.identity_window_days,
                     retention_days=settings.seen_retention_days,
                 )
                 if result["state"] != before:  # state first: a redelivery re-emits what it records
-                    block_states[candidate["block"]] = result["state"]
+                    block_states[message["block"]] = result["state"]
                 await publish_resolution(result)
 
     async def publish_resolution(result: identity.Resolution) -> None:

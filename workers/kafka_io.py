@@ -18,6 +18,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+# How often a reader refreshes its metadata: a topic created after it started shows up this soon.
+_METADATA_MAX_AGE_MS = 500
+
 
 @dataclass(frozen=True)
 class Record:
@@ -59,7 +62,8 @@ async def _end_offsets(consumer: AIOKafkaConsumer, topic: str, deadline: float) 
             return dict(await consumer.end_offsets(tps))
         if time.monotonic() > deadline:
             return {}
-        await consumer.force_metadata_update()
+        # the consumer refreshes its view of all topics every metadata_max_age_ms (see read_topic);
+        # asking for this topic by name instead would make some brokers auto-create it
         await asyncio.sleep(0.2)
 
 
@@ -82,6 +86,7 @@ async def read_topic(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        metadata_max_age_ms=_METADATA_MAX_AGE_MS,
         **dict(client or {}),
     )
     await consumer.start()

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from workers import codec, ingest, kafka_io
 from workers.broker import EmbeddedBroker, create_topics
@@ -160,7 +160,8 @@ async def watch(
     worker: subprocess.Popen[bytes] | None,
     quiet_seconds: float = 3.0,
 ) -> None:
-    """Print our events as they arrive; return once every article is accounted for and all is quiet."""
+    """Print our events as they arrive; return once every article is accounted for, all is quiet
+    and the worker has consumed every message of its source topics (see :func:`pipeline_drained`)."""
     names = settings.topics
     consumer = AIOKafkaConsumer(
         names.entities,
@@ -184,7 +185,9 @@ async def watch(
             if worker is not None and worker.poll() is not None:
                 raise JobFailed(f"the worker exited with code {worker.returncode}")
             if progress.accounted and time.monotonic() - progress.last_activity >= quiet_seconds:
-                return
+                if await pipeline_drained(settings, bootstrap):
+                    return
+                progress.last_activity = time.monotonic()  # a stage is still busy: look again later
             if time.monotonic() > deadline:
                 raise JobFailed(
                     f"timed out after {timeout:.0f}s: {len(progress.processed)} of {progress.expected} "
@@ -192,6 +195,42 @@ async def watch(
                 )
     finally:
         await consumer.stop()
+
+
+async def pipeline_drained(settings: Settings, bootstrap: str) -> bool:
+    """Whether the worker's consumer group has committed the end of every topic it reads.
+
+    An article's entities message arrives long before its events when a stage is slow
+    (a loaded machine, a model loading): quiet on the watched topics is not the end.
+    End offsets are taken as the larger of ListOffsets and a fetch's high watermark, since
+    the embedded broker can under-report the former (see :mod:`workers.faust_compat`).
+    """
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from workers.faust_compat import fetch_highwaters
+
+    names, client = settings.topics, settings.kafka_client_options()
+    sources = [names.raw, names.normalized, names.entities, names.enriched]
+    sources += [settings.candidates_topic, settings.contributions_topic]
+    partitions = [TopicPartition(t, p) for t in sources for p in range(settings.partitions)]
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, **client)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client)
+    await probe.start()
+    await admin.start()
+    try:
+        probe.assign(partitions)
+        listed = await probe.end_offsets(partitions)
+        fetched = await fetch_highwaters(bootstrap, listed, timeout=5.0, client_options=client)
+        committed = await admin.list_consumer_group_offsets(settings.app_id, partitions=partitions)
+    finally:
+        await probe.stop()
+        await admin.close()
+    for tp in partitions:
+        end = max(listed.get(tp) or 0, fetched.get(tp) or 0)
+        done = committed.get(tp)
+        if end > 0 and (done is None or done.offset < end):
+            return False
+    return True
 
 
 def handle(

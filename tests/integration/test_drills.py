@@ -36,11 +36,12 @@ from tests.support.drills import (
 from tests.support.tansu import TansuBroker, moto_s3
 from workers import codec
 
-pytestmark = [pytest.mark.drill, pytest.mark.broker]
+pytestmark = pytest.mark.drill  # the broker mark comes with the kafka_bootstrap fixture (conftest)
 
 SEED_RESENT = "001_4230a031e6ff8aa2"  # another outlet's report of seed 000's US strike (gold.json)
+FUTURE_ID = "drill-future-dated"
 FUTURE_ARTICLE = {
-    "id": "drill-future-dated",
+    "id": FUTURE_ID,
     "title": "US drone strike kills three militants near Sarmada",
     "body": (
         "A US drone strike hit a car near the town of Sarmada in Idlib province on Monday, killing "
@@ -163,14 +164,18 @@ def test_drill_broker_restart_with_persistent_storage(
 ) -> None:
     """The embedded broker on S3 storage (moto on loopback) keeps topics and offsets over a restart."""
     name = "broker restart (s3 storage)"
-    with recorded(name), moto_s3() as s3_env, TansuBroker("s3://tansu/", s3_env) as broker:
-        with pipeline(broker.bootstrap, scratch) as run:
-            run.start_worker()
-            run.publish(corpus)
-            run.wait_for_events(at_fraction(clean, 0.4))
-            broker.restart()
-            run.settle(timeout=180)
-            outcome = run.outcome()
+    with (
+        recorded(name),
+        moto_s3() as s3_env,
+        TansuBroker("s3://tansu/", s3_env) as broker,
+        pipeline(broker.bootstrap, scratch) as run,
+    ):
+        run.start_worker()
+        run.publish(corpus)
+        run.wait_for_events(at_fraction(clean, 0.4))
+        broker.restart()
+        run.settle(timeout=180)
+        outcome = run.outcome()
     assert_all(compare(name, clean, outcome))
 
 
@@ -214,7 +219,7 @@ def test_drill_future_dated_article_then_a_seed_resent(
     """An article dated 9999-12-31, then seed 001 re-sent byte for byte: nothing may move, and the
     far-future article is a dead letter (published_at more than a day ahead)."""
     [resent] = [m for m in corpus if m[0].decode() == SEED_RESENT]
-    future = (FUTURE_ARTICLE["id"].encode(), codec.dumps(FUTURE_ARTICLE))
+    future = (FUTURE_ID.encode(), codec.dumps(FUTURE_ARTICLE))
     with recorded("future date: seed re-sent"), pipeline(kafka_bootstrap, scratch) as run:
         run.start_worker()
         run.publish(corpus)
@@ -227,7 +232,7 @@ def test_drill_future_dated_article_then_a_seed_resent(
         after = run.outcome()
     replay = compare("future date: seed re-sent", before, after)
     rejected = compare("future date: dead letter", clean, after)
-    if not [d for d in after.dead_letters if d.get("key") == FUTURE_ARTICLE["id"] and d.get("reason")]:
+    if not [d for d in after.dead_letters if d.get("key") == FUTURE_ID and d.get("reason")]:
         rejected.other.append("the article dated 9999-12-31 was not dead-lettered")
     assert_all(replay, rejected)
 

@@ -1,4 +1,5 @@
-"""Same event, many reports — on the real broker with the real worker process.
+"""Same event, many reports — on the real broker with the real worker process: merges, replays,
+revisions, restarts, daily windows.
 
 Each scenario gets its own topics, app id and worker, and ends by reading the per-actor counts
 from actors.counts (the way a downstream consumer sees them). The seeds' expected counts come
@@ -63,7 +64,32 @@ TOLL_LATER = {
     "published_at": "2024-05-15T09:00:00+00:00",
 }
 
-# a later strike by the same actor, months after TOLL_FIRST: its daily window pushes the May one out
+# TOLL_FIRST's article updated in place: the same id, new content
+TOLL_REVISED = {
+    **TOLL_FIRST,
+    "title": "Air strike on market kills 20 in Idlib town (updated)",
+    "body": (
+        "Russian warplanes struck a crowded market in the town of Maarat al-Numan in Idlib province on "
+        "Tuesday, killing 20 people and wounding dozens, a local rescue group said, updating an "
+        "earlier toll.\n\n"
+        "Rescuers were still searching the rubble on Tuesday evening."
+    ),
+}
+
+# dated as far ahead as a date goes: it may be a dead letter, and must not make the worker forget
+FUTURE = {
+    "id": "future-dated",
+    "title": "Turkish drone strike kills 3 in Aleppo countryside",
+    "body": (
+        "A Turkish drone struck a car near the town of Tal Rifaat in Aleppo province on Friday, "
+        "killing three."
+    ),
+    "source": "Test Wire",
+    "url": None,
+    "published_at": "9999-12-31T00:00:00+00:00",
+}
+
+# a strike by the same actor, months after TOLL_FIRST
 LATER_STRIKE = {
     "id": "later-strike",
     "title": "Russian air strikes kill 7 in Hama countryside",
@@ -127,14 +153,17 @@ class Scenario:
         return asyncio.run(final_counts(self.settings, self.bootstrap))
 
     def events(self) -> dict[str, dict[str, Any]]:
-        """Latest version of each event on events.enriched."""
+        """Latest version of each event on events.enriched (a tombstone: the event was merged away)."""
         latest: dict[str, dict[str, Any]] = {}
 
         async def collect() -> None:
             async for record in kafka_io.read_topic(
                 self.bootstrap, self.settings.topics.enriched, idle_seconds=0.5
             ):
-                event = codec.loads(record.value or b"{}")
+                if record.value is None:
+                    latest.pop((record.key or b"").decode(), None)
+                    continue
+                event = codec.loads(record.value)
                 if event["version"] >= latest.get(event["event_id"], {}).get("version", 0):
                     latest[event["event_id"]] = event
 
@@ -189,6 +218,9 @@ def test_ingesting_everything_again_changes_nothing(scenario: Scenario, seeds: l
         scenario.ingest([*seeds, resent_under_new_id], process, log)
         assert scenario.counts() == first_counts
         assert scenario.events() == first_events
+        # an article dated far ahead makes the worker forget nothing: seed 001 again moves nothing
+        scenario.ingest([FUTURE, seeds[1]], process, log)
+        assert main_counts(scenario.counts()) == main_counts(first_counts)
     assert main_counts(first_counts) == gold_counts()
     # the two reports of the US strike are one event with both sources
     us = [e for e in first_events.values() if e["perpetrator"] == "USA" and e["violent"]]
@@ -209,6 +241,20 @@ def test_a_rising_toll_revises_the_event_and_moves_counts_by_the_difference(scen
     assert (rus["events"], rus["killed_low"]) == (1, 20)
 
 
+def test_new_content_under_a_known_id_revises_the_article(scenario: Scenario) -> None:
+    with scenario.worker() as (process, log):
+        scenario.ingest([TOLL_FIRST], process, log)
+        assert scenario.counts()["RUS"]["killed_low"] == 12
+        scenario.ingest([TOLL_REVISED], process, log)
+        scenario.ingest([TOLL_FIRST, TOLL_REVISED], process, log)  # the old content replayed: superseded
+    violent = [e for e in scenario.events().values() if e["violent"]]
+    assert [(e["killed"]["low"], [s["article_id"] for s in e["sources"]]) for e in violent] == [
+        (20, ["toll-first"])
+    ]
+    rus = scenario.counts()["RUS"]
+    assert (rus["events"], rus["killed_low"]) == (1, 20)
+
+
 def test_counts_survive_a_worker_restart(scenario: Scenario, seeds: list[dict[str, Any]]) -> None:
     with scenario.worker() as (process, log):
         scenario.ingest(seeds[:3], process, log)
@@ -219,20 +265,17 @@ def test_counts_survive_a_worker_restart(scenario: Scenario, seeds: list[dict[st
     assert main_counts(scenario.counts()) == gold_counts()
 
 
-def test_daily_windows_older_than_the_retention_expire(kafka_bootstrap: str) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        run = Scenario(kafka_bootstrap, Path(scratch), env={"CONFLICTWIRE_DAILY_RETENTION_DAYS": "30"})
-        with run.worker() as (process, log):
-            run.ingest([TOLL_FIRST], process, log)
-            run.ingest([LATER_STRIKE], process, log)
-            url = f"http://{run.settings.web_host}:{run.settings.web_port}/actors/RUS?window=day"
-            with urllib.request.urlopen(url, timeout=10) as response:
-                served = json.load(response)
-        latest = asyncio.run(kafka_io.latest_by_key(kafka_bootstrap, run.settings.topics.actor_counts))
-    # all-time totals keep both strikes; the May window is gone from the table and the topic
-    rus = {k: v for k, v in run.counts()["RUS"].items() if k in ("events", "killed_low")}
+def test_daily_windows_are_kept_for_backfills_and_future_dates(scenario: Scenario) -> None:
+    """Retention is measured in processing time: a 2024 backfill keeps its windows, whatever comes after."""
+    with scenario.worker() as (process, log):
+        scenario.ingest([TOLL_FIRST, LATER_STRIKE, FUTURE], process, log)
+        url = f"http://{scenario.settings.web_host}:{scenario.settings.web_port}/actors/RUS?window=day"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            served = json.load(response)
+    latest = asyncio.run(kafka_io.latest_by_key(scenario.bootstrap, scenario.settings.topics.actor_counts))
+    rus = {k: v for k, v in scenario.counts()["RUS"].items() if k in ("events", "killed_low")}
     assert rus == {"events": 2, "killed_low": 19}
-    assert latest[b"RUS|2024-05-14"].value is None, "the expired window's key ends on a tombstone"
-    newest = codec.loads(latest[b"RUS|2024-08-19"].value or b"{}")
-    assert (newest["events"], newest["killed_low"]) == (1, 7)
-    assert list(served["days"]) == ["2024-08-19"]
+    assert list(served["days"]) == ["2024-05-14", "2024-08-19"]
+    for key, killed in ((b"RUS|2024-05-14", 12), (b"RUS|2024-08-19", 7)):
+        window = codec.loads(latest[key].value or b"{}")
+        assert (window["events"], window["killed_low"]) == (1, killed)

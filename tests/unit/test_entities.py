@@ -137,7 +137,7 @@ def test_typographic_apostrophe_and_unresolved_entities(nlp: Language) -> None:
     ("sentence", "actor_id", "role"),
     [
         ("Russian warplanes struck the town, killing 12 people.", "RUS", "perpetrator"),
-        ("The town was shelled by regime forces on Monday.", "SYR_GOV", "perpetrator"),
+        ("The town was shelled by Syrian regime forces on Monday.", "SYR_GOV", "perpetrator"),
         ("US-led coalition airstrikes killed 20 civilians.", "COALITION", "perpetrator"),
         ("The Islamic State group claimed responsibility for the bombing.", "ISIS", "perpetrator"),
         ("Government forces launched an offensive against the rebels.", "REBELS", "target"),
@@ -218,8 +218,8 @@ def test_attackers_killed_in_a_headline_are_targets(nlp: Language) -> None:
     [
         "Shells hit Douma on Tuesday. The strike came after a suspected regime chemical attack last month "
         "killed 40 people in Douma.",
-        "Shells hit Douma on Tuesday. Regime forces have besieged Eastern Ghouta since the start of the war.",
-        "Shells hit Douma on Tuesday. Hundreds were killed in chemical strikes carried out by regime forces "
+        "Shells hit Douma on Tuesday. Assad's forces have besieged Eastern Ghouta since the start of the war.",
+        "Shells hit Douma on Tuesday. Hundreds were killed in chemical strikes carried out by Syrian regime forces "
         "in August 2013.",
     ],
 )
@@ -230,13 +230,13 @@ def test_violence_in_earlier_context_is_only_mentioned(nlp: Language, text: str)
 
 @pytest.mark.model
 def test_the_lead_reports_the_news_even_when_dated_last_month(nlp: Language) -> None:
-    text = "Regime forces fired missiles containing toxic gas at rebels in Syria last month a monitor said."
+    text = "Syrian regime forces fired missiles containing toxic gas at rebels last month a monitor said."
     assert "perpetrator" in _roles(nlp, "Report", text, "SYR_GOV")
 
 
 @pytest.mark.model
 def test_a_year_of_the_publication_is_not_earlier_context(nlp: Language) -> None:
-    text = "Shells hit Douma on Tuesday. Regime forces shelled the town again in 2019 killing five people."
+    text = "Shells hit Douma on Tuesday. Assad's forces shelled the town again in 2019 killing five people."
     assert "perpetrator" in _roles(nlp, "Report", text, "SYR_GOV")  # published 2019-08-31
 
 

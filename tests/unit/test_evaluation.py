@@ -306,3 +306,17 @@ def test_evaluate_caches_entities_and_scores_each_set(tmp_path: Path) -> None:
     assert [m.name for m in wad_score.measures] == ["killed exact", "country", "first-level division"]
     assert not first.selector and "missing" in first.notes[0]
     assert [r.set for r in first.results] == ["fakes", "wad", "hrd"]
+
+
+def test_evaluate_command_scores_a_wad_predictions_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from workers.cli_batch import evaluate_command
+
+    gold, pred = tmp_path / "wad.jsonl", tmp_path / "pred.jsonl"
+    gold.write_text("".join(json.dumps(_wad(k, 2)) + "\n" for k in ("w1", "w2")))
+    pred.write_text(json.dumps({"id": "w1", "events": [_event(2, "NG", "Borno State")]}) + "\n")
+    result = CliRunner().invoke(evaluate_command, ["--gold", str(gold), "--pred", str(pred), "--json"])
+    assert result.exit_code == 0, result.output
+    measures = {m["measure"]: m["shipped"] for m in json.loads(result.output)["sets"]["wad"]["measures"]}
+    assert measures == {"killed exact": 0.5, "country": 0.5, "first-level division": 0.5}  # w2: no prediction

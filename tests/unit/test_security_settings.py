@@ -7,6 +7,7 @@ package; the clients are real aiokafka and Faust objects (built, not connected).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import ssl
 from pathlib import Path
 
@@ -264,3 +265,16 @@ def test_the_scrub_list_covers_every_setting_the_installed_faust_reads() -> None
     read_by_faust = {param.env_name for param in FaustSettings.SETTINGS.values() if param.env_name}
     assert read_by_faust <= set(FAUST_SETTINGS_VARIABLES)
     assert {"FAUST_DEBUG", "F_DEBUG", "FAUST_F_WEB_BIND", "F_WORKDIR"} <= set(FAUST_IMPORT_TIME_VARIABLES)
+
+
+def test_every_command_scrubs_faust_variables_before_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from workers.cli import main
+
+    monkeypatch.setenv("WEB_BIND", "0.0.0.0")
+    monkeypatch.setenv("FAUST_DEBUG", "1")
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    result = CliRunner().invoke(main, ["tail", "events.enriched"])
+    assert "KAFKA_BOOTSTRAP_SERVERS is not set" in result.output  # the command itself ran and refused
+    assert "WEB_BIND" not in os.environ and "FAUST_DEBUG" not in os.environ

@@ -38,6 +38,7 @@ class Evaluation:
     results: list[SetResult] = field(default_factory=list)
     selector: bool = False  # whether a selector was fitted and cross-validated
     seconds: float = 0.0
+    entities_seconds: float = 0.0  # normalize + entities (or reading them from the cache)
     notes: list[str] = field(default_factory=list)
 
 
@@ -119,7 +120,7 @@ def evaluate(
         prepared = prepare(name, arts, cache_dir, version, load_once, tick)
         items.extend((a, prepared[a.key]) for a in arts)
         folds.extend(assign_folds([a.group for a in arts], salt=name))
-    ev = Evaluation(selector=fit is not None)
+    ev = Evaluation(selector=fit is not None, entities_seconds=round(time.monotonic() - started, 1))
     if fit is None:
         ev.notes.append("the figure selector (workers.training.selector) is missing: shipped rules only")
         shipped = _score(items, [predict(None, it) for it in items], sets)
@@ -158,7 +159,13 @@ def _headline(result: SetResult) -> SetScore:
 
 def as_json(ev: Evaluation, misses: bool = False) -> dict[str, Any]:
     """The evaluation as a JSON-ready dict (misses: those of the cross-validated run)."""
-    out: dict[str, Any] = {"selector": ev.selector, "seconds": ev.seconds, "notes": ev.notes, "sets": {}}
+    out: dict[str, Any] = {
+        "selector": ev.selector,
+        "seconds": ev.seconds,
+        "entities_seconds": ev.entities_seconds,
+        "notes": ev.notes,
+        "sets": {},
+    }
     for r in ev.results:
         score = _headline(r)
         entry: dict[str, Any] = {
@@ -202,5 +209,5 @@ def format_tables(ev: Evaluation, misses: bool = False) -> str:
             lines.extend(
                 f"  miss {m.measure} {m.key}: gold {m.gold} / predicted {m.predicted}" for m in score.misses
             )
-    lines.append(f"\n{ev.seconds:.0f} s")
+    lines.append(f"\n{ev.seconds:.0f} s ({ev.entities_seconds:.0f} s normalize + entities)")
     return "\n".join(lines)

@@ -228,6 +228,7 @@ class _Admin1Rules:
     needs_support: frozenset[str]  # keys
     admin_words: frozenset[str]
     compass: frozenset[str]
+    french_compass: dict[str, str]
 
 
 @cache
@@ -240,6 +241,7 @@ def _admin1_rules() -> _Admin1Rules:
         needs_support=frozenset(place_key(n) for n in raw["needs_support"]["names"]),
         admin_words=frozenset(str(w).lower() for w in raw["admin_words"]["words"]),
         compass=frozenset(str(w).lower() for w in raw["compass_words"]["words"]),
+        french_compass={str(k): str(v) for k, v in raw["french_compass"]["words"].items()},
     )
 
 
@@ -340,6 +342,7 @@ class _Gazetteer:
         self.admin1: dict[str, list[PlaceEntry]] = {}
         self.places: dict[str, list[PlaceEntry]] = {}
         self.syria: dict[str, PlaceEntry] = {}  # Syrian names, for skeleton and fuzzy look-ups
+        self.admin1_names: set[str] = set()  # division names as written, for the phrase matcher
         self._load_countries()
         self._load_rg_and_cities()
         self._load_subdivisions()
@@ -386,6 +389,13 @@ class _Gazetteer:
 
     def _load_countries(self) -> None:
         names: dict[str, set[str]] = defaultdict(set)
+        for row in _csv_rows(COUNTRIES_FILE):  # first: our rows settle names two countries share
+            cc = row["country"].strip()
+            hit = pycountry.countries.get(alpha_2=cc)
+            display = str(getattr(hit, "common_name", None) or hit.name) if hit else row["name"].strip()
+            entry = PlaceEntry(display, None, cc, None, None, kind="country")
+            for key in self._keys(row["name"]):
+                self.countries[key] = entry
         for country in pycountry.countries:
             for attr in ("name", "common_name", "official_name"):
                 value = getattr(country, attr, None)
@@ -395,8 +405,6 @@ class _Gazetteer:
             names[str(iso)].add(str(info["name"]))
         for short, official, _, cc in _coco_rows():
             names[cc].update(n for n in (short, official) if n)
-        for row in _csv_rows(COUNTRIES_FILE):
-            names[row["country"].strip()].add(row["name"].strip())
         for cc, forms in names.items():
             hit = pycountry.countries.get(alpha_2=cc)
             display = str(getattr(hit, "common_name", None) or hit.name) if hit else sorted(forms)[0]
@@ -413,6 +421,7 @@ class _Gazetteer:
             key = (str(city["countrycode"]), place_key(str(city["name"])))
             population[key] = max(population.get(key, 0), int(city.get("population") or 0))
         sums: dict[tuple[str, str], list[float]] = {}
+        raw_names: dict[tuple[str, str], set[str]] = defaultdict(set)
         grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]] = defaultdict(list)
         for row in _rg_rows():
             cc, name = row["cc"].strip(), row["name"].strip()
@@ -427,6 +436,7 @@ class _Gazetteer:
             if cc == "SY":
                 self.syria.setdefault(place_key(name), entry)
             if admin1:
+                raw_names[(cc, admin1)].add(row["admin1"].strip())
                 acc = sums.setdefault((cc, admin1), [0.0, 0.0, 0.0])
                 acc[0] += lat
                 acc[1] += lon
@@ -434,7 +444,9 @@ class _Gazetteer:
                 grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
         for (cc, admin1), (slat, slon, n) in sums.items():
             entry = PlaceEntry(admin1, admin1, cc, round(slat / n, 4), round(slon / n, 4), kind="admin1")
-            self._add(self.admin1, [admin1], replace_free(entry, self._division_free(admin1)))
+            names = [admin1, *sorted(raw_names[(cc, admin1)])]
+            self._add(self.admin1, names, replace_free(entry, self._division_free(admin1)))
+            self.admin1_names.update(names)
         self._load_city_alternates(cities, grid)
 
     @staticmethod
@@ -442,7 +454,9 @@ class _Gazetteer:
         """A division name that is no compass point or everyday word names the division by itself."""
         key = place_key(name)
         rules = _admin1_rules()
-        return key not in rules.needs_support and not set(key.split()) <= rules.compass
+        if key in rules.needs_support or set(key.split()) <= rules.compass:
+            return False
+        return demonym_country(name) is None  # "Somali" (a region of Ethiopia) is read as a people
 
     def _load_city_alternates(
         self,
@@ -490,7 +504,8 @@ class _Gazetteer:
             key = place_key(name)
             if not key or cc == "SY":
                 continue
-            known = ours[cc].get(key) or ours[cc].get(_without_articles(key))
+            english = " ".join(_admin1_rules().french_compass.get(w, w) for w in key.split())
+            known = ours[cc].get(key) or ours[cc].get(_without_articles(key)) or ours[cc].get(english)
             if known is None and ours[cc]:
                 best = process.extractOne(key, list(ours[cc]), scorer=fuzz.ratio, score_cutoff=85)
                 known = ours[cc][best[0]] if best else None
@@ -500,6 +515,8 @@ class _Gazetteer:
             else:
                 entry = PlaceEntry(name, name, cc, None, None, kind="admin1", free=self._division_free(name))
                 self._add(self.admin1, [name], entry)
+            if self._division_free(name):
+                self.admin1_names.add(name)
 
     def _load_aliases(self) -> None:
         for row in _csv_rows(ALIASES_FILE):
@@ -680,5 +697,5 @@ def matcher_names() -> list[str]:
     names: set[str] = {r["alias"] for r in _csv_rows(ALIASES_FILE) if r.get("alias")}
     names |= {e.name for e in gaz.syria.values()}
     names |= {e.name for e in gaz.countries.values()}
-    names |= {e.name for entries in gaz.admin1.values() for e in entries if e.free}
+    names |= {n for n in gaz.admin1_names if _Gazetteer._division_free(n)}
     return sorted(n for n in names if len(n) >= 4 or n.isupper())

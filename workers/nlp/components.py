@@ -367,11 +367,14 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
     """Countries the article names: country names, names that belong to one country, demonyms."""
     votes: Counter[str] = Counter()
     for span in spans:
-        entries = place_candidates(span.text).entries
-        known = [e for e in entries if e.curated or e.kind != "place" or e.population >= 15_000]
+        cands = place_candidates(span.text)
+        hint = cands.admin_hint or _admin_hint(span)
+        known = [e for e in cands.entries if e.curated or e.kind != "place" or e.population >= 15_000]
         countries = {e.country for e in known if e.country and e.free}
         if len(countries) == 1:
-            votes[countries.pop()] += 2 if any(e.kind == "country" for e in known) else 1
+            # a country or a division the words call one ("Faryab province") outweighs a town name
+            strong = any(e.kind == "country" or (e.kind == "admin1" and hint) for e in known)
+            votes[countries.pop()] += 2 if strong else 1
     for ent in doc.ents:
         if ent.label_ == "NORP" and (cc := demonym_country(ent.text)):
             votes[cc] += 1
@@ -393,6 +396,52 @@ def place_context(doc: Doc, spans: list[Span]) -> PlaceContext:
         if entry is not None and entry.kind == "admin1" and entry.country and entry.admin1:
             admin1s.add((entry.country, entry.admin1))
     return PlaceContext(dominant, frozenset(votes), frozenset(admin1s))
+
+
+_LOCATIVE = frozenset({"in", "near", "at", "outside", "around", "of"})
+_SETTLEMENT_NOUNS = frozenset(
+    {"town", "city", "village", "villages", "towns", "district", "area", "community"}
+)
+
+
+def _located_name(doc: Doc, start: int, end: int) -> bool:
+    """A capitalised name right after "in", "near", "at" ... or "the town of" / "village of"."""
+    if start < 1 or not doc[start].text[:1].isupper():
+        return False
+    prev = doc[start - 1].lower_
+    if prev == "of":
+        return start >= 2 and doc[start - 2].lower_ in _SETTLEMENT_NOUNS
+    return prev in _LOCATIVE
+
+
+def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext) -> list[Span]:
+    """Add names the model labelled otherwise (ORG, PERSON) or missed, where the words say a place
+    ("in Cizre", "the town of Chibok") and the name is a place of the article's dominant country.
+    An unresolved actor span on the same words is dropped: the gazetteer knows the name."""
+    if ctx.country is None:
+        return spans
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    resolved_actors = {i for s in doc.spans.get("actors", []) if s.label_ for i in range(s.start, s.end)}
+    found: list[Span] = []
+    pieces = [(e.start, e.end) for e in doc.ents if e.label_ in {"ORG", "PERSON", "NORP"}]
+    pieces += [(t.i, t.i + 1) for t in doc if t.pos_ == "PROPN" and not t.ent_type_]
+    for start, end in pieces:
+        if any(i in taken or i in resolved_actors for i in range(start, end)):
+            continue
+        if not _located_name(doc, start, end):
+            continue
+        entry = resolve_in_context(doc[start:end].text, ctx)
+        if entry is not None and entry.country == ctx.country and entry.kind != "country":
+            found.append(Span(doc, start, end, label="GAZ"))
+            taken.update(range(start, end))
+    if found:
+        cover = {i for s in found for i in range(s.start, s.end)}
+        doc.spans["actors"] = [
+            s
+            for s in doc.spans.get("actors", [])
+            if s.label_ or not any(i in cover for i in range(s.start, s.end))
+        ]
+    return sorted([*spans, *found], key=lambda s: s.start)
 
 
 class PlaceRecognizer:
@@ -435,6 +484,7 @@ class PlaceRecognizer:
             key=lambda s: s.start,
         )
         ctx = place_context(doc, spans)
+        spans = _with_located_names(doc, spans, ctx)
         kept: list[Span] = []
         for span in spans:
             entry = resolve_in_context(span.text, ctx, _admin_hint(span))

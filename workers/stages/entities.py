@@ -359,12 +359,27 @@ class _Locator:
 # ---------------------------------------------------------------- stage
 
 
-def _actor_mention(span: Span, role: ActorRole, where: _Locator) -> ActorMention:
+_STATE_KINDS = frozenset({"state_force", "police", "government"})
+
+
+def owner_of_generic(span: Span, previous: Span | None) -> str | None:
+    """The actor a generic mention belongs to when a named state actor stands right before it:
+    "the United States military", "Nigeria's police" -> that state's id; else None."""
+    if previous is None or not previous.label_ or not span.label_ or not actor(span.label_).generic:
+        return None
+    owner = actor(previous.label_)
+    if owner.generic or owner.kind not in _STATE_KINDS:
+        return None
+    between = span.doc[previous.end : span.start]
+    return owner.id if all(t.lower_ in {"'s", "’s", "'"} for t in between) else None
+
+
+def _actor_mention(span: Span, role: ActorRole, where: _Locator, previous: Span | None = None) -> ActorMention:
     sentence, start, end = where.locate(span.start_char, span.end_char)
     entry = actor(span.label_) if span.label_ else None
     # a generic actor ("security forces", "police") has a kind but no id: whose forces they
     # are is decided with the event's country
-    actor_id = entry.id if entry is not None and not entry.generic else None
+    actor_id = entry.id if entry is not None and not entry.generic else owner_of_generic(span, previous)
     kind: ActorKind = entry.kind if entry is not None else "other"
     return {
         "actor_id": actor_id,
@@ -627,6 +642,7 @@ def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
     if "actors" not in doc.spans or "places" not in doc.spans:
         raise StageError("the doc lacks actor/place spans: parse it with workers.nlp.load_pipeline")
     where = _Locator(article)
+    spans = list(doc.spans["actors"])
     return {
         "schema_version": SCHEMA_VERSION,
         "id": article["id"],
@@ -638,11 +654,9 @@ def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
         "sentences": article["sentences"],
         "content_hash": article["content_hash"],
         "actors": [
-            _actor_mention(span, role, where)
-            for span, role in zip(
-                doc.spans["actors"],
-                article_roles(doc, _publication_year(article), _lead_end(article)),
-                strict=True,
+            _actor_mention(span, role, where, spans[i - 1] if i else None)
+            for i, (span, role) in enumerate(
+                zip(spans, article_roles(doc, _publication_year(article), _lead_end(article)), strict=True)
             )
         ],
         "places": [_place_mention(span, where) for span in doc.spans["places"]],

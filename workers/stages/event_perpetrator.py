@@ -30,6 +30,8 @@ RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "perpetrator_rule
 LEAD_SENTENCES = 2  # sentences 0..2 open the report and usually tell the main event
 FAR_PERPETRATOR_DISTANCE = 3
 FAR_PERPETRATOR_WEIGHT = 0.5
+# an unnamed doer ("gunmen", "a suicide bomber") counts this much of a named one
+UNNAMED_WEIGHT = 0.5
 _VICTIM_NP_END = pattern("events.victim_np_end")
 
 
@@ -198,8 +200,8 @@ def perpetrators(
     """The perpetrator (and co-perpetrators) named nearest to the event's sentences.
 
     ``country`` (ISO alpha-2; default: the article's :func:`dominant_country`) says whose
-    forces a generic "security forces" or "police" are. Named actors outrank unnamed doers
-    ("gunmen", "terrorists"), which are the perpetrator only when nobody is named.
+    forces a generic "security forces" or "police" are. Unnamed doers ("gunmen", "terrorists")
+    weigh ``UNNAMED_WEIGHT`` of a named actor.
     """
     country = country or dominant_country(ent)
     scores: defaultdict[str, float] = defaultdict(float)
@@ -217,7 +219,7 @@ def perpetrators(
         weight = _weight(m["sentence"], anchors, near)
         if factor == 0.0 or weight == 0.0:
             continue
-        scores[key] += weight * factor
+        scores[key] += weight * factor * (1.0 if is_named else UNNAMED_WEIGHT)
         named[key] = named.get(key, False) or is_named
         if factor == 1.0:
             by_sentence.setdefault(m["sentence"], set()).add(key)
@@ -225,7 +227,7 @@ def perpetrators(
         mentions.setdefault(key, m)
     if not scores:
         return None, [], []
-    ranked = sorted(scores, key=lambda k: (not named[k], -scores[k], first_seen[k]))
+    ranked = sorted(scores, key=lambda k: (-scores[k], first_seen[k]))
     main = ranked[0]
     # co-perpetrators: named as doers in the same sentence as the main one, near the event
     # ("Russian and Syrian air strikes")

@@ -12,18 +12,21 @@ Identity rule. A report is the same event as a known one when
 
 * it is a near-duplicate of an article already merged into it (MinHash resemblance of
   the texts at or above ``near_duplicate``) and the types are compatible; or
-* the types are compatible and the place, actors and date agree: both dated to the day and at
-  most two days apart, the same governorate (specific place names, when both reports give one,
-  must be equal), a shared perpetrator or co-perpetrator (reports naming disjoint perpetrators
-  never match) or, when one side names none, an overlapping target. Each agreeing detail
-  scores: a shared perpetrator 2, a shared target 1, the same specific place 1, the same day 1,
-  a day apart 0, two days apart -1; a match needs 2.
+* the types are compatible and the place, actors and date agree: event days at most two days
+  apart (a report not dated to the day stands at its publication day), the same governorate
+  (specific place names, when both reports give one, must be equal), a shared perpetrator or
+  co-perpetrator (reports naming disjoint perpetrators never match) or, when one side names
+  none, an overlapping target. Each agreeing detail scores: a shared perpetrator 2, a shared
+  target 1, the same specific place 1, the same day 1, a day apart 0, two days apart -1; a
+  match needs 2.
 
-Three guards keep a campaign summary out of a specific strike: a report not dated to the day
-("the campaign has hit eight hospitals") joins an event only as a near-duplicate; a side that
-carries no casualty figure may not bring perpetrators the other side lacks (it would credit
-them with the other side's toll); two events of one article stay two events. Non-violent
-events never merge into violent ones.
+Guards keep a campaign summary out of a specific strike, whatever day the reports were
+published: a report with neither a day nor a casualty figure ("the campaign has hit eight
+hospitals") joins an event only as a near-duplicate; a dated event and an undated report need
+a shared target or the same town besides actor and governorate; a side that carries no
+casualty figure may not bring perpetrators the other side lacks (it would credit them with the
+other side's toll); two events of one article stay two events. Non-violent events never merge
+into violent ones.
 
 Order independence. Cross-partition interleaving makes the arrival order of one block's reports
 vary from run to run, so the block's events are a function of its *set* of reports: the reports
@@ -374,19 +377,29 @@ def _actor_score(a: EnrichedEvent, b: EnrichedEvent) -> float | None:
     return score if score > 0 else None
 
 
-def _detail_score(candidate: EnrichedEvent, known: EnrichedEvent) -> float | None:
-    """Score of a match on place, actors and date, or None when they disagree or say too little."""
+def _detail_score(
+    candidate: EnrichedEvent, candidate_day: dt.date, known: EnrichedEvent, known_day: dt.date
+) -> float | None:
+    """Score of a match on place, actors and date, or None when they disagree or say too little.
+
+    A day is the event's own when it is dated to the day, else its first report's publication day.
+    """
     if not (candidate["violent"] and known["violent"]):
         return None
-    if not (_dated_to_the_day(candidate) and _dated_to_the_day(known)):
-        return None  # without a day there is nothing to tie a report to one incident
+    dated, known_dated = _dated_to_the_day(candidate), _dated_to_the_day(known)
+    if not (dated or _has_figure(candidate)) or not (known_dated or _has_figure(known)):
+        return None  # no day and no figure: a campaign summary, not one incident
     place = _place_score(candidate["location"], known["location"])
     if place is None:
         return None
     actors = _actor_score(candidate, known)
     if actors is None:
         return None
-    gap = abs((_event_day(candidate, "1970-01-01") - _event_day(known, "1970-01-01")).days)
+    # a dated event and an undated report: actor and governorate are not enough (one actor often
+    # strikes one governorate day after day), a shared target or the same town must tie them
+    if dated != known_dated and place < 1 and not _targets(candidate) & _targets(known):
+        return None
+    gap = abs((candidate_day - known_day).days)
     if gap > DATE_TOLERANCE_DAYS:
         return None
     score = place + actors + (1 - gap)
@@ -534,7 +547,7 @@ def _best_cluster(
         if similarity >= near_duplicate:
             score = _NEAR_DUPLICATE_SCORE + similarity
         else:
-            detail = _detail_score(event, known)
+            detail = _detail_score(event, day, known, _event_day(known, cluster.first_seen))
             if detail is None:
                 continue
             score = detail + (0.25 if event["type"] == known["type"] else 0.0)
@@ -702,6 +715,98 @@ def prune(state: BlockState, now: int, window_days: int, retention_days: int) ->
 # ---------------------------------------------------------------- resolve
 
 
+class Withdrawal(TypedDict):
+    """An article's revision moved its events out of a block: its reports of other content leave."""
+
+    withdraw: Literal[True]
+    article_id: str
+    content_hash: str  # the article's current content
+    block: str
+
+
+def withdrawal_for(article_id: str, content_hash: str, block: str) -> Withdrawal:
+    return {"withdraw": True, "article_id": article_id, "content_hash": content_hash, "block": block}
+
+
+def check_message(value: object) -> Candidate | Withdrawal:
+    """A message of the candidates topic: a candidate, or a withdrawal."""
+    if isinstance(value, dict) and value.get("withdraw") is True:
+        for name in ("article_id", "content_hash", "block"):
+            if not isinstance(value.get(name), str) or not value[name]:
+                raise StageError(f"a withdrawal needs {name!r}")
+        return cast(Withdrawal, value)
+    return check_candidate(value)
+
+
+def _begin(state: BlockState | None, now: dt.datetime, window_days: int, retention_days: int) -> BlockState:
+    if now.tzinfo is None:
+        raise StageError("now must be an aware date-time")
+    new_state = copy.deepcopy(check_state(state))
+    prune(new_state, int(now.timestamp()), window_days, retention_days)
+    return new_state
+
+
+def _resolution(
+    state: BlockState,
+    outcome: Outcome,
+    published: tuple[list[EnrichedEvent], list[Retraction]] = ([], []),
+    event_id: str | None = None,
+    duplicate_of: str | None = None,
+) -> Resolution:
+    emit, retract = published
+    return {
+        "state": state,
+        "emit": emit,
+        "retract": retract,
+        "event_id": event_id,
+        "duplicate_of": duplicate_of,
+        "outcome": outcome,
+    }
+
+
+def _supersede(state: BlockState, article: str, content: str) -> tuple[list[str], list[int]]:
+    """Mark the article's other contents superseded; their ledger keys and kept reports' positions."""
+    ledger = state["ledger"]
+    previous = [k for k, e in ledger.items() if e[0] == article and e[1] != content]
+    for key in previous:
+        ledger[key][3] = max(ledger[key][3], 1)
+    removed = [
+        i
+        for i, r in enumerate(state["reports"])
+        if _short(r["event"]["article_id"]) == article and r["content_hash"][:_KEY_CHARS] != content
+    ]
+    return previous, removed
+
+
+def _recompute(
+    state: BlockState, start: int, by: str, near_duplicate: float
+) -> tuple[dict[str, _Cluster], tuple[list[EnrichedEvent], list[Retraction]]]:
+    clusters = _assign(state["reports"], start, near_duplicate)
+    return clusters, _publish(state, clusters, by)
+
+
+def withdraw(
+    withdrawal: Withdrawal,
+    state: BlockState | None,
+    *,
+    now: dt.datetime,
+    window_days: int = 7,
+    retention_days: int = 400,
+    near_duplicate: float = 0.8,
+) -> Resolution:
+    """Take an article's reports of older content out of the block's events (pure)."""
+    new_state = _begin(state, now, window_days, retention_days)
+    article, content = _short(withdrawal["article_id"]), withdrawal["content_hash"][:_KEY_CHARS]
+    by = f"withdraw:{article}:{content}"
+    _, removed = _supersede(new_state, article, content)
+    if not removed:  # done before (a redelivery): what it published, again
+        clusters = _assign(new_state["reports"], len(new_state["reports"]), near_duplicate)
+        return _resolution(new_state, "known", _republish(new_state, clusters, by))
+    new_state["reports"] = [r for i, r in enumerate(new_state["reports"]) if i not in removed]
+    _, published = _recompute(new_state, min(removed), by, near_duplicate)
+    return _resolution(new_state, "superseded", published)
+
+
 def resolve(
     candidate: Candidate,
     state: BlockState | None,
@@ -717,78 +822,62 @@ def resolve(
     in the articles' dates. Pure: the inputs are not modified.
     """
     check_candidate(candidate)
-    if now.tzinfo is None:
-        raise StageError("now must be an aware date-time")
-    stamp = int(now.timestamp())
-    new_state = copy.deepcopy(check_state(state))
-    prune(new_state, stamp, window_days, retention_days)
+    new_state = _begin(state, now, window_days, retention_days)
     event = candidate["event"]
-    key = report_key(event["event_id"])
+    key, rid = report_key(event["event_id"]), event["event_id"]
     article, content = _short(event["article_id"]), candidate["content_hash"][:_KEY_CHARS]
-    ledger = new_state["ledger"]
-    reports = new_state["reports"]
+    ledger, reports = new_state["ledger"], new_state["reports"]
 
     known = ledger.get(key)
-    kept = next((r for r in reports if r["event"]["event_id"] == event["event_id"]), None)
+    kept = next((r for r in reports if r["event"]["event_id"] == rid), None)
+    if known is not None and known[3] != 0:
+        return _resolution(new_state, "superseded" if known[3] == 1 else "late_revision")
     if known is not None or kept is not None:
         clusters = _assign(reports, len(reports), near_duplicate)
-        emit, retract = _republish(new_state, clusters, event["event_id"])
-        superseded = known is not None and known[3] == 1
-        return {
-            "state": new_state,
-            "emit": [] if superseded else emit,
-            "retract": [] if superseded else retract,
-            "event_id": kept["cluster"] if kept else None,
-            "duplicate_of": candidate["content_hash"],
-            "outcome": "superseded" if superseded else "known",
-        }
+        republished = _republish(new_state, clusters, rid)
+        return _resolution(
+            new_state, "known", republished, kept["cluster"] if kept else None, candidate["content_hash"]
+        )
 
     # the same article id with other content: a revision replaces what the article said before
     siblings = [e[3] for e in ledger.values() if e[0] == article and e[1] == content]
-    previous = [] if siblings else [k for k, e in ledger.items() if e[0] == article]
-    removed = [
-        i
-        for i, r in enumerate(reports)
-        if _short(r["event"]["article_id"]) == article and r["content_hash"][:_KEY_CHARS] != content
-    ]
+    previous, removed = ([], []) if siblings else _supersede(new_state, article, content)
     # status: 0 counted, 1 superseded by a revision, 2 a revision that came too late to count
     status = siblings[0] if siblings else (2 if previous and not removed else 0)
-    for old in previous:
-        ledger[old][3] = max(ledger[old][3], 1)
-    ledger[key] = [article, content, stamp, status]
+    ledger[key] = [article, content, int(now.timestamp()), status]
     if status != 0:  # superseded content, or a revision of events that are final: nothing moves
-        return {
-            "state": new_state,
-            "emit": [],
-            "retract": [],
-            "event_id": None,
-            "duplicate_of": None,
-            "outcome": "superseded" if status == 1 else "late_revision",
-        }
+        return _resolution(new_state, "superseded" if status == 1 else "late_revision")
 
-    start = min(removed, default=len(reports))
     reports[:] = [r for i, r in enumerate(reports) if i not in removed]
     report: Report = {
         "event": copy.deepcopy(event),
         "content_hash": candidate["content_hash"],
         "signature": list(candidate["signature"]),
         "observed_at": candidate["observed_at"],
-        "seen_at": stamp,
-        "cluster": event["event_id"],
+        "seen_at": int(now.timestamp()),
+        "cluster": rid,
     }
     position = sum(1 for r in reports if _canonical(r) < _canonical(report))
     reports.insert(position, report)
-    start = min(start, position)
-    prefix = _assign(reports[:position], len(reports[:position]), near_duplicate)
-    _, duplicate_of = _best_cluster(report, prefix, near_duplicate)
-    clusters = _assign(reports, start, near_duplicate)
-    emit, retract = _publish(new_state, clusters, event["event_id"])
-    joined = report["cluster"] != event["event_id"]
-    return {
-        "state": new_state,
-        "emit": emit,
-        "retract": retract,
-        "event_id": report["cluster"],
-        "duplicate_of": duplicate_of,
-        "outcome": "merged" if joined else "new",
-    }
+    _, duplicate_of = _best_cluster(
+        report, _assign(reports[:position], position, near_duplicate), near_duplicate
+    )
+    _, published = _recompute(new_state, min([position, *removed]), rid, near_duplicate)
+    outcome: Outcome = "merged" if report["cluster"] != rid else "new"
+    return _resolution(new_state, outcome, published, report["cluster"], duplicate_of)
+
+
+def handle(
+    message: Candidate | Withdrawal,
+    state: BlockState | None,
+    *,
+    now: dt.datetime,
+    window_days: int = 7,
+    retention_days: int = 400,
+) -> Resolution:
+    """A message of the candidates topic (see :func:`check_message`) applied to its block's state."""
+    if "withdraw" in message:
+        return withdraw(
+            cast(Withdrawal, message), state, now=now, window_days=window_days, retention_days=retention_days
+        )
+    return resolve(message, state, now=now, window_days=window_days, retention_days=retention_days)

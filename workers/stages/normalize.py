@@ -79,6 +79,9 @@ _TAG_RUN_MAX_WORDS = 30
 # A photo credit is followed by a glued run (name, headline) of at least this many words.
 _CREDIT_RUN_MIN_WORDS = 3
 
+# The longest footer cut from a dev article is about 1,200 characters.
+_TAIL_WINDOW = 2_500
+
 # Bounded work (issue 9): limits far above any real article, so that no later stage ever sees
 # a 400,000-character "sentence" or a body of 10,000 numbers told as one paragraph. The longest
 # FA-KES, WAD and HRDsAttack articles have under 40,000 characters, about 400 sentences and no
@@ -351,8 +354,11 @@ def _cut_tails(paragraphs: list[str], rules: _Rules, removed: list[str]) -> None
     """Cut footers glued to the end of the text (one-line scrapes carry them inline)."""
     while paragraphs:
         last = paragraphs[-1]
+        # a footer is a few hundred characters: looking only at the paragraph's end keeps the
+        # tail patterns (which scan back from every start) linear on a 300,000-character line
+        window = max(0, len(last) - _TAIL_WINDOW)
         for pattern in rules.tails:
-            match = pattern.search(last)
+            match = pattern.search(last, window)
             if match:
                 removed.append(match.group().strip())
                 last = last[: match.start()].rstrip()

@@ -36,6 +36,7 @@ THRESHOLD = 0.5
 _EARLIER = pattern("events.earlier")
 _ATTACKERS = pattern("selector.attackers")
 _TOLL = pattern("selector.toll")
+_ADDITIVE = pattern("casualties.additive")
 _KINDS = ("civilians", "children", "women", "fighters", "soldiers", "unspecified")
 
 FEATURES: tuple[str, ...] = (
@@ -75,6 +76,8 @@ FEATURES: tuple[str, ...] = (
     "sentence_candidates",
     "one_person",
     "implicit_one",
+    "additive_words",
+    "victims_combatant_elsewhere",
     "above_planned",
 )
 
@@ -161,6 +164,10 @@ def _features(
         "sentence_candidates": float(min(len(in_sentence), 10)),
         "one_person": float(f.value == 1 and not f.surface[:1].isdigit()),
         "implicit_one": float("implicit-one" in f.notes),
+        "additive_words": float(bool(_ADDITIVE.search(f.sentence_text))),
+        "victims_combatant_elsewhere": float(
+            any(g.victims in ("fighters", "soldiers") for g in pool if g is not f)
+        ),
         "above_planned": float(planned_total > 0 and f.value > planned_total),
     }
     return tuple(row[name] for name in FEATURES)

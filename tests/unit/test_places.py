@@ -1,0 +1,202 @@
+"""Place gazetteer: Syrian governorates and spellings, and places anywhere (countries, first-level
+divisions, towns) with the article's context: dominant country, containment, population, demonyms."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers.gazetteer.places import (
+    SYRIAN_GOVERNORATES,
+    PlaceContext,
+    choose_place,
+    clean_admin1,
+    demonym_country,
+    place_candidates,
+    resolve_in_context,
+    resolve_place,
+    skeleton,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "admin1"),
+    [
+        ("Idleb", "Idlib"),
+        ("northern Idlib province", "Idlib"),
+        ("Raqa", "Raqqa"),
+        ("ar-Raqqah", "Raqqa"),
+        ("Rakka", "Raqqa"),
+        ("Deir ez-Zor", "Deir ez-Zor"),
+        ("Deir al-Zour", "Deir ez-Zor"),
+        ("Deir Ezzor", "Deir ez-Zor"),
+        ("Deir el-Zour", "Deir ez-Zor"),
+        ("Hasakeh", "Hasakah"),
+        ("Hassakeh", "Hasakah"),
+        ("Al-Hasakah", "Hasakah"),
+        ("Deraa", "Daraa"),
+        ("Dara’a", "Daraa"),
+        ("Lattakia", "Latakia"),
+        ("Lattakieh", "Latakia"),
+        ("Tartous", "Tartus"),
+        ("Homs countryside", "Homs"),
+        ("Hama", "Hama"),
+        ("Aleppo", "Aleppo"),
+        ("Aleppos", "Aleppo"),  # possessive without its apostrophe
+        ("Damascus", "Damascus"),
+        ("Damascus countryside", "Rif Dimashq"),
+        ("Eastern Ghouta", "Rif Dimashq"),
+        ("Douma", "Rif Dimashq"),
+        ("Quneitra", "Quneitra"),
+        ("Sweida", "As-Suwayda"),
+    ],
+)
+def test_place_variants_resolve_to_governorate(text: str, admin1: str) -> None:
+    place = resolve_place(text)
+    assert place is not None and place.country == "SY"
+    assert place.admin1 == admin1
+    assert place.admin1 in SYRIAN_GOVERNORATES
+    assert place.lat is not None and place.lon is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "admin1"),
+    [
+        ("Khan Sheikhoun", "Idlib"),
+        ("Maaret al-Numan", "Idlib"),
+        ("Jabal al Dweila", "Idlib"),
+        ("al-Kaseeh", "Idlib"),
+        ("Saraqib", "Idlib"),
+        ("Manbij", "Aleppo"),
+        ("Kobane", "Aleppo"),
+        ("Sheikh Maqsoud", "Aleppo"),
+        ("Palmyra", "Homs"),
+        ("Qardaha", "Latakia"),
+        ("Al Mayadin", "Deir ez-Zor"),  # shipped GeoNames row
+        ("Qamishli", "Hasakah"),
+        ("Tabqa", "Raqqa"),
+        ("Jaramana", "Rif Dimashq"),
+        ("Yarmouk camp", "Damascus"),
+    ],
+)
+def test_towns_and_neighbourhoods_resolve_to_governorate(text: str, admin1: str) -> None:
+    place = resolve_place(text)
+    assert place is not None and place.admin1 == admin1
+
+
+def test_countries_and_foreign_places() -> None:
+    for name, cc in (("Syria", "SY"), ("Iraq", "IQ"), ("Turkey", "TR"), ("Lebanon", "LB"), ("Jordan", "JO")):
+        place = resolve_place(name)
+        assert place is not None and place.country == cc and place.admin1 is None
+    moscow = resolve_place("Moscow")
+    assert moscow is not None and moscow.country == "RU"
+    assert resolve_place("qwertyuiop") is None
+    assert resolve_place("") is None
+
+
+def test_skeleton_absorbs_transliteration() -> None:
+    assert skeleton("hasakeh") == skeleton("hassakah") == skeleton("al hasaka")
+
+
+@pytest.mark.parametrize("text", ["Zahraa", "al-Zahraa", "Shaar", "al-Shaar"])
+def test_names_shared_by_two_governorates_resolve_without_one(text: str) -> None:
+    # al-Zahraa: a district of Aleppo and of Homs; al-Shaar: an Aleppo district and the gas field near Homs
+    place = resolve_place(text)
+    assert place is not None and place.country == "SY" and place.admin1 is None
+
+
+@pytest.mark.parametrize(
+    ("text", "admin1"),
+    [
+        ("Shaar gas field", "Homs"),
+        ("Shaer", "Homs"),
+        ("Zahra neighborhood", "Homs"),
+        ("the Syrian capital", "Damascus"),
+    ],
+)
+def test_qualified_forms_of_shared_names_still_resolve(text: str, admin1: str) -> None:
+    place = resolve_place(text)
+    assert place is not None and place.admin1 == admin1
+
+
+def test_short_names_are_not_fuzzy_matched() -> None:
+    # a short unknown name must not land on a similar-looking town in another governorate
+    for text in ("Namar", "Zahr", "Shar"):
+        place = resolve_place(text)
+        assert place is None or place.name.lower().replace("-", " ").endswith(text.lower())
+
+
+@pytest.mark.parametrize(("text", "admin1"), [("Kobaninorth", "Aleppo"), ("Idlibsouth", "Idlib")])
+def test_direction_glued_to_a_syrian_place_by_a_scrape(text: str, admin1: str) -> None:
+    place = resolve_place(text)
+    assert place is not None and place.admin1 == admin1
+
+
+def test_a_bare_direction_word_is_no_place() -> None:
+    for text in ("Northwest", "Southeast", "Eastern"):
+        place = resolve_place(text)
+        assert place is None or place.admin1 is None
+
+
+# ---------------------------------------------------------------- places anywhere
+
+NIGERIA = PlaceContext("NG", frozenset({"NG"}))
+
+
+def test_a_division_named_with_an_administrative_word_resolves_to_it() -> None:
+    for text, cc, admin1 in (("Borno State", "NG", "Borno"), ("Jowzjan Province", "AF", "Jowzjan")):
+        place = resolve_place(text)
+        assert place is not None and (place.country, place.admin1, place.kind) == (cc, admin1, "admin1")
+
+
+def test_geonames_division_names_are_cleaned() -> None:
+    assert clean_admin1("IQ", "Muhafazat Karbala'") == "Karbala"
+    assert clean_admin1("AF", "Wilayat-e Baghlan") == "Baghlan"
+    assert clean_admin1("IQ", "Salah ad Din Governorate") == "Salah ad Din"
+    assert clean_admin1("SY", "Ar-Raqqah") == "Raqqa"  # Syria keeps its clean governorate names
+
+
+def test_population_is_the_prior_among_homonyms() -> None:
+    # Jalalabad: a city of 270,000 in Afghanistan, smaller towns in India and Bangladesh
+    place = resolve_place("Jalalabad")
+    assert place is not None and (place.country, place.admin1) == ("AF", "Nangarhar")
+
+
+def test_the_articles_country_decides_between_a_country_and_a_division() -> None:
+    assert (place := resolve_place("Niger")) is not None and place.kind == "country"
+    place = resolve_in_context("Niger", NIGERIA)
+    assert place is not None and (place.country, place.admin1) == ("NG", "Niger")
+    place = resolve_in_context("Georgia", PlaceContext("US", frozenset({"US"})))
+    assert place is not None and (place.country, place.admin1) == ("US", "Georgia")
+
+
+def test_everyday_division_names_need_support() -> None:
+    assert resolve_place("Plateau") is None  # an everyday word: not a division by itself
+    place = resolve_in_context("Plateau", PlaceContext("NG", frozenset({"NG"})), hint=True)
+    assert place is not None and (place.country, place.admin1) == ("NG", "Plateau")
+
+
+def test_a_small_town_is_a_reading_only_in_its_country() -> None:
+    alone = resolve_place("Gwoza")
+    assert alone is None or alone.country == "NG"
+    place = resolve_in_context("Gwoza", NIGERIA)
+    assert place is not None and (place.country, place.admin1) == ("NG", "Borno")
+
+
+def test_containment_prefers_the_town_inside_a_named_division() -> None:
+    cands = place_candidates("Jalalabad")
+    inside = PlaceContext("IN", frozenset({"IN"}), frozenset({("IN", "Uttar Pradesh")}))
+    place = choose_place(cands, inside)
+    assert place is not None and (place.country, place.admin1) == ("IN", "Uttar Pradesh")
+
+
+@pytest.mark.parametrize(
+    ("text", "cc"),
+    [("Afghan", "AF"), ("Nigerian", "NG"), ("Nigerians", "NG"), ("Somali", "SO"), ("Congolese", "CD")],
+)
+def test_demonyms_name_their_country(text: str, cc: str) -> None:
+    assert demonym_country(text) == cc
+
+
+def test_no_demonym_for_ordinary_words() -> None:
+    assert demonym_country("farmers") is None
+    assert demonym_country("") is None
