@@ -91,7 +91,8 @@ def hrd(rows: list[dict[str, Any]], ents: dict[str, Any], misses: int) -> None:
         events = events_of(ents.get(str(row["id"]), "missing"))
         perps.append(events[0]["perpetrator"] if events else None)
         golds.append(row["gold_actor"] or HRD_NONE)
-    preds = [labels.label(p) for p in perps]
+    # a perpetrator the gazetteer does not know is an unresolved mention: kind "other"
+    preds = [labels.label(p, {p: "other"} if p else None) for p in perps]
     right = sum(g == p for g, p in zip(golds, preds, strict=True))
     print(f"hrd perpetrator type: {right}/{len(rows)} = {right / len(rows):.3f}")
     print(f"  with a perpetrator: {sum(p is not None for p in perps)}")

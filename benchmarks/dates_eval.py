@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from workers.stages import dates
 from workers.stages.errors import StageError
@@ -61,12 +60,16 @@ def gold_year(value: object) -> int | None:
 
 
 def raw_article(row: dict[str, Any], with_published: bool) -> RawArticle:
-    article = RawArticle(
-        id=str(row["id"]), title=row.get("title") or "", body=row["text"], source="hrd", url=None
-    )
+    article: dict[str, Any] = {
+        "id": str(row["id"]),
+        "title": row.get("title") or "",
+        "body": row["text"],
+        "source": "hrd",
+        "url": None,
+    }
     if with_published and row.get("date"):
         article["published_at"] = str(row["date"])
-    return article
+    return cast(RawArticle, article)
 
 
 def entities_of(rows: list[dict[str, Any]], with_published: bool, cache: Path | None) -> dict[str, Any]:
@@ -97,7 +100,7 @@ def first_event(ent: Any) -> tuple[EventDate | None, list[int], str]:
         return None, [], ent
     try:
         events = assemble_events(ArticleEntities(**ent))  # type: ignore[typeddict-item]
-    except Exception as exc:  # noqa: BLE001 - a crash is measured as a miss, not a stop
+    except Exception as exc:  # a crash is measured as a miss, not a stop
         return None, [], f"{type(exc).__name__}: {exc}"
     if not events:
         return None, [], "no event"
@@ -122,7 +125,10 @@ class Case:
 def cases(rows: list[dict[str, Any]], ents: dict[str, Any], with_published: bool) -> list[Case]:
     out = []
     for row in rows:
-        gm, gy = gold_month(row["gold_event_date"].get("month")), gold_year(row["gold_event_date"].get("year"))
+        gm, gy = (
+            gold_month(row["gold_event_date"].get("month")),
+            gold_year(row["gold_event_date"].get("year")),
+        )
         if gm is None:
             continue
         ent = ents.get(str(row["id"]), "missing")
@@ -153,28 +159,37 @@ def candidate_table(case: Case) -> tuple[list[dates.DateMention], list[int]]:
     return cands, [int(right(case, d.value.isoformat())) for d in cands]
 
 
-def fit(tables: list[tuple[list[dates.DateMention], list[int]]]) -> Weights:
-    """Pairwise logistic regression: for each article, each right candidate against each wrong
-    one (feature differences, both ways, no intercept), so the weights rank candidates within
-    an article, which is the choice the resolver makes. Returns (weights, bias 0)."""
+def rank(tables: list[tuple[list[dates.DateMention], list[int]]]) -> dict[str, float]:
+    """Pairwise logistic regression over the dates each article's text names: each right one
+    against each wrong one (feature differences, both ways, no intercept), so the weights rank
+    dates within an article, which is the choice the resolver makes."""
     import numpy as np
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vec = DictVectorizer().fit([d.features for cands, _ in tables for d in cands])
+    vec = DictVectorizer().fit([d.features for cands, _ in tables for d in cands[1:]])
     diffs: list[Any] = []
     labels: list[int] = []
     for cands, ys in tables:
-        if not any(ys) or all(ys):
+        if not any(ys[1:]) or all(ys[1:]):
             continue
-        rows = vec.transform([d.features for d in cands]).toarray()
-        for p in (i for i, y in enumerate(ys) if y):
-            for q in (i for i, y in enumerate(ys) if not y):
+        rows = vec.transform([d.features for d in cands[1:]]).toarray()
+        for p in (i for i, y in enumerate(ys[1:]) if y):
+            for q in (i for i, y in enumerate(ys[1:]) if not y):
                 diffs += [rows[p] - rows[q], rows[q] - rows[p]]
                 labels += [1, 0]
     model = LogisticRegression(C=C, fit_intercept=False, max_iter=3000).fit(np.array(diffs), labels)
     names = vec.get_feature_names_out()
-    return {str(n): round(float(w), 4) for n, w in zip(names, model.coef_[0], strict=True)}, 0.0
+    return {str(n): round(float(w), 4) for n, w in zip(names, model.coef_[0], strict=True)}
+
+
+def fit(tables: list[tuple[list[dates.DateMention], list[int]]]) -> Weights:
+    """The ranking weights, and the threshold (on a grid of quarter steps, the smallest in
+    magnitude among the best) a text date's score must reach to beat the publication date."""
+    weights = rank(tables)
+    grid = [t / 4 for t in range(-16, 17)]
+    best = max(grid, key=lambda t: (accuracy(tables, (weights, t)), -abs(t)))
+    return weights, best
 
 
 def accuracy(tables: list[tuple[list[dates.DateMention], list[int]]], weights: Weights) -> float:
@@ -213,20 +228,23 @@ def main() -> None:
     pipeline = sum(right(c, c.pipeline["value"] if c.pipeline else None) for c in scored)
     sources = Counter(str(c.pipeline.get("source", "")) if c.pipeline else c.failure[:20] for c in scored)
     print(f"articles with a gold month: {n}")
-    print(f"pipeline (first event, resolve_date as events.py calls it): {pipeline / n:.3f}  sources {dict(sources)}")
+    print(f"pipeline (first event, as events.py dates it): {pipeline / n:.3f}  sources {dict(sources)}")
     tables = [candidate_table(c) for c in scored]
     if args.fit:
-        weights, bias = fit(tables)
+        weights, threshold = fit(tables)
         cv = cross_validate(tables)
-        fitted = accuracy(tables, (weights, bias))
+        fitted = accuracy(tables, (weights, threshold))
         about = (
             "weights of the event-date candidate scorer (workers/stages/dates.py), pairwise logistic "
-            f"regression (C={C}) over the candidates of {n} HRDsAttack dev articles with a gold month; written by "
-            "benchmarks/dates_eval.py --fit"
+            f"regression (C={C}) over the candidates of {n} HRDsAttack dev articles with a gold month; "
+            "written by benchmarks/dates_eval.py --fit"
         )
         scores = {"month_cv5": round(cv, 3), "month_fitted": round(fitted, 3), "gap": round(fitted - cv, 3)}
         WEIGHTS.write_text(
-            json.dumps({"about": about, "scores": scores, "bias": bias, "weights": weights}, indent=1) + "\n",
+            json.dumps(
+                {"about": about, "scores": scores, "threshold": threshold, "weights": weights}, indent=1
+            )
+            + "\n",
             encoding="utf-8",
         )
         print(f"fitted and written: {scores}")
@@ -239,8 +257,9 @@ def main() -> None:
     for c, g in zip(scored, got, strict=True):
         if shown < args.misses and not right(c, g["value"]):
             shown += 1
-            print(f"  miss {c.row_id} pub={str(c.published)[:10]} gold={c.gold} got={g['value']} {g['precision']}")
+            pub = str(c.published)[:10]
+            print(f"  miss {c.row_id} pub={pub} gold={c.gold} got={g['value']} {g['precision']}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -41,6 +41,7 @@ from workers.gazetteer.actors import fold
 from workers.nlp import load_pipeline
 from workers.stages.entities import doc_text, extract_entities
 from workers.stages.errors import StageError
+from workers.stages.event_place import event_place
 from workers.stages.events import assemble_events
 from workers.stages.normalize import normalize
 from workers.types import NormalizedArticle, RawArticle
@@ -52,7 +53,14 @@ GENERIC = frozenset(
     {"province", "state", "region", "governorate", "governate", "division", "department", "district", "of"}
 )
 # gold country texts that country_converter does not read as one country
-EXTRA_COUNTRIES = {"columbia": "CO", "england": "GB", "scotland": "GB", "wales": "GB", "texas": "US", "nigeia": "NG"}
+EXTRA_COUNTRIES = {
+    "columbia": "CO",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "texas": "US",
+    "nigeia": "NG",
+}
 UNKNOWN_REGION = frozenset({"unknown", "n/a", "na", "none", ""})
 
 
@@ -167,7 +175,9 @@ def _docs(nlp_name: str, which: str, texts: list[str], use_cache: bool) -> Itera
         with nlp.select_pipes(disable=list(OUR_PIPES)):
             docs = list(nlp.pipe(texts, batch_size=32))
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        bin_ = DocBin(attrs=["ORTH", "TAG", "HEAD", "DEP", "ENT_IOB", "ENT_TYPE", "POS", "MORPH", "SENT_START"])
+        bin_ = DocBin(
+            attrs=["ORTH", "TAG", "HEAD", "DEP", "ENT_IOB", "ENT_TYPE", "POS", "MORPH", "SENT_START"]
+        )
         for doc in docs:
             bin_.add(doc)
         bin_.to_disk(path)
@@ -197,14 +207,23 @@ def evaluate(which: str, model: str, use_cache: bool, misses: int) -> dict[str, 
     country_ok = country_n = region_ok = region_n = 0
     shown = 0
     preds: dict[str, tuple[str | None, str | None, str | None]] = {}
+    fallbacks = 0
     for (row, article), doc in zip(kept, docs, strict=True):
+        ent = extract_entities(article, doc)
         try:
-            events = assemble_events(extract_entities(article, doc))
+            events = assemble_events(ent)
+            loc = events[0]["location"] if events else None
+            preds[str(row["id"])] = (
+                (loc["country"], loc["admin1"], loc["name"]) if loc else (None, None, None)
+            )
         except StageError as exc:
+            # other stages are being rebuilt while this runs: place the article from its lead
             print(f"  {row['id']}: {exc}", file=sys.stderr)
-            events = []
-        loc = events[0]["location"] if events else None
-        preds[str(row["id"])] = (loc["country"], loc["admin1"], loc["name"]) if loc else (None, None, None)
+            fallbacks += 1
+            place = event_place(ent, 0, None) if ent["places"] else None
+            preds[str(row["id"])] = (
+                (place["country"], place["admin1"], place["name"]) if place else (None, None, None)
+            )
     for row in rows:
         country, admin1, name = preds.get(str(row["id"]), (None, None, None))
         gold_c, gold_r = _gold_country(row, which), _gold_region(row, which)
@@ -229,6 +248,7 @@ def evaluate(which: str, model: str, use_cache: bool, misses: int) -> dict[str, 
         "admin1": round(region_ok / max(region_n, 1), 3),
         "admin1_n": region_n,
         "seconds": round(secs, 1),
+        "events_failed": fallbacks,
     }
 
 

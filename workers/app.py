@@ -232,14 +232,15 @@ def build_app(settings: Settings) -> Conflictwire:
             async with dead_letters.guard(event, "counts"):
                 share = counting.check_contribution(codec.loads(event.value))
                 actor, now = share["actor_id"], datetime.now(UTC)
+                before = actor_states.get(actor)
                 update = counting.apply(
-                    actor_states.get(actor),
+                    before,
                     share,
                     now=now,
                     retention_days=settings.seen_retention_days,
                     daily_retention_days=settings.daily_retention_days,
                 )
-                if update["changed"] or update["expired"]:  # state first: a redelivery re-publishes it
+                if update["state"] != before:  # state first: a redelivery re-publishes what it holds
                     actor_states[actor] = update["state"]
                 await publish_counts(actor, update, now)
 

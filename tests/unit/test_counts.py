@@ -194,6 +194,11 @@ def test_windows_expire_in_processing_time_not_by_event_date() -> None:
     assert counter.window("RUS", "2019-08-31") is not None and counter.expired == []
     counter.add([share("c", "2026-12-20")], now=NOW + 31 * DAY)  # 31 days without a change: gone
     assert counter.expired == ["2019-08-31"]
+    # a redelivery within a day re-sends the tombstone (its first sending may have been lost)
+    redelivered = apply(
+        counter.states["RUS"], share("c", "2026-12-20"), now=NOW + 31 * DAY, daily_retention_days=30
+    )
+    assert redelivered["changed"] is False and redelivered["expired"] == ["2019-08-31"]
     assert counter.window("RUS", "2019-08-31") is None and counter.window("RUS", "9999-12-31") is not None
     assert counter.window("RUS", UNDATED) is not None  # the undated window never expires
     # all-time totals keep every event
@@ -217,6 +222,7 @@ def test_an_actors_state_stays_under_its_caps() -> None:
         "totals": {"events": 0, "killed_low": 0, "injured_low": 0},
         "applied": {},
         "days": {},
+        "gone": {},
     }
     stamp = int(NOW.timestamp())
     state["applied"] = {

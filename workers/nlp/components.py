@@ -35,6 +35,8 @@ from workers.gazetteer.places import (
     PlaceContext,
     PlaceEntry,
     admin_words,
+    capital_of,
+    country_entry,
     demonym_country,
     glued_direction,
     matcher_names,
@@ -389,13 +391,15 @@ def place_context(doc: Doc, spans: list[Span]) -> PlaceContext:
         return PlaceContext()
     top = max(votes.values())
     dominant = next(cc for cc in votes if votes[cc] == top)  # Counter keeps first-seen order
-    ctx = PlaceContext(dominant, frozenset(votes))
+    # a country only one town name points to is no country the article names
+    named = frozenset(cc for cc, n in votes.items() if n >= 2 or cc == dominant)
+    ctx = PlaceContext(dominant, named)
     admin1s = set()
     for span in spans:
         entry = resolve_in_context(span.text, ctx, _admin_hint(span))
         if entry is not None and entry.kind == "admin1" and entry.country and entry.admin1:
             admin1s.add((entry.country, entry.admin1))
-    return PlaceContext(dominant, frozenset(votes), frozenset(admin1s))
+    return PlaceContext(dominant, named, frozenset(admin1s))
 
 
 _LOCATIVE = frozenset({"in", "near", "at", "outside", "around", "of"})
@@ -414,11 +418,12 @@ def _located_name(doc: Doc, start: int, end: int) -> bool:
     return prev in _LOCATIVE
 
 
-def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext) -> list[Span]:
+def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext | None) -> list[Span]:
     """Add names the model labelled otherwise (ORG, PERSON) or missed, where the words say a place
-    ("in Cizre", "the town of Chibok") and the name is a place of the article's dominant country.
-    An unresolved actor span on the same words is dropped: the gazetteer knows the name."""
-    if ctx.country is None:
+    ("in Cizre", "the town of Chibok"): before the article's country is known (``ctx`` None) the
+    names any article may mean (a country's division, a town over 15,000 people), after it the
+    places of its dominant country. An unresolved actor span on the same words is dropped."""
+    if ctx is not None and ctx.country is None:
         return spans
     taken = {i for s in spans for i in range(s.start, s.end)}
     resolved_actors = {i for s in doc.spans.get("actors", []) if s.label_ for i in range(s.start, s.end)}
@@ -430,10 +435,12 @@ def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext) -> list[
             continue
         if not _located_name(doc, start, end):
             continue
-        entry = resolve_in_context(doc[start:end].text, ctx)
-        if entry is not None and entry.country == ctx.country and entry.kind != "country":
-            found.append(Span(doc, start, end, label="GAZ"))
-            taken.update(range(start, end))
+        text = doc[start:end].text
+        entry = resolve_place(text) if ctx is None else resolve_in_context(text, ctx)
+        if entry is None or entry.kind == "country" or (ctx is not None and entry.country != ctx.country):
+            continue
+        found.append(Span(doc, start, end, label="GAZ"))
+        taken.update(range(start, end))
     if found:
         cover = {i for s in found for i in range(s.start, s.end)}
         doc.spans["actors"] = [
@@ -442,6 +449,56 @@ def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext) -> list[
             if s.label_ or not any(i in cover for i in range(s.start, s.end))
         ]
     return sorted([*spans, *found], key=lambda s: s.start)
+
+
+def _capitals(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
+    """ "the capital", "the Iraqi capital", "Afghanistan's capital": the capital city of the country
+    named just before (else the article's country), unless the capital is named right after
+    ("the capital Kabul", "the capital of ...") or is figurative ("the de facto capital")."""
+    taken = {i for s in places for i in range(s.start, s.end)}
+    out: list[Span] = []
+    for token in doc:
+        if token.lower_ != "capital" or token.i in taken or token.i == 0:
+            continue
+        nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if nxt is not None and (nxt.lower_ == "of" or nxt.text[:1].isupper()):
+            continue
+        before = doc[max(token.i - 3, 0) : token.i]
+        if any(t.lower_ in lexicon().capital_qualifiers for t in before):
+            continue
+        prev, start, cc = doc[token.i - 1], token.i, None
+        if prev.lower_ in {"'s", "’s"} and token.i >= 2:
+            prev = doc[token.i - 2]
+        if prev.ent_type_ in {"NORP", "GPE"} and prev.i not in taken:
+            named = resolve_place(prev.text)
+            cc = demonym_country(prev.text) or (named.country if named and named.kind == "country" else None)
+            start = prev.i
+        elif prev.lower_ == "the":
+            cc = ctx.country
+        entry = capital_of(cc) if cc else None
+        if entry is not None:
+            span = Span(doc, start, token.i + 1, label="GAZ")
+            span._.place = entry
+            out.append(span)
+    return out
+
+
+def _demonym_place(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
+    """ "Iraqi officials say a bombing ...": when no place of the dominant country is named, its
+    first demonym places the article in that country (a country-level place, no division)."""
+    if ctx.country is None or any(
+        (e := place_of(s)) is not None and e.country == ctx.country for s in places
+    ):
+        return []
+    taken = {i for s in places for i in range(s.start, s.end)}
+    for ent in doc.ents:
+        if ent.label_ == "NORP" and demonym_country(ent.text) == ctx.country:
+            if any(i in taken for i in range(ent.start, ent.end)):
+                continue
+            span = Span(doc, ent.start, ent.end, label="NORP")
+            span._.place = country_entry(ctx.country)
+            return [span] if span._.place is not None else []
+    return []
 
 
 class PlaceRecognizer:
@@ -483,6 +540,7 @@ class PlaceRecognizer:
             (s for s in chosen if not any(i in actor_tokens for i in range(s.start, s.end))),
             key=lambda s: s.start,
         )
+        spans = _with_located_names(doc, spans, None)
         ctx = place_context(doc, spans)
         spans = _with_located_names(doc, spans, ctx)
         kept: list[Span] = []
@@ -492,7 +550,8 @@ class PlaceRecognizer:
                 continue  # a gazetteer hit with no reading in this article
             span._.place = entry
             kept.append(span)
-        doc.spans["places"] = kept
+        kept += _capitals(doc, kept, ctx)
+        doc.spans["places"] = sorted([*kept, *_demonym_place(doc, kept, ctx)], key=lambda s: s.start)
         return doc
 
 

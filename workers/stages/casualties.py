@@ -22,7 +22,6 @@ only the rules that combine them.
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -71,10 +70,8 @@ class CasualtyFigure:
     confidence: float
     background: bool = False
     background_reason: str | None = None
-    toll_update: bool = False  # "the death toll has risen to 15": replaces earlier figures
     subset: bool = False  # "including 10 children", "among them": part of another figure
     coordinated: bool = False  # "two men from X and three men from Y": add to its neighbour
-    context: bool = False  # reported as an earlier event ("last month", "had killed")
     surface: str = ""  # the figure as written, qualifier included
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -167,7 +164,6 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
     units: dict[str, str] = {}
     background: list[tuple[str, re.Pattern[str]]] = []
     determiners: list[str] = []
-    named_determiners: list[str] = []
     persons: list[str] = []
     for line in lines:
         if not line.strip():
@@ -191,24 +187,20 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
         elif kind == "background":
             background.append((row["reason"], re.compile(row["pattern"], re.I)))
         elif kind == "one_determiner":
-            (named_determiners if row.get("needs_name") else determiners).append(row["text"])
+            determiners.append(row["text"])
         elif kind == "one_person":
             persons.append(row["text"])
     qualifiers.sort(key=lambda q: -len(q[0]))
     qual_alt = "|".join(re.escape(q) for q, _ in qualifiers)
     qualifier_re = re.compile(r"(?:\b(?:" + qual_alt + r")\s+)+$", re.I)
 
-    # "a child", "another fighter", "the commander Abu Taha": one person (the definite article
-    # only before a name, else it points back at someone already counted)
+    # "a child", "another fighter", "a local radio reporter": one person
     def one_of(words: list[str]) -> str:
-        # an empty list matches nothing, so a data file without named determiners still loads
+        # an empty list matches nothing, so a data file without these words still loads
         return "|".join(re.escape(w) for w in words) or r"(?!)"
 
     person = r"(?=\s+(?:[a-z-]+\s+){0,2}(?:" + one_of(persons) + r")"
-    one_person = (
-        r"|(?P<article>\b(?:" + one_of(determiners) + r")\b)" + person + r"\b(?!-))"
-        r"|(?P<named>\b(?:" + one_of(named_determiners) + r")\b)" + person + r"\s+(?-i:[A-Z][a-z]))"
-    )
+    one_person = r"|(?P<article>\b(?:" + one_of(determiners) + r")\b)" + person + r"\b(?!-))"
     word = "|".join(_UNITS + _TENS + _SCALES)
     words_re = rf"(?:{word})(?:(?:\s+|-|\s+and\s+|\s+and\s+a\s+half\s+)(?:{word}))*"
     vague_alt = "|".join(re.escape(v) for v in sorted(vague, key=len, reverse=True))
@@ -242,17 +234,8 @@ def terms() -> _Terms:
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*|[()\[\]]")
 _CLAUSE_BREAK = re.compile(r"[;:.!?]|\s-\s|\s–\s|\s—\s")
-_SPEECH = pattern("casualties.speech")
 _SUBSET_BEFORE = pattern("casualties.subset_before")
-_SUBSET_AFTER = pattern("casualties.subset_after")
-_COMBINED_BEFORE = pattern("casualties.combined_before")
-_COMBINED_AFTER = pattern("casualties.combined_after")
 _ATTACK_NOUN = pattern("casualties.attack_noun")
-_ASIDE = pattern("casualties.aside")
-_ADDITIVE = pattern("casualties.additive")
-_ALSO_AFTER = pattern("casualties.also_after")
-_TOLL_UPDATE = pattern("casualties.toll_update")
-_CONTEXT = pattern("casualties.context")
 _ONE_KILLED = pattern("casualties.one_killed")
 _STOP_NP = {
     "said",
@@ -277,9 +260,6 @@ _STOP_NP = {
     "as",
 }
 _YEAR_RE = re.compile(r"^(?:1[89]|20)\d\d$")
-_MONEY_BEFORE = pattern("casualties.money_before")
-_AGE_BEFORE = pattern("casualties.age_before")
-_RANGE_JOIN = pattern("casualties.range_join")
 
 
 def _parse_words(s: str) -> int | None:
@@ -302,15 +282,15 @@ class _Num:
     raw: str
 
 
-_NOT_COUNTS = pattern("casualties.not_counts")
+_EXPONENT = pattern("casualties.exponent")
 
 
 def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> list[_Num]:
     """The numbers of a segment (digits, number words, vague quantities, "a child"), at most
-    ``limit``; dates, clock times and numbers written with an exponent are not numbers of people."""
+    ``limit``; a number written with an exponent ("10^100", "1e9") is no count of people."""
     t = terms()
     out: list[_Num] = []
-    masked = [(m.start(), m.end()) for m in _NOT_COUNTS.finditer(seg)]
+    masked = [(m.start(), m.end()) for m in _EXPONENT.finditer(seg)]
     for m in t.number_re.finditer(seg):
         if len(out) >= limit:
             break
@@ -350,7 +330,7 @@ def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> list[_Num]:
                 out.append(_Num(m.start(), m.start() + len(first), val, None, None, False, False, first))
                 continue
             out.append(_Num(m.start(), m.end(), val, None, None, False, False, raw))
-        elif m.group("article") or m.group("named"):
+        elif m.group("article"):
             out.append(_Num(m.start(), m.end(), 1, None, None, False, True, raw))
     return out
 
@@ -469,10 +449,7 @@ class _Raw:
     victims: VictimKind = "unspecified"
     background_reason: str | None = None
     subset: bool = False
-    toll_update: bool = False
     coordinated: bool = False
-    range_end: int | None = None
-    skip: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -485,71 +462,54 @@ _WEEKDAY_END = re.compile(
 _FILLER_END = re.compile(
     r"\b(?:a total of|another|a further|also|only|just|an additional|additional)\s*$", re.I
 )
-_VERB_PAIR_END = re.compile(r"\b(kill(?:ed|s|ing)?|execut(?:ed|es|ing))\s+(?:and|&)\s+[a-z]+(?:ed|es|s)$", re.I)
+_VERB_PAIR_END = re.compile(
+    r"\b(kill(?:ed|s|ing)?|execut(?:ed|es|ing))\s+(?:and|&)\s+[a-z]+(?:ed|es|s)$", re.I
+)
+# what follows a number and makes it no count of people: "$5 million" is read at the unit
 _FORM_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("money", re.compile(r"^\s*(?:bn|m|million|billion)?\s*(?:dollars|euros|pounds|usd|\$)", re.I)),
     ("percentage", re.compile(r"^\s*(?:%|percent|per cent)", re.I)),
     ("distance", re.compile(r"^-?\s*(?:km|kilomet|mile|met(?:re|er)s?\b|mm\b|cm\b)", re.I)),
+    ("age", re.compile(r"^-?\s*years?[- ]old|^-year", re.I)),
+    ("date", re.compile(r"^\s*(?:" + _MONTH_ALT + r")\b", re.I)),
+    ("time", re.compile(r"^\s*(?::\d\d|[ap]\.?m\b|GMT|local time)", re.I)),
+    ("ordinal", re.compile(r"^-?(?:st|nd|rd|th)\b", re.I)),
 )
 
 
-def _with_ranges(seg: str, nums: Sequence[_Num]) -> list[_Raw]:
-    """Numbers of a sentence with their qualifier and bounds; "10 to 12" becomes one figure
-    10..12 whose upper end is marked ``skip``."""
+def _read_numbers(seg: str, nums: Sequence[_Num]) -> list[_Raw]:
+    """Numbers of a sentence with the bounds their qualifier gives ("at least 40")."""
     raws: list[_Raw] = []
-    for i, n in enumerate(nums):
-        before = seg[max(0, n.start - 80) : n.start]
-        bound, qlen = _qualifier(before)
+    for n in nums:
+        bound, qlen = _qualifier(seg[max(0, n.start - 80) : n.start])
         low, high, approx = _bounds(n, bound)
-        r = _Raw(n, n.start - qlen, low, high, approx)
-        raws.append(r)
-        if i + 1 < len(nums):
-            nxt = nums[i + 1]
-            gap = seg[n.end : nxt.start]
-            if (
-                _RANGE_JOIN.match(gap)
-                and not (n.is_vague or nxt.is_vague or n.is_article or nxt.is_article)
-                and nxt.value > n.value
-                and (gap.strip().lower() != "and" or re.search(r"\bbetween\s*$", before, re.I))
-            ):
-                r.low, r.high, r.approx = n.value, nxt.value, False
-                r.range_end = nxt.end
-    ends = {r.range_end for r in raws if r.range_end is not None}
-    for r in raws:
-        if r.num.end in ends and r.range_end is None:
-            r.skip = True
+        raws.append(_Raw(n, n.start - qlen, low, high, approx))
     return raws
 
 
 def _in_parts(seg: str, raws: Sequence[_Raw]) -> list[bool]:
-    """Whether each figure sits in an "including ..." list or a dashed/bracketed aside
-    ("including four children and a pregnant woman"): a part of the figure before it."""
-    asides = [(m.start(), m.end()) for m in _ASIDE.finditer(seg)]
+    """Whether each figure sits in an "including ..." list ("including four children and a
+    pregnant woman"): a part of the figure before it."""
     in_part: list[bool] = []
     for k, r in enumerate(raws):
-        flag = bool(_SUBSET_BEFORE.search(seg[max(0, r.qual_start - 30) : r.qual_start])) or any(
-            a <= r.num.start < b for a, b in asides
-        )
+        flag = bool(_SUBSET_BEFORE.search(seg[max(0, r.qual_start - 30) : r.qual_start]))
         if not flag and k > 0 and in_part[k - 1]:
             gap = seg[raws[k - 1].num.end : r.qual_start]
-            flag = bool(re.match(r"^\s*(?:[A-Za-z][A-Za-z-]*)?(?:\s+[A-Za-z][A-Za-z-]*)?\s*(?:,|and)\s*$", gap))
+            flag = bool(
+                re.match(r"^\s*(?:[A-Za-z][A-Za-z-]*)?(?:\s+[A-Za-z][A-Za-z-]*)?\s*(?:,|and)\s*$", gap)
+            )
         in_part.append(flag)
     return in_part
 
 
-def _form_reason(seg: str, n: _Num, after_start: int, after_clause: str) -> str | None:
+def _form_reason(seg: str, n: _Num, after_clause: str) -> str | None:
     """Why the number's own form says it is no count of people (money, %, km, age, year,
     date, time, ordinal), or None."""
-    next_text = seg[after_start : after_start + 12]
+    next_text = seg[n.end : n.end + 12]
     prev_char = seg[n.start - 1] if n.start > 0 else " "
-    if _MONEY_BEFORE.search(seg[: n.start]) or re.match(
-        r"^\s*(?:bn|m|million|billion)?\s*(?:dollars|euros|pounds|usd|\$)", next_text, re.I
-    ):
-        return "money"
     for reason, pat in _FORM_REASONS:
         if pat.match(next_text):
             return reason
-    if re.match(r"^-?\s*years?[- ]old|^-year", next_text, re.I) or _AGE_BEFORE.search(seg[: n.start]):
-        return "age"
     raw_digits = n.raw.replace(",", "")
     if (
         not n.is_vague
@@ -558,14 +518,10 @@ def _form_reason(seg: str, n: _Num, after_start: int, after_clause: str) -> str 
         and not _victim_kind(_words(after_clause)[:3])[0]
     ):
         return "year"
-    if re.match(r"^\s*(?:" + _MONTH_ALT + r")\b", next_text, re.I) or re.search(
-        r"\b(?:" + _MONTH_ALT + r")\.?\s*$", seg[: n.start], re.I
-    ):
+    if re.search(r"\b(?:" + _MONTH_ALT + r")\.?\s*$", seg[: n.start], re.I):
         return "date"
-    if re.match(r"^\s*(?::\d\d|[ap]\.?m\b|GMT|local time)", next_text, re.I) or (prev_char == ":" and not n.is_vague):
+    if prev_char == ":" and not n.is_vague:
         return "time"
-    if re.match(r"^(?:st|nd|rd|th)\b", next_text, re.I) or re.match(r"^-(?:st|nd|rd|th)", next_text):
-        return "ordinal"
     return None
 
 
@@ -577,17 +533,13 @@ def _words_before(seg: str, r: _Raw) -> str:
 
 
 def _cue_before(r: _Raw, pre: str) -> None:
-    """The category from a cue right before the figure ("killed at least 6"), and whether
-    it is a risen toll ("the death toll rose to 15")."""
+    """The category from a cue right before the figure ("killed at least 6")."""
     # "killed and crucified five": the first verb of a pair decides
     pre = _VERB_PAIR_END.sub(r"\1", pre)
     for cat, pat in terms().before_cues:
         if pat.search(pre + " "):
             r.category = cat
             r.cue_strength = 3
-            tail = pre[-120:]
-            if cat == "killed" and re.search(r"\btoll\b|\bnumber of\b", tail, re.I) and _TOLL_UPDATE.search(tail):
-                r.toll_update = True
             return
 
 
@@ -614,12 +566,12 @@ def _cue_after_at(ws: Sequence[str], is_article: bool) -> tuple[Category | None,
     return None, j
 
 
-def _cue_after(seg: str, r: _Raw, ws: Sequence[str], after_start: int, next_num_start: int | None) -> bool:
-    """Apply the cue after the figure; False when the figure counts dead and wounded together."""
+def _cue_after(seg: str, r: _Raw, ws: Sequence[str], next_num_start: int | None) -> None:
+    """The category from a cue after the figure, or a note that the next figure's cue may
+    count for it ("five women and a child were killed")."""
     post_cat, j = _cue_after_at(ws, r.num.is_article)
     if post_cat is None and next_num_start is not None:
-        # coordination: "five women and a child were killed" -> look past the next number
-        gap = seg[after_start:next_num_start]
+        gap = seg[r.num.end : next_num_start]
         if (
             re.search(r"(?:\band|,)\s*(?:\b(?:at least|some|about|more than|nearly)\s+)?$", gap, re.I)
             and len(_words(gap)) <= 6
@@ -628,167 +580,51 @@ def _cue_after(seg: str, r: _Raw, ws: Sequence[str], after_start: int, next_num_
     if post_cat is not None and j == 0 and len(ws) > 1 and ws[1].lower() in terms().victims and r.category:
         # "killed 26 displaced people": an adjective; the verb before decides
         post_cat = None
-    if post_cat is not None and _COMBINED_AFTER.match(" ".join(ws[j:])):
-        return False
     if post_cat is not None and (
         r.category is None or (r.category != post_cat and (j == 0 or (j <= 1 and r.category != "killed")))
     ):
         r.category = post_cat
         r.cue_strength = 2
-    return True
 
 
-def _is_part(seg: str, pre: str, np_text: str, after: str, after_start: int, in_part: bool) -> bool:
-    """Whether the words around a figure make it a part of another ("including 10 children",
-    "10 of them", "were among")."""
-    rest = after[len(np_text) :]
-    return bool(
-        in_part
-        or _SUBSET_BEFORE.search(pre)
-        or _SUBSET_AFTER.match(np_text + " " + rest[:30])
-        or re.match(r"^\s*(?:[A-Za-z-]+\s+){0,5}?(?:were|was|are|is)\s+(?:also\s+)?among\b", np_text + rest[:40], re.I)
-        or re.match(r"^\s*of (?:them|whom|those)\b", seg[after_start:], re.I)
-    )
-
-
-def _read_figure(seg: str, scan: str, raws: list[_Raw], idx: int, in_part: Sequence[bool]) -> None:
-    """Form, victims, category and part-ness of ``raws[idx]`` from the words around it;
-    sets ``skip`` when it counts dead and wounded together."""
+def _read_figure(seg: str, raws: list[_Raw], idx: int, in_part: Sequence[bool]) -> None:
+    """Form, victims, category and part-ness of ``raws[idx]`` from the words around it."""
     r = raws[idx]
-    after_start = r.range_end if r.range_end is not None else r.num.end
-    after = scan[after_start:]
+    after = seg[r.num.end :]
     after_clause = _CLAUSE_BREAK.split(after, maxsplit=1)[0]
     next_num_start = next(
-        (o.num.start for k, o in enumerate(raws[idx + 1 :], start=idx + 1) if not o.skip and not in_part[k]), None
+        (o.num.start for k, o in enumerate(raws[idx + 1 :], start=idx + 1) if not in_part[k]), None
     )
-    r.background_reason = _form_reason(seg, r.num, after_start, after_clause)
+    r.background_reason = _form_reason(seg, r.num, after_clause)
     # the words after the number, up to the next number or clause end
-    np_text = after_clause if next_num_start is None else scan[after_start:next_num_start]
-    np_text = _CLAUSE_BREAK.split(np_text, maxsplit=1)[0]
-    np_words = _words(np_text)
+    np_text = after_clause if next_num_start is None else seg[r.num.end : next_num_start]
+    np_words = _words(_CLAUSE_BREAK.split(np_text, maxsplit=1)[0])
     kind, unit_reason = _victim_kind(np_words[:6])
     if kind is not None:
         r.victims = kind
     if unit_reason and r.background_reason is None:
         r.background_reason = unit_reason
     pre = _words_before(seg, r)
-    if _COMBINED_BEFORE.search(pre):
-        # "killed and wounded 30": dead and wounded together, a count of neither
-        r.skip = True
-        return
     _cue_before(r, pre)
-    if not _cue_after(seg, r, np_words, after_start, next_num_start):
-        r.skip = True  # "30 killed and wounded"
-        return
-    r.subset = _is_part(seg, pre, np_text, after, after_start, in_part[idx])
+    _cue_after(seg, r, np_words, next_num_start)
+    r.subset = in_part[idx] or bool(_SUBSET_BEFORE.search(pre))
 
 
-def _inherit_parent(live: Sequence[_Raw]) -> None:
-    """A part without a cue of its own takes the category of the figure it is part of:
-    "dozens were killed ... including at least 29 people in one district"."""
+def _coordinate_forward(live: Sequence[_Raw]) -> None:
+    """ "five women and a child have been killed": the cue after the last figure of a list
+    counts for all of them, and they add up."""
     for k, r in enumerate(live):
-        if r.category is None and r.subset and r.background_reason is None and k > 0:
-            parent = next((o for o in reversed(live[:k]) if o.category is not None and not o.subset), None)
-            if parent is not None:
-                r.category = parent.category
+        if r.category is not None or "coordinated-forward" not in r.notes:
+            continue
+        for o in live[k + 1 :]:
+            if o.category is not None:
+                r.category = o.category
                 r.cue_strength = 1
-
-
-def _mark_additive(seg: str, live: Sequence[_Raw], k: int) -> None:
-    """"killed three workers while six children were also killed": others, to be added."""
-    r = live[k]
-    also = bool(_ALSO_AFTER.search(seg[r.num.end : r.num.end + 40]))
-    if also and not r.subset:
-        r.notes.append("also")
-    additive = also or bool(_ADDITIVE.search(seg[max(0, r.qual_start - 12) : r.num.end]))
-    if k == 0 or r.subset or not additive:
-        return
-    prev = live[k - 1]
-    gap = seg[(prev.range_end or prev.num.end) : r.qual_start]
-    if (
-        prev.category == r.category
-        and not prev.subset
-        and prev.background_reason is None
-        and r.background_reason is None
-        and not _SPEECH.search(gap)
-    ):
-        prev.coordinated = True
-        r.coordinated = True
-
-
-def _join(r: _Raw, other: _Raw) -> None:
-    """``r`` counts other victims of the same kind of harm as ``other``: both add up."""
-    r.category = other.category
-    r.cue_strength = 1
-    r.coordinated = True
-    other.coordinated = True
-    r.subset = r.subset or other.subset
-
-
-def _coordinate_forward(live: Sequence[_Raw], k: int) -> None:
-    """"five women and a child have been killed": the cue after the last figure counts for all."""
-    for o in live[k + 1 :]:
-        if o.category is not None:
-            _join(live[k], o)
-            return
-        if "coordinated-forward" not in o.notes:
-            return
-
-
-def _coordinate_backward(seg: str, live: Sequence[_Raw], k: int) -> None:
-    """"killing two men from X and three men from Y": a figure joined to a counted one by
-    "and" / "as well as" is more of the same."""
-    r, prev = live[k], live[k - 1]
-    gap = seg[(prev.range_end or prev.num.end) : r.qual_start]
-    if (
-        prev.category is not None
-        and prev.background_reason is None
-        and re.search(r"(?:\band|,|\bas well as|\bplus)\s*(?:his|her|their|its)?\s*$", gap, re.I)
-        and len(_words(gap)) <= 10
-        and not _SPEECH.search(gap)
-        and not re.search(r"\b(?:" + "|".join(CATEGORIES) + r")\b|wound|injur", gap, re.I)
-    ):
-        _join(r, prev)
-
-
-def _coordinate(seg: str, live: Sequence[_Raw]) -> None:
-    """Figures of one sentence that count distinct groups of victims, to be added."""
-    for k, r in enumerate(live):
-        if r.category is not None:
-            _mark_additive(seg, live, k)
-            continue
-        if "coordinated-forward" in r.notes:
-            _coordinate_forward(live, k)
-            if r.category is not None:
-                continue
-        if k > 0:
-            _coordinate_backward(seg, live, k)
-
-
-def _mark_parts(seg: str, raws: Sequence[_Raw], live: Sequence[_Raw]) -> None:
-    """Parts told as groups: a figure repeating the value of a later part ("Ten children were
-    among at least 48 people killed": a headline often leads with the part), and children or
-    women named after a wider group ("16 civilians and three children were killed")."""
-    subset_values = {(r.num.value, r.num.start) for r in raws if r.subset and not r.skip}
-    for r in raws:
-        if (
-            r.category is not None
-            and not r.subset
-            and not r.skip
-            and any(v == r.num.value and start > r.num.start for v, start in subset_values)
-        ):
-            r.subset = True
-            r.notes.append("repeats-a-part")
-    for a, b in itertools.pairwise(live):
-        if not (a.coordinated and b.coordinated) or a.category != b.category:
-            continue
-        gap = seg[(a.range_end or a.num.end) : b.qual_start]
-        if (
-            a.victims in ("civilians", "unspecified")
-            and b.victims in ("children", "women")
-            and not re.search(r"\b(?:also|other|others|another|more|further|plus)\b", gap + " " + seg[b.num.end : b.num.end + 40], re.I)
-        ):
-            b.subset = True
+                r.coordinated = o.coordinated = True
+                r.subset = r.subset or o.subset
+                break
+            if "coordinated-forward" not in o.notes:
+                break
 
 
 def _implicit_one(seg: str) -> list[_Raw]:
@@ -804,21 +640,14 @@ def _implicit_one(seg: str) -> list[_Raw]:
 
 def _segment_figures(seg: str, max_figures: int = MAX_FIGURES_PER_SENTENCE) -> tuple[list[_Raw], int]:
     """The casualty figures of one sentence (or the title) and how many numbers were read (at
-    most ``max_figures``): bounds, category, victims, and how they relate (parts, groups to add)."""
+    most ``max_figures``): bounds, category, victims, parts, and lists that add up."""
     nums = _numbers(seg, max_figures)
-    raws = _with_ranges(seg, nums)
-    # asides set off by dashes or brackets ("23 civilians - including nine children - and 16
-    # fighters") are blanked for reading what follows a number
-    scan = _ASIDE.sub(lambda m: " " * len(m.group(0)), seg)
+    raws = _read_numbers(seg, nums)
     in_part = _in_parts(seg, raws)
-    for idx, r in enumerate(raws):
-        if not r.skip:
-            _read_figure(seg, scan, raws, idx, in_part)
-    live = [r for r in raws if not r.skip]
-    _inherit_parent(live)
-    _coordinate(seg, live)
-    _mark_parts(seg, raws, live)
-    found = [r for r in raws if not r.skip and r.category is not None]
+    for idx in range(len(raws)):
+        _read_figure(seg, raws, idx, in_part)
+    _coordinate_forward(raws)
+    found = [r for r in raws if r.category is not None]
     return sorted([*found, *_implicit_one(seg)], key=lambda r: r.num.start), len(nums)
 
 
@@ -886,10 +715,8 @@ def _figure(idx: int, offset: int, seg: str, r: _Raw, max_figure: int) -> Casual
     reason = _background_reason(seg, r)
     if max(r.low or 0, r.high or 0) > max_figure:
         reason = "implausible"
-    elif r.toll_update and reason == "cumulative":
-        reason = None
     background = reason is not None
-    end = r.range_end if r.range_end is not None else r.num.end
+    end = r.num.end
     return CasualtyFigure(
         category=r.category or "killed",
         low=r.low,
@@ -904,10 +731,8 @@ def _figure(idx: int, offset: int, seg: str, r: _Raw, max_figure: int) -> Casual
         confidence=_confidence(r, background),
         background=background,
         background_reason=reason,
-        toll_update=r.toll_update,
         subset=r.subset,
         coordinated=r.coordinated,
-        context=bool(_CONTEXT.search(seg)),
         surface=seg[r.qual_start : end],
         notes=tuple(r.notes),
     )

@@ -18,7 +18,8 @@ Bounds, all in processing time (``now``, from the caller's clock), never in even
 an event's applied contribution is remembered for ``retention_days`` after its last change
 (and at most :data:`MAX_APPLIED` per actor, least recently changed folded first: its effect
 stays in the totals, but a later version of it would count as a new event); a daily window
-not changed for ``daily_retention_days`` expires (and at most :data:`MAX_DAYS` per actor).
+not changed for ``daily_retention_days`` expires (and at most :data:`MAX_DAYS` per actor); its
+tombstone is sent again with every redelivery for a day after.
 A backfill of old articles therefore keeps its windows, and a future-dated article expires
 nothing.
 """
@@ -64,6 +65,8 @@ class ActorState(TypedDict):
     applied: dict[str, list[Any]]
     # window key (a day, or UNDATED) -> [events, killed_low, injured_low, changed_at]
     days: dict[str, list[int]]
+    # window key -> when it expired: for a day, a redelivery re-sends its tombstone
+    gone: dict[str, int]
 
 
 class CountUpdate(TypedDict):
@@ -77,7 +80,7 @@ EMPTY_TOTALS: Totals = {"events": 0, "killed_low": 0, "injured_low": 0}
 
 
 def empty_state() -> ActorState:
-    return {"totals": dict(EMPTY_TOTALS), "applied": {}, "days": {}}  # type: ignore[typeddict-item]
+    return {"totals": dict(EMPTY_TOTALS), "applied": {}, "days": {}, "gone": {}}  # type: ignore[typeddict-item]
 
 
 def daily_key(actor_id: str, window: str | None) -> str:
@@ -174,6 +177,8 @@ def check_state(value: object) -> ActorState:
         raise StageError("applied entries must be [version, killed, injured, window, counted, changed_at]")
     if not isinstance(days, dict) or not all(isinstance(w, list) and len(w) == 4 for w in days.values()):
         raise StageError("daily windows must be [events, killed, injured, changed_at]")
+    if not isinstance(value.get("gone"), dict):
+        raise StageError("an actor's state needs its recently expired windows")
     return cast(ActorState, value)
 
 
@@ -207,7 +212,8 @@ def prune(state: ActorState, now: int, retention_days: int, daily_retention_days
     Applied entries unchanged for ``retention_days`` are folded (forgotten; their effect stays
     in the totals), then the least recently changed beyond :data:`MAX_APPLIED`. Dated windows
     unchanged for ``daily_retention_days`` expire, then the least recently changed beyond
-    :data:`MAX_DAYS`; the undated window never expires.
+    :data:`MAX_DAYS`; the undated window never expires. Expired windows are remembered in
+    ``gone`` for a day (or until they come back).
     """
     if retention_days < 1 or daily_retention_days < 1:
         raise StageError("retention_days and daily_retention_days must be at least 1")
@@ -224,6 +230,10 @@ def prune(state: ActorState, now: int, retention_days: int, daily_retention_days
     expired += rest[: max(0, len(rest) - MAX_DAYS)]
     for window in expired:
         del days[window]
+    gone = state["gone"]
+    for window in [w for w, at in gone.items() if now - at > _DAY_SECONDS or w in days]:
+        del gone[window]
+    gone.update(dict.fromkeys(expired, now))
     return sorted(expired)
 
 
@@ -244,7 +254,8 @@ def apply(
     before = new["applied"].get(share["event_id"])
     if before is not None and before[0] >= share["version"]:
         windows = [before[3]] if before[3] is not None else []
-        return {"state": new, "changed": False, "windows": windows, "expired": expired}
+        # the tombstones of windows expired within a day, in case they went out with a lost message
+        return {"state": new, "changed": False, "windows": windows, "expired": sorted(new["gone"])}
     counted = 0 if share.get("retracted") else 1
     window = (before[3] if before else None) if share.get("retracted") else (share["day"] or UNDATED)
     # a revision within a window that has expired corrects the totals only: no partial window comes back

@@ -47,6 +47,8 @@ from workers.stages.errors import StageError
 from workers.types import EventDate
 
 Precision = Literal["day", "week", "month", "year", "unknown"]
+# feature weights, and the score a text date needs to beat the publication date
+Weights = tuple[dict[str, float], float]
 
 _CUES_FILE = "date_cues.jsonl"
 _WEIGHTS_FILE = "date_weights.json"
@@ -55,12 +57,36 @@ _MONTHS = (
     "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+}
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUMBERS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 # how much text before a date is read for its time word or a speech verb
 _LOOKBEHIND = 48
 # sentences 0..LEAD open a report and usually tell the news
 LEAD = 2
+# dates that lie within a week of publication
+_NEAR_KINDS = frozenset({"weekday", "relative_day", "relative_week"})
+# how far before a date (characters; half as far after) an attack word makes it that act's date
+_ATTACK_WINDOW = 80
 # a written date this many days after publication is a typo or a plan, not the event
 _FUTURE_SLACK_DAYS = 1
 
@@ -98,13 +124,14 @@ def _cues() -> dict[str, re.Pattern[str]]:
 
 
 @functools.cache
-def _weights() -> tuple[dict[str, float], float]:
-    """The candidate scorer's weights and bias from ``workers/data/date_weights.json``."""
+def _weights() -> Weights:
+    """The scorer's feature weights and the threshold a text date must reach to beat the
+    publication date, from ``workers/data/date_weights.json``."""
     raw = resources.files("workers").joinpath("data", _WEIGHTS_FILE).read_text(encoding="utf-8")
     data = codec.loads(raw)
     if not isinstance(data, dict) or not isinstance(data.get("weights"), dict):
         raise ValueError(f"{_WEIGHTS_FILE}: needs a 'weights' object")
-    return {str(k): float(v) for k, v in data["weights"].items()}, float(data.get("bias", 0.0))
+    return {str(k): float(v) for k, v in data["weights"].items()}, float(data.get("threshold", 0.0))
 
 
 # ------------------------------------------------------------------ publication time
@@ -158,6 +185,7 @@ def _parse(text: str, pub: dt.date) -> dt.date | None:
 def _explicit_mentions(text: str, sentence: int, pub: dt.date) -> list[DateMention]:
     cues = _cues()
     out: list[DateMention] = []
+    precision: Precision
     for m in cues["explicit"].finditer(text):
         day, year = m.group("d1") or m.group("d2"), m.group("y1") or m.group("y2") or m.group("y3")
         month = (m.group("m1") or m.group("m2") or m.group("m3")).rstrip(".")
@@ -185,10 +213,13 @@ def _month_before(pub: dt.date, month: int) -> dt.date:
 
 
 def _relative(m: re.Match[str], pub: dt.date) -> tuple[str, dt.date, Precision]:
+    """(kind, date, precision) of a relative time such as "yesterday" or "three weeks ago"."""
     rel = (m.group("rel") or "").lower()
     if rel in ("yesterday", "last night"):
         return "relative_day", pub - dt.timedelta(days=1), "day"
-    if rel in ("today", "this morning", "this afternoon", "this evening", "tonight", "overnight"):
+    if rel == "today":
+        return "relative_today", pub, "day"  # also "today's world": weaker than "this morning"
+    if rel in ("this morning", "this afternoon", "this evening", "tonight", "overnight"):
         return "relative_day", pub, "day"
     if rel in ("last week", "last weekend"):
         return "relative_week", pub - dt.timedelta(days=7), "week"
@@ -219,7 +250,7 @@ def _other_mentions(text: str, sentence: int, pub: dt.date, taken: list[DateMent
     out: list[DateMention] = []
     for m in cues["month_alone"].finditer(text):
         if free(m.start("m"), m.end("m")):
-            month = _WEEKDAYS_OR_MONTHS[m.group("m").lower()]
+            month = _MONTH_NUMBERS[m.group("m").lower()]
             value = _month_before(pub, month)
             out.append(DateMention(sentence, m.start("m"), m.end(), "month", value, "month"))
     for m in cues["year_alone"].finditer(text):
@@ -238,15 +269,6 @@ def _other_mentions(text: str, sentence: int, pub: dt.date, taken: list[DateMent
         kind, value, precision = _relative(m, pub)
         out.append(DateMention(sentence, m.start(), m.end(), kind, value, precision))
     return out
-
-
-_WEEKDAYS_OR_MONTHS = {
-    name: i + 1
-    for i, name in enumerate(
-        ("january", "february", "march", "april", "may", "june", "july")
-        + ("august", "september", "october", "november", "december")
-    )
-}
 
 
 def find_dates(text: str, sentence: int, pub: dt.date) -> list[DateMention]:
@@ -282,8 +304,13 @@ def _mention_features(d: DateMention, text: str, pub: dt.date, anchors: frozense
     feats[f"cue={cue.group('cue').lower() if cue else 'none'}"] = 1.0
     if cues["speech_before"].search(before):
         feats["speech"] = 1.0
-    if cues["violation"].search(text):
-        feats["violation"] = 1.0
+    if cues["attack"].search(text):
+        feats["attack"] = 1.0
+        window = text[max(0, d.start - _ATTACK_WINDOW) : d.end + _ATTACK_WINDOW // 2]
+        if cues["attack"].search(window):
+            feats["attack_near"] = 1.0  # "was abducted on 12 May": the date of that very act
+    if cues["legal"].search(text):
+        feats["legal"] = 1.0
     if re.match(r"\W*$", text[d.end :]) and not cue:
         feats["closes_sentence"] = 1.0  # a caption's or a dateline's date
     if d.sentence in anchors:
@@ -293,9 +320,8 @@ def _mention_features(d: DateMention, text: str, pub: dt.date, anchors: frozense
     return feats
 
 
-def _score(features: Mapping[str, float], weights: tuple[dict[str, float], float]) -> float:
-    table, bias = weights
-    return bias + sum(table.get(name, 0.0) * value for name, value in features.items())
+def _score(features: Mapping[str, float], table: Mapping[str, float]) -> float:
+    return sum(table.get(name, 0.0) * value for name, value in features.items())
 
 
 def candidates(
@@ -312,7 +338,7 @@ def candidates(
     for index, text in texts:
         found.extend((d, text) for d in find_dates(text, index, pub))
     support = Counter((d.value.year, d.value.month) for d, _ in found if d.precision != "year")
-    out = [DateMention(-2, 0, 0, "published", pub, "unknown", {"kind=published": 1.0, "age=0": 1.0})]
+    out = [DateMention(-2, 0, 0, "published", pub, "unknown")]
     seen_violent = False
     for order, (d, text) in enumerate(found):
         feats = _mention_features(d, text, pub, anchor_set)
@@ -320,7 +346,7 @@ def candidates(
         feats[_position_bin(d.sentence)] = 1.0
         if order == 0:
             feats["first"] = 1.0
-        if "violation" in feats and d.precision != "year" and not seen_violent:
+        if "attack" in feats and d.precision != "year" and not seen_violent:
             # the first date told with an attack is the likeliest date of the attack
             feats["first_violation"] = 1.0
             seen_violent = True
@@ -334,15 +360,21 @@ def _position_bin(sentence: int) -> str:
     return "at=0-2" if sentence <= LEAD else "at=3-9" if sentence < 10 else "at=10+"
 
 
-def choose(cands: Sequence[DateMention], weights: tuple[dict[str, float], float] | None = None) -> DateMention:
-    """The best-scoring candidate (the first on a tie: the publication date, then text order)."""
-    table = weights if weights is not None else _weights()
+def choose(cands: Sequence[DateMention], weights: Weights | None = None) -> DateMention:
+    """The best-scoring date the text names, if its score reaches the threshold; else the
+    publication date (``cands[0]``). Ties go to the earlier mention."""
+    table, threshold = weights if weights is not None else _weights()
     best, best_score = cands[0], -math.inf
-    for d in cands:
+    for d in cands[1:]:
         score = _score(d.features, table)
         if score > best_score:
             best, best_score = d, score
-    return best
+    if best_score >= threshold:
+        return best
+    # the publication date stands in, unless the report's opening names a day close to it
+    # ("on Saturday", "yesterday"): the same month, but the day is known
+    near = (d for d in cands[1:] if d.kind in _NEAR_KINDS and ("anchor" in d.features or d.sentence <= LEAD))
+    return next(near, cands[0])
 
 
 def event_date(
@@ -366,7 +398,9 @@ def event_date(
         pub, inferred = dt.date.fromisoformat(found), True
     best = choose(candidates(sentences, pub, title=title, anchors=anchors))
     if best.kind == "published":
-        return EventDate(value=pub.isoformat(), precision="unknown", source="inferred" if inferred else "published")
+        return EventDate(
+            value=pub.isoformat(), precision="unknown", source="inferred" if inferred else "published"
+        )
     return EventDate(value=best.value.isoformat(), precision=best.precision, source="text")
 
 

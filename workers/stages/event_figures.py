@@ -1,20 +1,19 @@
-"""Which figures make an event's totals: the toll the report leads with, and its parts.
+"""The rule planner: the toll a report leads with, its anchor sentence and governorate.
 
 In: :class:`~workers.types.ArticleEntities` and the casualty figures of
 :func:`workers.stages.casualties.find_figures`. Out: one :class:`Plan` per event — the
-figures that make its killed / injured / displaced / kidnapped totals, its anchor sentence
-and governorate.
+figures the rules would count for its killed / injured / displaced / kidnapped totals, its
+anchor sentence and governorate. The killed totals an event reports are decided by the
+learned selector (:mod:`workers.stages.selector`), for which "the planner picked this" is
+one feature among many; the anchor and governorate place the event.
 
 * One main event per article, anchored on the first body sentence that reports a casualty
-  figure of the news (not background, not a part of another figure). Reports open with the
-  headline toll and later repeat it, split it by place, or cite other sources for the same
-  victims, so later figures do not add to it. Within the anchor sentence, figures for
-  distinct groups add up; parts ("including 10 children") never do. A vague lead ("dozens")
-  gives way to an exact count in the body; a rounded lead ("more than 30") to the exact count
-  that follows ("at least 31").
+  figure of the news (not background, not a part of another figure). Within the anchor
+  sentence, figures for distinct groups add up; parts ("including 10 children") never do;
+  a rounded lead ("more than 30") gives way to the exact count that follows ("at least 31").
 * A lead that rolls up incidents in several governorates, followed by one figure per
-  governorate that add up to it exactly, gives way to the first incident.
-* A later "death toll has risen to N" replaces the figure when it is larger.
+  governorate that add up to it exactly, gives way to the first incident (helps fakes-0411,
+  fakes-0664, fakes-0767).
 * The title is a fallback: its figure is used only when the body has none.
 """
 
@@ -50,23 +49,6 @@ def eligible(figs: Sequence[CasualtyFigure], category: str) -> list[CasualtyFigu
     return [f for f in figs if f.category == category and not f.background and not f.subset]
 
 
-def _resolve_vague(figs: Sequence[CasualtyFigure], f: CasualtyFigure) -> CasualtyFigure:
-    """A vague figure ("dozens killed") is floored by an exact part of it ("including at least 29")."""
-    if not f.vague:
-        return f
-    parts = [
-        p
-        for p in figs
-        if p.category == f.category
-        and p.sentence == f.sentence
-        and p.subset
-        and not p.vague
-        and not p.background
-        and p.value > f.value
-    ]
-    return max(parts, key=lambda p: p.value) if parts else f
-
-
 def _group_at(figs: Sequence[CasualtyFigure], first: CasualtyFigure) -> list[CasualtyFigure]:
     """``first`` plus the figures coordinated with it in its sentence (distinct victims)."""
     group = [first]
@@ -88,8 +70,8 @@ def _pick(figs: Sequence[CasualtyFigure], category: str, prefer_sentence: int | 
     pool = eligible(figs, category)
     if not pool:
         return []
-    body = [_resolve_vague(figs, f) for f in pool if f.sentence >= 0]
-    title = [_resolve_vague(figs, f) for f in pool if f.sentence < 0]
+    body = [f for f in pool if f.sentence >= 0]
+    title = [f for f in pool if f.sentence < 0]
     if prefer_sentence is not None:
         here = [f for f in body if f.sentence == prefer_sentence]
         if here:
@@ -106,39 +88,22 @@ def _pick(figs: Sequence[CasualtyFigure], category: str, prefer_sentence: int | 
 
 
 def _refine(figs: Sequence[CasualtyFigure], group: list[CasualtyFigure]) -> list[CasualtyFigure]:
-    """A rounded or vague lead figure gives way to the exact count that follows it.
-
-    "more than 30 people" then "at least 31 people" is one toll told twice; "dozens of
-    people ... including at least 29 in one neighbourhood" is at least 29.
-    """
+    """A rounded lead figure gives way to the exact count that follows it: "more than 30
+    people" then "at least 31 people" is one toll told twice. Measured on the dev sets it
+    helps fakes-0123, fakes-0554, wad-05272 and wad-06261 and hurts none."""
     if len(group) != 1:
         return group
     lead = group[0]
-    if lead.vague:
-        parts = [
-            f
-            for f in figs
-            if f.category == lead.category
-            and f.sentence == lead.sentence
-            and f.subset
-            and not f.vague
-            and not f.background
-            and f.value > lead.value
-        ]
-        if parts:
-            return [max(parts, key=lambda f: f.value)]
+    if lead.vague or lead.high is not None or lead.low is None or lead.low % 5 != 0:
         return group
-    if lead.high is None and lead.low is not None and lead.low % 5 == 0:
-        later = [
-            f
-            for f in eligible(figs, lead.category)
-            if lead.sentence < f.sentence <= lead.sentence + 3
-            and not f.vague
-            and lead.low < f.value <= lead.low * 1.5
-        ]
-        if later:
-            return _group_at(figs, later[0])
-    return group
+    later = [
+        f
+        for f in eligible(figs, lead.category)
+        if lead.sentence < f.sentence <= lead.sentence + 3
+        and not f.vague
+        and lead.low < f.value <= lead.low * 1.5
+    ]
+    return _group_at(figs, later[0]) if later else group
 
 
 def total(group: Sequence[CasualtyFigure]) -> Quantity | None:
@@ -263,24 +228,6 @@ def _roll_up_part(
     return [first], gov, others
 
 
-def _one_more(ent: ArticleEntities, figs: Sequence[CasualtyFigure], main: Plan) -> list[CasualtyFigure]:
-    """One more victim told just after the toll: "... killing the commander Abu Taha. Karam
-    Ammoun, another leader, was also killed". Only a single person the text says was "also"
-    killed; larger figures there usually repeat or split the toll, or tell of another day."""
-    if main.anchor < 0:
-        return []
-    return [
-        f
-        for f in eligible(figs, "killed")
-        if main.anchor < f.sentence <= main.anchor + 2
-        and f.value == 1
-        and "also" in f.notes
-        and not f.vague
-        and not f.context
-        and not EARLIER.search(f.sentence_text)
-    ][:1]
-
-
 def plan_events(ent: ArticleEntities, figs: Sequence[CasualtyFigure]) -> list[Plan]:
     """The events an article reports, as figure plans (one today: the toll the report leads with)."""
     killed = _refine(figs, _pick(figs, "killed", None))
@@ -302,27 +249,6 @@ def plan_events(ent: ArticleEntities, figs: Sequence[CasualtyFigure]) -> list[Pl
             main.admin1 = main_admin1(ent, detail.sentence, detail.start, main.title_near)
         else:
             main.admin1 = main_admin1(ent, anchor, near, main.title_near)
-
-    # a larger rising toll later in the article replaces the figure
-    if killed:
-        main_total = total(killed)
-        for f in eligible(figs, "killed"):
-            if (
-                f.toll_update
-                and f.sentence > anchor
-                and not f.vague
-                and main_total is not None
-                and f.value > (main_total["low"] or main_total["high"] or 0)
-            ):
-                places = admin1_of(places_in(ent, f.sentence))
-                if not places or main.admin1 is None or main.admin1 in places:
-                    main.killed = [f]
-                    main_total = total(main.killed)
-                    main.sentences.add(f.sentence)
-
-    if killed and part is None:
-        main.killed = [*main.killed, *_one_more(ent, figs, main)]
-        main.sentences |= {f.sentence for f in main.killed}
 
     for cat in ("injured", "displaced", "kidnapped"):
         group = _pick(figs, cat, anchor if anchor >= 0 else None)

@@ -156,7 +156,12 @@ def _build(
         perp, co, perp_mentions = perpetrators(ent, set(p.sentences), victim_spans(figs), starts, p.others)
     near = p.killed[0].start if p.killed else None
     place = event_place(ent, p.anchor, p.admin1, near, p.title_near) if ent["places"] else None
-    groups = {"killed": chosen.killed, "injured": p.injured, "displaced": p.displaced, "kidnapped": p.kidnapped}
+    groups = {
+        "killed": chosen.killed,
+        "injured": p.injured,
+        "displaced": p.displaced,
+        "kidnapped": p.kidnapped,
+    }
     noncombatants = chosen.killed_noncombatants if violent else []
     if not violent:
         groups = {name: [] for name in groups}

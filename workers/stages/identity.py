@@ -116,6 +116,7 @@ class Emitted(TypedDict):
     actors: list[str]  # actors the published version credits
     dropped: list[str]  # actors whose contribution that version withdrew
     by: str  # the report whose arrival published it (what a redelivery of it re-emits)
+    at: int  # processing time (POSIX seconds) of that publication
 
 
 class BlockState(TypedDict):
@@ -288,8 +289,8 @@ def check_state(value: object) -> BlockState:
         if not isinstance(report.get("seen_at"), int):
             raise StageError("a kept report needs its processing time")
     for record in emitted.values():
-        if not isinstance(record, dict) or not isinstance(record.get("version"), int):
-            raise StageError("an emitted record needs its version")
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), int) for k in ("version", "at")):
+            raise StageError("an emitted record needs its version and time")
     for entry in ledger.values():
         if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[2], int)):
             raise StageError("a ledger entry must be [article, content, seen_at, superseded]")
@@ -595,7 +596,7 @@ def credited_actors(event: EnrichedEvent) -> list[str]:
 
 
 def _publish(
-    state: BlockState, clusters: dict[str, _Cluster], by: str
+    state: BlockState, clusters: dict[str, _Cluster], by: str, now: int
 ) -> tuple[list[EnrichedEvent], list[Retraction]]:
     """New versions of the events whose content changed, tombstones for ids no longer an event."""
     emit: list[EnrichedEvent] = []
@@ -608,13 +609,17 @@ def _publish(
             continue
         actors = credited_actors(cluster.event)
         version = before["version"] + 1 if before else 1
-        dropped = [a for a in (before["actors"] if before else []) if a not in actors]
+        # every actor the id ever credited and no longer does: a redelivery of this change alone
+        # then withdraws what any earlier, possibly lost, change withdrew
+        credited = [*before["dropped"], *before["actors"]] if before else []
+        dropped = sorted({a for a in credited if a not in actors})
         emitted[cluster_id] = {
             "version": version,
             "digest": digest,
             "actors": actors,
             "dropped": dropped,
             "by": by,
+            "at": now,
         }
         emit.append({**copy.deepcopy(cluster.event), "event_id": cluster_id, "version": version})
         if dropped:
@@ -628,14 +633,15 @@ def _publish(
                 "version": version,
                 "digest": None,
                 "actors": [],
-                "dropped": list(record["actors"]),
+                "dropped": sorted({*record["dropped"], *record["actors"]}),
                 "by": by,
+                "at": now,
             }
             retract.append(
                 {
                     "event_id": event_id,
                     "version": version,
-                    "actors": list(record["actors"]),
+                    "actors": list(emitted[event_id]["dropped"]),
                     "tombstone": True,
                 }
             )
@@ -709,7 +715,10 @@ def prune(state: BlockState, now: int, window_days: int, retention_days: int) ->
             size -= sum(len(codec.dumps(r)) for r in state["reports"] if r["cluster"] == cluster_id)
     state["reports"] = [r for r in state["reports"] if r["cluster"] not in expired]
     named = {r["cluster"] for r in state["reports"]} | {r["event"]["event_id"] for r in state["reports"]}
-    state["emitted"] = {k: v for k, v in state["emitted"].items() if k in named}
+    # a record no report names any more (a tombstone) stays for the window: its redelivery re-sends it
+    state["emitted"] = {
+        k: v for k, v in state["emitted"].items() if k in named or now - v["at"] <= window_days * _DAY_SECONDS
+    }
 
 
 # ---------------------------------------------------------------- resolve
@@ -779,10 +788,10 @@ def _supersede(state: BlockState, article: str, content: str) -> tuple[list[str]
 
 
 def _recompute(
-    state: BlockState, start: int, by: str, near_duplicate: float
+    state: BlockState, start: int, by: str, now: int, near_duplicate: float
 ) -> tuple[dict[str, _Cluster], tuple[list[EnrichedEvent], list[Retraction]]]:
     clusters = _assign(state["reports"], start, near_duplicate)
-    return clusters, _publish(state, clusters, by)
+    return clusters, _publish(state, clusters, by, now)
 
 
 def withdraw(
@@ -803,7 +812,7 @@ def withdraw(
         clusters = _assign(new_state["reports"], len(new_state["reports"]), near_duplicate)
         return _resolution(new_state, "known", _republish(new_state, clusters, by))
     new_state["reports"] = [r for i, r in enumerate(new_state["reports"]) if i not in removed]
-    _, published = _recompute(new_state, min(removed), by, near_duplicate)
+    _, published = _recompute(new_state, min(removed), by, int(now.timestamp()), near_duplicate)
     return _resolution(new_state, "superseded", published)
 
 
@@ -862,7 +871,8 @@ def resolve(
     _, duplicate_of = _best_cluster(
         report, _assign(reports[:position], position, near_duplicate), near_duplicate
     )
-    _, published = _recompute(new_state, min([position, *removed]), rid, near_duplicate)
+    start = min([position, *removed])
+    _, published = _recompute(new_state, start, rid, int(now.timestamp()), near_duplicate)
     outcome: Outcome = "merged" if report["cluster"] != rid else "new"
     return _resolution(new_state, outcome, published, report["cluster"], duplicate_of)
 

@@ -2,7 +2,14 @@
 
 In:  :class:`~workers.types.RawArticle` (``articles.raw``).
 Out: :class:`~workers.types.NormalizedArticle` (``articles.normalized``), or :class:`StageError`
-     when the id, title or body is empty once cleaned.
+     when the id or body is empty once cleaned, a field has the wrong type, ``published_at`` is
+     not ISO 8601, or it lies more than a day after ``now`` (the processing time, passed in).
+
+An article without a title gets its first sentence as headline; one without ``published_at``
+gets the latest full date written in it (else ``now``'s date), marked ``published_at_inferred``.
+Work is bounded: at most ``MAX_BODY_CHARS`` of the body are read, no sentence is longer than
+``MAX_SENTENCE_CHARS`` (longer runs are split at a space) and at most ``MAX_SENTENCES`` are
+handed on (the text is cut after the last one); each cut is noted in ``removed``.
 
 What happens, in order:
 
@@ -462,6 +469,7 @@ _OPENERS = "\"'(["
 _TOKEN_BEFORE = re.compile(r"(\S+)$")
 _ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]|[A-Z]")
 _WORD = re.compile(r"[\w'.-]+")
+_TOKEN_LOOKBACK = 64  # longer than any abbreviation or acronym
 
 
 def _next_words(paragraph: str, pos: int, count: int) -> list[str]:
@@ -489,7 +497,8 @@ def _is_boundary(paragraph: str, match: re.Match[str], rules: _Rules) -> bool:
         return not any(w.casefold() in rules.speech_verbs for w in words)
     if punct != ".":
         return True
-    before = _TOKEN_BEFORE.search(paragraph, 0, match.start())
+    # only the word before the stop matters: a bounded look back keeps the splitter linear
+    before = _TOKEN_BEFORE.search(paragraph, max(0, match.start() - _TOKEN_LOOKBACK), match.start())
     token = before.group(1).lstrip(_OPENERS) if before else ""
     if token in rules.abbrev_title:
         return False
@@ -554,7 +563,9 @@ def _instant(published_at: str) -> dt.datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
-def _publication(fields: Mapping[str, object], title: str, body: str, now: dt.datetime | None) -> tuple[str, bool]:
+def _publication(
+    fields: Mapping[str, object], title: str, body: str, now: dt.datetime | None
+) -> tuple[str, bool]:
     """(published_at, inferred): the article's own time, checked against ``now``; without one,
     a date read from the text (:func:`~workers.stages.dates.infer_published`), else ``now``'s
     date, else "" (no clock and no date in the text)."""
@@ -564,7 +575,9 @@ def _publication(fields: Mapping[str, object], title: str, body: str, now: dt.da
         if now is not None:
             now_aware = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
             if when > now_aware + MAX_FUTURE:
-                raise StageError(f"published_at in the future: {given[:40]!r} is after {now_aware.isoformat()}")
+                raise StageError(
+                    f"published_at in the future: {given[:40]!r} is after {now_aware.isoformat()}"
+                )
         return given, False
     inferred = infer_published([title, body])
     if inferred is None and now is not None:

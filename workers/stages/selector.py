@@ -36,7 +36,6 @@ THRESHOLD = 0.5
 _EARLIER = pattern("events.earlier")
 _ATTACKERS = pattern("selector.attackers")
 _TOLL = pattern("selector.toll")
-_ADDITIVE = pattern("casualties.additive")
 _KINDS = ("civilians", "children", "women", "fighters", "soldiers", "unspecified")
 
 FEATURES: tuple[str, ...] = (
@@ -53,10 +52,6 @@ FEATURES: tuple[str, ...] = (
     "first_exact_body",
     "subset",
     "coordinated",
-    "toll_update",
-    "context",
-    "also",
-    "repeats_part",
     "confidence",
     *(f"victims_{k}" for k in _KINDS),
     "planned",
@@ -76,8 +71,6 @@ FEATURES: tuple[str, ...] = (
     "sentence_candidates",
     "one_person",
     "implicit_one",
-    "additive_words",
-    "victims_combatant_elsewhere",
     "above_planned",
 )
 
@@ -106,9 +99,7 @@ def candidates(
     pool = [f for f in figs if f.category == "killed" and not f.background]
     planned_ids = {id(f) for f in planned}
     planned_total = sum(f.value for f in planned)
-    return [
-        Candidate(f, _features(ent, pool, k, planned_ids, planned_total)) for k, f in enumerate(pool)
-    ]
+    return [Candidate(f, _features(ent, pool, k, planned_ids, planned_total)) for k, f in enumerate(pool)]
 
 
 def _features(
@@ -141,10 +132,6 @@ def _features(
         "first_exact_body": float(bool(exact_body) and exact_body[0] is f),
         "subset": float(f.subset),
         "coordinated": float(f.coordinated),
-        "toll_update": float(f.toll_update),
-        "context": float(f.context),
-        "also": float("also" in f.notes),
-        "repeats_part": float("repeats-a-part" in f.notes),
         "confidence": f.confidence,
         **{f"victims_{kind}": float(f.victims == kind) for kind in _KINDS},
         "planned": float(id(f) in planned_ids),
@@ -152,7 +139,9 @@ def _features(
         "log_candidates": math.log1p(len(pool)),
         "same_value_before": float(any(g.value == f.value for g in pool[:k])),
         "same_value_after": float(any(g.value == f.value for g in pool[k + 1 :])),
-        "same_value_title": float(f.sentence >= 0 and any(g.value == f.value for g in pool if g.sentence < 0)),
+        "same_value_title": float(
+            f.sentence >= 0 and any(g.value == f.value for g in pool if g.sentence < 0)
+        ),
         "same_value_body": float(f.sentence < 0 and any(g.value == f.value for g in body)),
         "largest": float(f.value == largest),
         "share_of_largest": f.value / largest,
@@ -164,10 +153,6 @@ def _features(
         "sentence_candidates": float(min(len(in_sentence), 10)),
         "one_person": float(f.value == 1 and not f.surface[:1].isdigit()),
         "implicit_one": float("implicit-one" in f.notes),
-        "additive_words": float(bool(_ADDITIVE.search(f.sentence_text))),
-        "victims_combatant_elsewhere": float(
-            any(g.victims in ("fighters", "soldiers") for g in pool if g is not f)
-        ),
         "above_planned": float(planned_total > 0 and f.value > planned_total),
     }
     return tuple(row[name] for name in FEATURES)
@@ -214,7 +199,13 @@ class LogisticModel(_Model):
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "logistic", "weights": self.weights, "bias": self.bias, "mean": self.mean, "scale": self.scale}
+        return {
+            "kind": "logistic",
+            "weights": self.weights,
+            "bias": self.bias,
+            "mean": self.mean,
+            "scale": self.scale,
+        }
 
 
 class TreesModel(_Model):
@@ -254,7 +245,11 @@ class FigureSelector:
         self.threshold = threshold
 
     def scores(
-        self, target: Target, ent: ArticleEntities, figs: Sequence[CasualtyFigure], planned: Sequence[CasualtyFigure]
+        self,
+        target: Target,
+        ent: ArticleEntities,
+        figs: Sequence[CasualtyFigure],
+        planned: Sequence[CasualtyFigure],
     ) -> list[tuple[CasualtyFigure, float]]:
         """Each candidate with the model's probability that it counts toward ``target``."""
         cands = candidates(ent, figs, planned)

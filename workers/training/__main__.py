@@ -62,11 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     preps = [prepare(e) for e in examples(args.eval_dir, args.cache_dir, load_settings().spacy_model)]
     for target in TARGETS:
         x, y, unfit = training_rows(preps, target)
-        print(f"{_SET_OF_TARGET[target]}: {len(x)} candidates, {int(y.sum())} counted, {unfit} articles left out (no candidate set adds up to the gold)")
+        print(
+            f"{_SET_OF_TARGET[target]}: {len(x)} candidates, {int(y.sum())} counted, {unfit} articles left out (no candidate set adds up to the gold)"
+        )
     print(f"\n{FOLDS}-fold cross-validation by article, seed {SEED}: exact match of the article total")
     print(f"{'target':32} {'model':9} {'cross-val':>9} {'fitted':>7} {'gap':>6}")
     for kind in ("logistic", "lightgbm"):
-        scores = cross_validate(preps, {t: kind for t in TARGETS})
+        scores = cross_validate(preps, dict.fromkeys(TARGETS, kind))
         for target, (cv, fitted) in scores.items():
             mark = " (shipped)" if DEFAULT_KINDS[target] == kind else ""
             print(f"{_SET_OF_TARGET[target]:32} {kind:9} {cv:9.3f} {fitted:7.3f} {fitted - cv:6.3f}{mark}")

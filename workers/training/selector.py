@@ -109,7 +109,10 @@ def _fit_model(kind: Kind, x: np.ndarray, y: np.ndarray) -> _Model:
         lr = LogisticRegression(C=1.0, max_iter=2000)
         lr.fit((x - mean) / scale, y)
         return LogisticModel(
-            [float(w) for w in lr.coef_[0]], float(lr.intercept_[0]), [float(m) for m in mean], [float(s) for s in scale]
+            [float(w) for w in lr.coef_[0]],
+            float(lr.intercept_[0]),
+            [float(m) for m in mean],
+            [float(s) for s in scale],
         )
     import lightgbm
 
@@ -159,7 +162,9 @@ def fit_prepared(preps: Sequence[Prepared], kinds: Mapping[Target, Kind] | None 
     return FigureSelector(models)
 
 
-def fit_selector(examples: Sequence[SelectorExample], kinds: Mapping[Target, Kind] | None = None) -> FigureSelector:
+def fit_selector(
+    examples: Sequence[SelectorExample], kinds: Mapping[Target, Kind] | None = None
+) -> FigureSelector:
     """A selector fitted on ``examples`` (the shipped one is this over all dev articles)."""
     return fit_prepared([prepare(e) for e in examples], kinds)
 
@@ -181,7 +186,12 @@ def folds(preps: Sequence[Prepared], k: int = FOLDS, seed: int = SEED) -> list[i
     return [fold_of[p.example.group or p.example.entities["id"]] for p in preps]
 
 
-def exact(selector_for: Callable[[int], FigureSelector], preps: Sequence[Prepared], fold: Sequence[int], target: Target) -> float:
+def exact(
+    selector_for: Callable[[int], FigureSelector],
+    preps: Sequence[Prepared],
+    fold: Sequence[int],
+    target: Target,
+) -> float:
     """Share of annotated articles whose predicted total equals the gold."""
     scored = [(p, f) for p, f in zip(preps, fold, strict=True) if p.example.gold(target) is not None]
     hits = sum(predicted(selector_for(f), p, target) == p.example.gold(target) for p, f in scored)
@@ -193,8 +203,11 @@ def cross_validate(
 ) -> dict[Target, tuple[float, float]]:
     """(cross-validated exact, fitted-on-all exact) per target."""
     fold = folds(preps)
-    fitted = {f: fit_prepared([p for p, g in zip(preps, fold, strict=True) if g != f], kinds) for f in range(FOLDS)}
+    fitted = {
+        f: fit_prepared([p for p, g in zip(preps, fold, strict=True) if g != f], kinds) for f in range(FOLDS)
+    }
     everything = fit_prepared(preps, kinds)
     return {
-        t: (exact(lambda f: fitted[f], preps, fold, t), exact(lambda f: everything, preps, fold, t)) for t in TARGETS
+        t: (exact(lambda f: fitted[f], preps, fold, t), exact(lambda f: everything, preps, fold, t))
+        for t in TARGETS
     }
