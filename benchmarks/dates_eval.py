@@ -160,22 +160,30 @@ def candidate_table(case: Case) -> tuple[list[dates.DateMention], list[int]]:
 
 
 def rank(tables: list[tuple[list[dates.DateMention], list[int]]]) -> dict[str, float]:
-    """Pairwise logistic regression over the dates each article's text names: each right one
+    """Pairwise logistic regression over the dates each article's text names (those within a
+    week of publication aside: they only refine its day): each right one
     against each wrong one (feature differences, both ways, no intercept), so the weights rank
     dates within an article, which is the choice the resolver makes."""
     import numpy as np
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vec = DictVectorizer().fit([d.features for cands, _ in tables for d in cands[1:]])
+    ranked = [
+        (
+            [d for d in cands if dates.ranked(d)],
+            [y for d, y in zip(cands, ys, strict=True) if dates.ranked(d)],
+        )
+        for cands, ys in tables
+    ]
+    vec = DictVectorizer().fit([d.features for cands, _ in ranked for d in cands])
     diffs: list[Any] = []
     labels: list[int] = []
-    for cands, ys in tables:
-        if not any(ys[1:]) or all(ys[1:]):
+    for cands, ys in ranked:
+        if not any(ys) or all(ys):
             continue
-        rows = vec.transform([d.features for d in cands[1:]]).toarray()
-        for p in (i for i, y in enumerate(ys[1:]) if y):
-            for q in (i for i, y in enumerate(ys[1:]) if not y):
+        rows = vec.transform([d.features for d in cands]).toarray()
+        for p in (i for i, y in enumerate(ys) if y):
+            for q in (i for i, y in enumerate(ys) if not y):
                 diffs += [rows[p] - rows[q], rows[q] - rows[p]]
                 labels += [1, 0]
     model = LogisticRegression(C=C, fit_intercept=False, max_iter=3000).fit(np.array(diffs), labels)

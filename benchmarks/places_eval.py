@@ -105,7 +105,12 @@ def _country_regexes() -> list[tuple[re.Pattern[str], str]]:
     table = Path(country_converter.__file__).parent / "country_data.tsv"
     with table.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    return [(re.compile(r["regex"], re.IGNORECASE), r["ISO2"]) for r in rows if not r["obsolete"]]
+    # a few ISO2 cells are patterns themselves ("^GB$|^UK$"): the first code is the ISO one
+    return [
+        (re.compile(r["regex"], re.IGNORECASE), re.sub(r"[^A-Z]", "", r["ISO2"])[:2])
+        for r in rows
+        if not r["obsolete"]
+    ]
 
 
 def _gold_region(row: dict[str, object], which: str) -> str | None:

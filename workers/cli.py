@@ -7,6 +7,8 @@ conflictwire ingest PATH...     publish .txt / .jsonl / .json files or directori
 conflictwire tail TOPIC         print a topic as JSON lines
 conflictwire counts             current per-actor counts (from actors.counts)
 conflictwire extract / evaluate batch extraction without Kafka, and its scoring
+conflictwire poll FEED_URL...   RSS/Atom feeds -> article pages -> articles.raw, every --every seconds
+conflictwire export             the current events as CSV, GeoJSON or JSON Lines
 
 Every command starts by removing the environment variables Faust would read at
 import time (:func:`workers.settings.scrub_faust_environment`), so settings come
@@ -19,13 +21,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import logging.config
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from workers import codec, ingest, kafka_io
+from workers import codec, export, ingest, kafka_io, logs
 from workers.cli_batch import evaluate_command, extract_command
 from workers.settings import Settings, SettingsError, load_settings, scrub_faust_environment
 
@@ -52,18 +56,130 @@ def main() -> None:
     scrub_faust_environment()
 
 
+_LOG_FORMAT = click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    help="json: one JSON object a line, with the stage and article id (default: the settings').",
+)
+
+
+def _log_format(settings: Settings, chosen: str | None) -> str:
+    # CONFLICTWIRE_LOG_FORMAT, once workers.settings has it; text until then
+    return chosen or str(getattr(settings, "log_format", "text"))
+
+
 @main.command()
-def worker() -> None:
-    """Run the Faust worker: every agent, the count tables and the HTTP views."""
+@_LOG_FORMAT
+def worker(log_format: str | None) -> None:
+    """Run the Faust worker: agents, tables, HTTP views, /metrics, /healthz, /readyz and the dashboard."""
     import faust
 
     from workers.app import build_app
+    from workers.web import register_service_views, stage_of_topic
 
     settings = _settings()
     _bootstrap(settings)
     (settings.data_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
     conflictwire = build_app(settings)
-    faust.Worker(conflictwire.app, loglevel=settings.log_level).execute_from_commandline()
+    register_service_views(conflictwire.app, settings)
+    options: dict[str, Any] = {"loglevel": settings.log_level}
+    if _log_format(settings, log_format) == "json":
+        options["logging_config"] = logs.logging_config(settings.log_level, stage_of_topic(settings))
+    faust.Worker(conflictwire.app, **options).execute_from_commandline()
+
+
+def _feed_urls(urls: tuple[str, ...], feeds_file: Path | None) -> list[str]:
+    listed = list(urls)
+    if feeds_file is not None:
+        for line in feeds_file.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                listed.append(line)
+    return list(dict.fromkeys(listed))
+
+
+@main.command()
+@click.argument("feed_urls", nargs=-1)
+@click.option(
+    "--feeds",
+    "feeds_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of feed URLs, one a line (# starts a comment).",
+)
+@click.option("--every", default=300.0, show_default=True, help="Seconds from one round to the next.")
+@click.option("--once", is_flag=True, help="Poll every feed once, then exit.")
+@click.option("--timeout", default=20.0, show_default=True, help="Seconds per HTTP request.")
+@click.option("--per-host", default=2, show_default=True, help="Concurrent requests per host.")
+@click.option("--max-attempts", default=3, show_default=True, help="Transient failures before a dead letter.")
+@click.option(
+    "--metrics-port", type=int, help="Serve Prometheus metrics on this port (CONFLICTWIRE_WEB_HOST)."
+)
+@_LOG_FORMAT
+def poll(
+    feed_urls: tuple[str, ...],
+    feeds_file: Path | None,
+    every: float,
+    once: bool,
+    timeout: float,
+    per_host: int,
+    max_attempts: int,
+    metrics_port: int | None,
+    log_format: str | None,
+) -> None:
+    """Poll RSS/Atom feeds; publish each new item's article to articles.raw (see README, "Live feeds")."""
+    from workers.feeds.poller import PollerConfig, serve
+
+    settings = _settings()
+    urls = _feed_urls(feed_urls, feeds_file)
+    if not urls:
+        raise click.UsageError("no feeds: give FEED_URL... or --feeds FILE")
+    if _log_format(settings, log_format) == "json":
+        logging.config.dictConfig(logs.logging_config(settings.log_level))
+    else:
+        logging.basicConfig(level=settings.log_level.upper())
+    config = PollerConfig(
+        feeds=tuple(urls),
+        bootstrap=_bootstrap(settings),
+        raw_topic=settings.topics.raw,
+        state_topic=f"{settings.topics.prefix}feeds.state",
+        dead_letter_topic=settings.topics.dead_letter,
+        client=settings.kafka_client_options(),
+        partitions=settings.partitions,
+        timeout=timeout,
+        per_host=per_host,
+        max_attempts=max_attempts,
+        max_bytes=settings.max_message_bytes,
+    )
+    # SIGINT and SIGTERM end the current round's waiting, then the poller closes its connections
+    asyncio.run(
+        serve(config, every=every, once=once, metrics_port=metrics_port, metrics_host=settings.web_host)
+    )
+
+
+@main.command(name="export")
+@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="csv", show_default=True)
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only events dated on or after DATE."
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (default: stdout)."
+)
+def export_command(fmt: str, since: datetime | None, output: Path | None) -> None:
+    """The current events (latest version of each) from events.enriched, in ACLED-like columns."""
+    settings = _settings()
+
+    async def collect() -> list[tuple[bytes | None, bytes | None]]:
+        client = settings.kafka_client_options()
+        reader = kafka_io.read_topic(_bootstrap(settings), settings.topics.enriched, client=client)
+        return [(record.key, record.value) async for record in reader]
+
+    table = export.rows(export.fold(asyncio.run(collect())), since.date() if since else None)
+    text = export.render(table, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    click.echo(f"exported {len(table)} event(s) as {fmt}" + (f" to {output}" if output else ""), err=True)
 
 
 @main.command(name="ingest")

@@ -77,6 +77,10 @@ ASSIGNED = Gauge(
 TABLE_KEYS = Gauge("conflictwire_table_keys", "Keys held by this worker per table", ["table"])
 
 
+# events in flight across all agents; far above any batch size
+_MAX_IN_FLIGHT = 100_000
+
+
 def observe_nlp_batch(size: int, seconds: float) -> None:
     """Record one spaCy batch: call it from the entities agent around the executor call."""
     NLP_BATCH_SIZE.observe(size)
@@ -98,6 +102,7 @@ class ServiceSensor(faust.Sensor):
         super().__init__()
         self.stage_of_topic = dict(stage_of_topic)
         self.enriched_topic, self.dead_letter_topic = enriched_topic, dead_letter_topic
+        self._entered: dict[tuple[Any, int], float] = {}  # (tp, offset) -> when its event went in
 
     def _stage(self, topic: str) -> str:
         return self.stage_of_topic.get(topic, "other")
@@ -106,14 +111,20 @@ class ServiceSensor(faust.Sensor):
         MESSAGES_IN.labels(self._stage(tp.topic), tp.topic).inc()
 
     def on_stream_event_in(self, tp: Any, offset: int, stream: Any, event: Any) -> dict[str, Any] | None:
-        return {"started": time.monotonic()}
+        # kept here, not only in the returned state: an agent that takes batches acks through
+        # Stream.ack, which passes no state back
+        if len(self._entered) > _MAX_IN_FLIGHT:
+            self._entered.clear()  # events never acked (a crashed stream): forget them
+        self._entered[(tp, offset)] = time.monotonic()
+        return None
 
     def on_stream_event_out(
         self, tp: Any, offset: int, stream: Any, event: Any, state: dict[str, Any] | None = None
     ) -> None:
         stage = self._stage(tp.topic)
-        if state:
-            STAGE_SECONDS.labels(stage).observe(time.monotonic() - state["started"])
+        started = self._entered.pop((tp, offset), None)
+        if started is not None:
+            STAGE_SECONDS.labels(stage).observe(time.monotonic() - started)
         written = _seconds(getattr(event.message, "timestamp", None))
         if written is not None:
             STAGE_LATENCY.labels(stage).observe(max(0.0, time.time() - written))

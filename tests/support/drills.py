@@ -176,13 +176,17 @@ def _describe(values: dict[str, Any] | None) -> str:
     return " ".join(f"{f}={values.get(f)}" for f in COUNT_FIELDS)
 
 
+def _zero(values: dict[str, Any] | None) -> bool:
+    return values is not None and all(values.get(f) == 0 for f in COUNT_FIELDS)
+
+
 def _compare_counts(
     clean: dict[str, dict[str, Any]], drill: dict[str, dict[str, Any]], out: Comparison
 ) -> None:
     for key in sorted(set(clean) | set(drill)):
         want, got = clean.get(key), drill.get(key)
-        if want == got:
-            continue
+        if want == got or ((_zero(want) or want is None) and (_zero(got) or got is None)):
+            continue  # a window of zeros counts nothing, like an absent (or tombstoned) one
         line = f"{key}: clean {_describe(want)} / drill {_describe(got)}"
         below = got is None or (want is not None and any(got[f] < want[f] for f in COUNT_FIELDS))
         above = want is None or (got is not None and any(got[f] > want[f] for f in COUNT_FIELDS))

@@ -216,11 +216,12 @@ def test_attackers_killed_in_a_headline_are_targets(nlp: Language) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Shells hit Douma on Tuesday. The strike came after a suspected Syrian regime chemical attack last month "
-        "killed 40 people in Douma.",
-        "Shells hit Douma on Tuesday. Assad's forces have besieged Eastern Ghouta since the start of the war.",
-        "Shells hit Douma on Tuesday. Hundreds were killed in chemical strikes carried out by Syrian regime forces "
-        "in August 2013.",
+        "Shells hit Douma on Tuesday. The strike came after a suspected Syrian regime chemical attack "
+        "last month killed 40 people in Douma.",
+        "Shells hit Douma on Tuesday. Assad's forces have besieged Eastern Ghouta since the start of "
+        "the war.",
+        "Shells hit Douma on Tuesday. Hundreds were killed in chemical strikes carried out by Syrian "
+        "regime forces in August 2013.",
     ],
 )
 def test_violence_in_earlier_context_is_only_mentioned(nlp: Language, text: str) -> None:

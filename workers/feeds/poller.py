@@ -37,6 +37,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from workers import codec, dlq
 from workers.broker import acreate_topics
 from workers.feeds import items as feeds
+from workers.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -322,6 +323,10 @@ class Poller:
         return url, found, validators if any(validators) else None
 
     async def _handle_item(self, key: str, item: feeds.FeedItem) -> None:
+        with log_context("poll", item.link):  # every log line about this item names it
+            await self._handle_item_logged(key, item)
+
+    async def _handle_item_logged(self, key: str, item: feeds.FeedItem) -> None:
         host = item.host
         if not self.backoff.ready(host, time.monotonic()):
             self.metrics.items.labels(host, "deferred").inc()
@@ -438,3 +443,33 @@ def _host(url: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).hostname or "unknown"
+
+
+async def serve(
+    config: PollerConfig,
+    *,
+    every: float,
+    once: bool = False,
+    metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
+) -> None:
+    """``conflictwire poll``: one round (``once``) or a round every ``every`` seconds until SIGTERM/SIGINT.
+
+    With ``metrics_port`` the poller's metrics are served at ``http://metrics_host:port/metrics``.
+    """
+    import signal
+
+    from prometheus_client import start_http_server
+
+    poller = Poller(config)
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr=metrics_host, registry=poller.registry)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with poller:
+        if once:
+            await poller.poll_once()
+        else:
+            await poller.run(every, stop)

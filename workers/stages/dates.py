@@ -84,7 +84,9 @@ _LOOKBEHIND = 48
 # sentences 0..LEAD open a report and usually tell the news
 LEAD = 2
 # dates that lie within a week of publication
-_NEAR_KINDS = frozenset({"weekday", "relative_day", "relative_week"})
+NEAR_KINDS = frozenset({"weekday", "relative_day", "relative_week"})
+# a date written without its year this many days before publication may be a plan instead
+_NO_YEAR_FAR_DAYS = 180
 # how far before a date (characters; half as far after) an attack word makes it that act's date
 _ATTACK_WINDOW = 80
 # a written date this many days after publication is a typo or a plan, not the event
@@ -304,6 +306,9 @@ def _mention_features(d: DateMention, text: str, pub: dt.date, anchors: frozense
     feats[f"cue={cue.group('cue').lower() if cue else 'none'}"] = 1.0
     if cues["speech_before"].search(before):
         feats["speech"] = 1.0
+    if d.kind in ("day_month", "month") and (pub - d.value).days > _NO_YEAR_FAR_DAYS:
+        # "on March 12" read in February as last March: often a plan for this March instead
+        feats["no_year_far"] = 1.0
     if cues["attack"].search(text):
         feats["attack"] = 1.0
         window = text[max(0, d.start - _ATTACK_WINDOW) : d.end + _ATTACK_WINDOW // 2]
@@ -348,7 +353,7 @@ def candidates(
             feats["first"] = 1.0
         if "attack" in feats and d.precision != "year" and not seen_violent:
             # the first date told with an attack is the likeliest date of the attack
-            feats["first_violation"] = 1.0
+            feats["first_attack"] = 1.0
             seen_violent = True
         out.append(DateMention(d.sentence, d.start, d.end, d.kind, d.value, d.precision, feats))
     return out
@@ -360,12 +365,21 @@ def _position_bin(sentence: int) -> str:
     return "at=0-2" if sentence <= LEAD else "at=3-9" if sentence < 10 else "at=10+"
 
 
+def ranked(d: DateMention) -> bool:
+    """Whether the scorer weighs ``d``: a date within a week of publication ("on Saturday")
+    only when it stands in a sentence of the event; elsewhere it only refines the day of the
+    publication date (see :func:`choose`), whose month it shares nearly always."""
+    return d.kind != "published" and (d.kind not in NEAR_KINDS or "anchor" in d.features)
+
+
 def choose(cands: Sequence[DateMention], weights: Weights | None = None) -> DateMention:
     """The best-scoring date the text names, if its score reaches the threshold; else the
     publication date (``cands[0]``). Ties go to the earlier mention."""
     table, threshold = weights if weights is not None else _weights()
     best, best_score = cands[0], -math.inf
     for d in cands[1:]:
+        if not ranked(d):
+            continue
         score = _score(d.features, table)
         if score > best_score:
             best, best_score = d, score
@@ -373,7 +387,7 @@ def choose(cands: Sequence[DateMention], weights: Weights | None = None) -> Date
         return best
     # the publication date stands in, unless the report's opening names a day close to it
     # ("on Saturday", "yesterday"): the same month, but the day is known
-    near = (d for d in cands[1:] if d.kind in _NEAR_KINDS and ("anchor" in d.features or d.sentence <= LEAD))
+    near = (d for d in cands[1:] if d.kind in NEAR_KINDS and ("anchor" in d.features or d.sentence <= LEAD))
     return next(near, cands[0])
 
 

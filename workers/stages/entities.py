@@ -305,9 +305,8 @@ _NEVER_PERPETRATORS = frozenset({"monitor", "civilian", "other"})
 def role_of(span: Span) -> ActorRole:
     """The role of an actor mention in its clause (see the module docstring)."""
     role = _clause_role(span)
-    if role == "perpetrator" and span.label_:
-        if actor(span.label_).kind in _NEVER_PERPETRATORS:
-            return "mentioned"
+    if role == "perpetrator" and span.label_ and actor(span.label_).kind in _NEVER_PERPETRATORS:
+        return "mentioned"
     return role
 
 
@@ -374,7 +373,9 @@ def owner_of_generic(span: Span, previous: Span | None) -> str | None:
     return owner.id if all(t.lower_ in {"'s", "’s", "'"} for t in between) else None
 
 
-def _actor_mention(span: Span, role: ActorRole, where: _Locator, previous: Span | None = None) -> ActorMention:
+def _actor_mention(
+    span: Span, role: ActorRole, where: _Locator, previous: Span | None = None
+) -> ActorMention:
     sentence, start, end = where.locate(span.start_char, span.end_char)
     entry = actor(span.label_) if span.label_ else None
     # a generic actor ("security forces", "police") has a kind but no id: whose forces they

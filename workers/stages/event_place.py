@@ -15,7 +15,7 @@ the event.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 
 from workers.stages.event_text import segment_text
@@ -58,9 +58,16 @@ def metonym(ent: ArticleEntities, p: PlaceMention) -> bool:
     return bool(_METONYM_AFTER.match(seg[p["end"] : p["end"] + 30].lstrip()))
 
 
+LEAD_SENTENCES = 3  # the title and the first sentences say where a report is set
+
+
 def dominant_country(ent: ArticleEntities) -> str | None:
-    counts = Counter(p["country"] for p in ent["places"] if p["country"])
-    return counts.most_common(1)[0][0] if counts else None
+    """The country most named, the title and lead counting double (first named wins a tie)."""
+    counts: defaultdict[str, float] = defaultdict(float)
+    for p in ent["places"]:
+        if p["country"]:
+            counts[p["country"]] += 2.0 if p["sentence"] < LEAD_SENTENCES else 1.0
+    return max(counts, key=lambda cc: counts[cc]) if counts else None
 
 
 def event_place(

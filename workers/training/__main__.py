@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     for target in TARGETS:
         x, y, unfit = training_rows(preps, target)
         print(
-            f"{_SET_OF_TARGET[target]}: {len(x)} candidates, {int(y.sum())} counted, {unfit} articles left out (no candidate set adds up to the gold)"
+            f"{_SET_OF_TARGET[target]}: {len(x)} candidates, {int(y.sum())} counted, "
+            f"{unfit} articles left out (no candidate set adds up to the gold)"
         )
     print(f"\n{FOLDS}-fold cross-validation by article, seed {SEED}: exact match of the article total")
     print(f"{'target':32} {'model':9} {'cross-val':>9} {'fitted':>7} {'gap':>6}")

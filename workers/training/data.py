@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from workers import codec
 from workers.batch import to_raw
@@ -64,7 +64,7 @@ def entities_for(rows: Sequence[dict[str, Any]], cache: Path, model: str) -> dic
     have: dict[str, ArticleEntities] = {}
     if cache.exists():
         for obj in read_rows(cache):
-            have[str(obj["id"])] = obj
+            have[str(obj["id"])] = cast(ArticleEntities, obj)
     todo = [r for r in rows if str(r["id"]) not in have]
     if todo:
         from workers.nlp.pipeline import load_pipeline

@@ -175,7 +175,7 @@ def predicted(selector: FigureSelector, prep: Prepared, target: Target) -> int:
     ent = prep.example.entities
     sel = selector.select(ent, prep.figures, prep.planned)
     q = total(sel.killed if target == "killed" else sel.killed_noncombatants)
-    return (q or {}).get("low") or 0
+    return 0 if q is None else q["low"] or 0
 
 
 def folds(preps: Sequence[Prepared], k: int = FOLDS, seed: int = SEED) -> list[int]:

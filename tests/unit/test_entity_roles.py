@@ -1,0 +1,93 @@
+"""Role rules of the entity stage on hand-built parses (spaCy's own test style): what a rule
+decides does not depend on what the small model happens to parse."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.tokens import Doc, Span
+
+from workers.stages.entities import owner_of_generic, role_of
+
+_VOCAB = spacy.blank("en").vocab
+
+
+def _doc(
+    words: list[str], heads: list[int], deps: list[str], pos: list[str], tags: list[str] | None = None
+) -> Doc:
+    return Doc(_VOCAB, words=words, heads=heads, deps=deps, pos=pos, tags=tags or [""] * len(words))
+
+
+def test_subject_of_a_detention_verb_is_the_perpetrator() -> None:
+    # "Police arrested the journalist"
+    doc = _doc(
+        ["Police", "arrested", "the", "journalist"],
+        [1, 1, 3, 1],
+        ["nsubj", "ROOT", "det", "dobj"],
+        ["NOUN", "VERB", "DET", "NOUN"],
+        ["NNS", "VBD", "DT", "NN"],
+    )
+    assert role_of(Span(doc, 0, 1, label="POLICE")) == "perpetrator"
+    assert role_of(Span(doc, 3, 4, label="CIVILIANS")) == "target"
+
+
+def test_agent_of_a_passive_detention_is_the_perpetrator() -> None:
+    # "The activist was detained by soldiers"
+    doc = _doc(
+        ["The", "activist", "was", "detained", "by", "soldiers"],
+        [1, 3, 3, 3, 3, 4],
+        ["det", "nsubjpass", "auxpass", "ROOT", "agent", "pobj"],
+        ["DET", "NOUN", "AUX", "VERB", "ADP", "NOUN"],
+        ["DT", "NN", "VBD", "VBN", "IN", "NNS"],
+    )
+    assert role_of(Span(doc, 5, 6, label="SECURITY_FORCES")) == "perpetrator"
+
+
+def test_headline_passive_of_a_detention_makes_a_target() -> None:
+    # "Bandits arrested": no auxiliary, no object -> the subject suffered it
+    doc = _doc(["Bandits", "arrested"], [1, 1], ["nsubj", "ROOT"], ["NOUN", "VERB"], ["NNS", "VBN"])
+    assert role_of(Span(doc, 0, 1, label="UNIDENTIFIED_ARMED")) == "target"
+
+
+def test_a_court_sentencing_is_the_perpetrator() -> None:
+    # "A court sentenced the blogger"
+    doc = _doc(
+        ["A", "court", "sentenced", "the", "blogger"],
+        [1, 2, 2, 4, 2],
+        ["det", "nsubj", "ROOT", "det", "dobj"],
+        ["DET", "NOUN", "VERB", "DET", "NOUN"],
+        ["DT", "NN", "VBD", "DT", "NN"],
+    )
+    assert role_of(Span(doc, 0, 2, label="AUTHORITIES")) == "perpetrator"
+
+
+def test_a_monitor_is_never_the_perpetrator() -> None:
+    # "Amnesty attacked the decision": a monitor does not do violence
+    doc = _doc(
+        ["Amnesty", "attacked", "the", "decision"],
+        [1, 1, 3, 1],
+        ["nsubj", "ROOT", "det", "dobj"],
+        ["PROPN", "VERB", "DET", "NOUN"],
+        ["NNP", "VBD", "DT", "NN"],
+    )
+    assert role_of(Span(doc, 0, 1, label="AMNESTY")) == "mentioned"
+
+
+@pytest.mark.parametrize(
+    ("words", "owner_span", "owner", "expected"),
+    [
+        (["the", "United", "States", "military"], (0, 3), "USA", "USA"),
+        (["Nigeria", "'s", "police"], (0, 1), "NGA_MIL", "NGA_MIL"),
+        (["Russia", "and", "police"], (0, 1), "RUS", None),  # not adjacent: another actor
+        (["gunmen", "police"], (0, 1), "UNIDENTIFIED_ARMED", None),  # no state to own the force
+    ],
+)
+def test_a_generic_force_right_after_a_state_is_that_state(
+    words: list[str], owner_span: tuple[int, int], owner: str, expected: str | None
+) -> None:
+    doc = _doc(words, list(range(len(words))), ["dep"] * len(words), ["NOUN"] * len(words))
+    previous = Span(doc, *owner_span, label=owner)
+    generic = Span(
+        doc, len(words) - 1, len(words), label="POLICE" if words[-1] == "police" else "SECURITY_FORCES"
+    )
+    assert owner_of_generic(generic, previous) == expected

@@ -1,0 +1,162 @@
+"""The figure selector: candidates and features, labels from article gold, fitting, the
+shipped model file, and the parser's work bound. Entities are built by hand (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers import codec
+from workers.stages import casualties
+from workers.stages.casualties import find_figures
+from workers.stages.errors import StageError
+from workers.stages.event_figures import plan_events
+from workers.stages.events import assemble_events
+from workers.stages.normalize import split_sentences
+from workers.stages.selector import (
+    FEATURES,
+    MODEL_FILE,
+    FigureSelector,
+    candidates,
+    load_selector,
+    shipped_selector,
+)
+from workers.training.selector import SelectorExample, fit_selector, labels, prepare
+from workers.types import ArticleEntities
+
+
+def _entities(text: str, title: str = "Report", article_id: str = "art-1") -> ArticleEntities:
+    return {
+        "schema_version": 1,
+        "id": article_id,
+        "source": "test",
+        "url": None,
+        "published_at": "2019-09-02",
+        "title": title,
+        "text": text,
+        "sentences": split_sentences(text),
+        "content_hash": "a" * 64,
+        "actors": [],
+        "places": [],
+    }
+
+
+LEAD = (
+    "At least 12 civilians were killed in air strikes on the town on Sunday, a monitor said. "
+    "The strikes also wounded 30 people. The war has killed more than 370,000 people since 2011."
+)
+
+
+def test_background_figures_are_never_candidates() -> None:
+    ent = _entities(LEAD)
+    figs = find_figures(ent["text"], ent["sentences"], ent["title"])
+    values = [c.figure.value for c in candidates(ent, figs, [])]
+    assert values == [12]
+    assert all(len(c.features) == len(FEATURES) for c in candidates(ent, figs, []))
+
+
+def test_shipped_model_is_small_loaded_once_and_counts_the_lead_toll() -> None:
+    assert MODEL_FILE.stat().st_size < 1_000_000
+    assert shipped_selector() is shipped_selector()
+    assert set(shipped_selector().models) == {"killed", "killed_noncombatants"}
+    (event,) = assemble_events(_entities(LEAD))
+    assert event["killed"] == {"low": 12, "high": None}
+    assert event["injured"] == {"low": 30, "high": 30}
+
+
+def test_a_victim_without_a_number_is_offered_as_one() -> None:
+    ent = _entities(
+        "The head of a polling station was shot dead by gunmen in the town on Tuesday, police said."
+    )
+    figs = find_figures(ent["text"], ent["sentences"], ent["title"])
+    (cand,) = candidates(ent, figs, [])
+    assert (cand.figure.value, cand.figure.notes) == (1, ("implicit-one",))
+    # the rules never count it; the selector may
+    assert plan_events(ent, [f for f in figs if "implicit-one" not in f.notes])[0].killed == []
+
+
+def test_selector_round_trips_through_json() -> None:
+    selector = shipped_selector()
+    again = FigureSelector.from_json(codec.loads(codec.dumps(selector.to_json())))
+    ent = _entities(LEAD)
+    figs = find_figures(ent["text"], ent["sentences"], ent["title"])
+    planned = plan_events(ent, figs)[0].killed
+    for target in ("killed", "killed_noncombatants"):
+        assert [p for _, p in again.scores(target, ent, figs, planned)] == pytest.approx(
+            [p for _, p in selector.scores(target, ent, figs, planned)]
+        )
+
+
+def test_a_model_for_other_features_is_refused(tmp_path: pytest.TempPathFactory) -> None:
+    obj = shipped_selector().to_json()
+    obj["features"] = obj["features"][:-1]
+    path = tmp_path / "model.json"  # type: ignore[operator]
+    path.write_bytes(codec.dumps(obj))
+    with pytest.raises(StageError, match="other features"):
+        load_selector(path)
+
+
+def test_labels_take_the_smallest_set_adding_up_to_the_gold() -> None:
+    text = (
+        "Strikes killed 5 people. Officials said 7 fighters were killed. "
+        "Officials said 12 people died. Another 3 were killed."
+    )
+    prep = prepare(SelectorExample(_entities(text), killed=12, killed_noncombatants=None))
+    values = [c.figure.value for c in prep.candidates]
+    assert values == [5, 7, 12, 3]
+    assert labels(prep, 12) == [0, 0, 1, 0]  # one figure beats two that add up
+    assert labels(prep, 15) == [0, 0, 1, 1]  # 12 + 3 beats 5 + 7 + 3
+    assert labels(prep, 0) == [0, 0, 0, 0]
+    assert labels(prep, 1000) is None
+
+
+def test_fit_selector_learns_from_examples_and_keeps_the_planner_without_gold() -> None:
+    lead = "At least {n} people were killed in the attack. Officials said {m} had died by evening."
+    examples = [
+        SelectorExample(
+            _entities(lead.format(n=n, m=n + 2), article_id=f"a{n}"), killed=n, killed_noncombatants=None
+        )
+        for n in range(3, 40)
+    ]
+    selector = fit_selector(examples, {"killed": "logistic", "killed_noncombatants": "logistic"})
+    assert set(selector.models) == {"killed"}  # no example annotates non-combatants
+    ent = _entities(lead.format(n=51, m=53))
+    (event,) = assemble_events(ent, selector=selector)
+    assert event["killed"] == {"low": 51, "high": None}
+    # the non-combatant target falls back to the planner's pick
+    assert event["killed_noncombatants"] == {"low": 51, "high": None}
+
+
+def test_figures_read_per_sentence_and_article_are_capped() -> None:
+    one_sentence = " ".join(str(i) for i in range(10_000)) + " people were killed."
+    figs = find_figures(one_sentence, split_sentences(one_sentence), None)
+    assert len(figs) <= casualties.MAX_FIGURES_PER_SENTENCE
+    many = " ".join(f"{i} people were killed." for i in range(1, 2_000))
+    figs = find_figures(many, split_sentences(many), None)
+    assert len(figs) == casualties.MAX_FIGURES_PER_ARTICLE
+    assert max(f.value for f in figs) == casualties.MAX_FIGURES_PER_ARTICLE
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "10^100 people were killed.",
+        "1e9 people were killed.",
+        "2**40 people were killed.",
+        "3x10^6 were killed.",
+    ],
+)
+def test_a_number_with_an_exponent_is_no_count(sentence: str) -> None:
+    assert find_figures(sentence, split_sentences(sentence), None) == []
+
+
+def test_a_figure_above_the_ceiling_is_background() -> None:
+    text = "Officials said 20000000 people were killed."
+    (fig,) = find_figures(text, split_sentences(text), None)
+    assert fig.background and fig.background_reason == "implausible"
+    text = "Officials said 150 people were killed."
+    (fig,) = find_figures(text, split_sentences(text), None)
+    assert not fig.background
+    (fig,) = find_figures(text, split_sentences(text), None, max_figure=100)
+    assert fig.background and fig.background_reason == "implausible"
+    (event,) = assemble_events(_entities(text), max_figure=100)
+    assert event["killed"] is None
