@@ -103,7 +103,7 @@ def first_event(ent: Any) -> tuple[EventDate | None, list[int], str]:
     except Exception as exc:  # a crash is measured as a miss, not a stop
         return None, [], f"{type(exc).__name__}: {exc}"
     if not events:
-        return None, [], "no event"
+        return None, [], ""  # no event: nothing to date
     anchors = sorted({e["sentence"] for e in events[0]["evidence"] if e["sentence"] >= 0})
     return events[0]["date"], anchors, ""
 
@@ -122,23 +122,37 @@ class Case:
     failure: str
 
 
-def cases(rows: list[dict[str, Any]], ents: dict[str, Any], with_published: bool) -> list[Case]:
+def cases(
+    rows: list[dict[str, Any]], ents: dict[str, Any], with_published: bool, cache: Path | None = None
+) -> list[Case]:
+    """The articles with a gold month. The sentences of the pipeline's first event (the
+    resolver's anchors) are kept in ``cache`` + ".events.json" once every article went through,
+    so that a refit does not depend on the event stages of the day."""
+    stored_path = cache.with_suffix(".events.json") if cache is not None else None
+    stored: dict[str, Any] = {}
+    if stored_path is not None and stored_path.exists():
+        stored = json.loads(stored_path.read_text(encoding="utf-8"))
     out = []
     for row in rows:
-        gm, gy = (
-            gold_month(row["gold_event_date"].get("month")),
-            gold_year(row["gold_event_date"].get("year")),
-        )
+        gold = row["gold_event_date"]
+        gm, gy = gold_month(gold.get("month")), gold_year(gold.get("year"))
         if gm is None:
             continue
         ent = ents.get(str(row["id"]), "missing")
         pipeline, anchors, failure = first_event(ent)
+        if failure or str(row["id"]) in stored:
+            anchors = stored.get(str(row["id"]), anchors)
+        else:
+            stored[str(row["id"])] = anchors
         if isinstance(ent, str):
             title, sentences = "", []
         else:
             title, sentences = ent["title"], [ent["text"][s["start"] : s["end"]] for s in ent["sentences"]]
         published = str(row["date"]) if with_published else None
         out.append(Case(str(row["id"]), (gy, gm), published, title, sentences, anchors, pipeline, failure))
+    if stored_path is not None and not stored_path.exists() and not any(c.failure for c in out):
+        # first complete run: keep its anchors
+        stored_path.write_text(json.dumps(stored), encoding="utf-8")
     return out
 
 
@@ -231,7 +245,7 @@ def main() -> None:
 
     rows = [json.loads(line) for line in args.path.read_text(encoding="utf-8").splitlines() if line.strip()]
     ents = entities_of(rows, not args.no_published, args.cache)
-    scored = cases(rows, ents, not args.no_published)
+    scored = cases(rows, ents, not args.no_published, args.cache)
     n = len(scored)
     pipeline = sum(right(c, c.pipeline["value"] if c.pipeline else None) for c in scored)
     sources = Counter(str(c.pipeline.get("source", "")) if c.pipeline else c.failure[:20] for c in scored)

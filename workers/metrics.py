@@ -6,7 +6,8 @@ agent. Out: metrics on prometheus-client's default registry (with the process co
 ``process_resident_memory_bytes``), served at ``/metrics`` by :mod:`workers.web`:
 
 - ``conflictwire_messages_in_total{stage,topic}``, ``conflictwire_messages_out_total{stage,topic}``
-  — the stage is the agent whose event was being processed (faust.current_event());
+  — the stage is the agent whose event was being processed (faust.current_event()), else the
+  topic's producer (``producer_of_topic``), else ``table`` for a changelog;
 - ``conflictwire_dead_letters_total{stage,reason}`` — from the dead letter's ``cw-stage`` and
   ``cw-error`` headers (reason: the exception class, a bounded set);
 - ``conflictwire_events_total{type,change}`` — enriched events published (change: new|revised);
@@ -97,10 +98,17 @@ class ServiceSensor(faust.Sensor):
     """Counts what flows through the agents. ``stage_of_topic``: source topic -> agent name."""
 
     def __init__(
-        self, stage_of_topic: Mapping[str, str], enriched_topic: str, dead_letter_topic: str
+        self,
+        stage_of_topic: Mapping[str, str],
+        enriched_topic: str,
+        dead_letter_topic: str,
+        producer_of_topic: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.stage_of_topic = dict(stage_of_topic)
+        # who sends to a topic, for sends made outside an event's task (batched agents, and the
+        # changelog writes Faust's producer buffer sends later)
+        self.producer_of_topic = dict(producer_of_topic or {})
         self.enriched_topic, self.dead_letter_topic = enriched_topic, dead_letter_topic
         self._entered: dict[tuple[Any, int], float] = {}  # (tp, offset) -> when its event went in
 
@@ -131,7 +139,10 @@ class ServiceSensor(faust.Sensor):
 
     def on_send_initiated(self, producer: Any, topic: str, message: Any, keysize: int, valsize: int) -> Any:
         current = faust.current_event()
-        stage = self._stage(current.message.topic) if current is not None else "other"
+        if current is not None:
+            stage = self._stage(current.message.topic)
+        else:
+            stage = self.producer_of_topic.get(topic, "table" if topic.endswith("-changelog") else "other")
         if topic == self.dead_letter_topic:
             headers = dict(message.headers or ())
             DEAD_LETTERS.labels(

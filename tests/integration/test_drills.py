@@ -174,7 +174,7 @@ def test_drill_broker_restart_with_persistent_storage(
         run.publish(corpus)
         run.wait_for_events(at_fraction(clean, 0.4))
         broker.restart()
-        run.settle(timeout=180)
+        run.settle(timeout=300)
         outcome = run.outcome()
     assert_all(compare(name, clean, outcome))
 

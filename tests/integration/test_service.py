@@ -137,7 +137,12 @@ def test_metrics_move_as_articles_flow(service: Service) -> None:
         moved("conflictwire_messages_out_total", stage="normalize", topic=service.settings.topics.normalized)
         == 5
     )
+    assert (
+        moved("conflictwire_messages_out_total", stage="entities", topic=service.settings.topics.entities)
+        == 5
+    )
     assert moved("conflictwire_messages_in_total", stage="count") >= 5
+    assert moved("conflictwire_messages_out_total", stage="table") > 0  # changelog writes
     assert moved("conflictwire_dead_letters_total", stage="normalize", reason="DecodeError") == 1
     assert moved("conflictwire_events_total", type="airstrike", change="new") >= 2
     assert moved("conflictwire_nlp_batch_size_count") >= 1
@@ -187,3 +192,24 @@ def test_dashboard_shows_the_seed_counts_without_console_errors(service: Service
         finally:
             browser.close()
     assert errors == []
+
+
+def test_export_writes_the_current_events(service: Service, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from workers.cli import main
+
+    env = {**service.settings.to_env(), "KAFKA_BOOTSTRAP_SERVERS": service.settings.bootstrap_servers or ""}
+    runner = CliRunner()
+    out = tmp_path / "events.csv"
+    result = runner.invoke(main, ["export", "--format", "csv", "--output", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    rows = out.read_text().splitlines()
+    events = get_json(f"{service.base}/api/dashboard")[1]["events"]
+    assert rows[0].startswith("event_id,version,date,") and len(rows) - 1 == len(events)
+    result = runner.invoke(main, ["export", "--format", "geojson", "--since", "2000-01-01"], env=env)
+    collection = json.loads(result.stdout)
+    actors = {f["properties"]["actor1"] for f in collection["features"]}
+    actors |= {a for f in collection["features"] for a in f["properties"]["assoc_actor1"].split("; ") if a}
+    assert actors >= {"USA", "RUS", "SYR_GOV"}  # SYR_GOV as co-perpetrator of a joint strike
+    assert any(f["geometry"] and f["geometry"]["type"] == "Point" for f in collection["features"])

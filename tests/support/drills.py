@@ -392,7 +392,7 @@ class Pipeline:
                     f"worker {i + 1} exited with code {worker.process.returncode}\n{self.logs()}"
                 )
 
-    def wait_for_events(self, count: int, timeout: float = 120.0) -> None:
+    def wait_for_events(self, count: int, timeout: float = 180.0) -> None:
         """Block until ``events.enriched`` holds at least ``count`` messages."""
         try:
             asyncio.run(self._wait_for_events(count, timeout))
@@ -416,7 +416,7 @@ class Pipeline:
         finally:
             await consumer.stop()
 
-    def settle(self, timeout: float = 150.0, quiet: float = 4.0) -> None:
+    def settle(self, timeout: float = 240.0, quiet: float = 4.0) -> None:
         """Block until every consumed message is committed and no topic has grown for ``quiet`` s."""
         try:
             asyncio.run(self._settle(timeout, quiet))

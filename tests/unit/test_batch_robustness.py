@@ -80,6 +80,7 @@ def test_event_output_writes_killed_noncombatants_when_the_event_has_it() -> Non
     }
     assert "killed_noncombatants" not in event_output(EnrichedEvent(**event))  # type: ignore[typeddict-item]
     event["killed_noncombatants"] = {"low": 3, "high": 3}
-    line = {"id": "a", "events": [event_output(EnrichedEvent(**event))]}  # type: ignore[typeddict-item]
-    assert line["events"][0]["killed_noncombatants"] == {"low": 3, "high": 3}
+    written = event_output(EnrichedEvent(**event))  # type: ignore[typeddict-item]
+    assert written["killed_noncombatants"] == {"low": 3, "high": 3}
+    line = {"id": "a", "events": [written]}
     schemas.validate("extract.output", line, 1)

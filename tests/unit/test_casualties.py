@@ -1,4 +1,4 @@
-"""Casualty figures: qualifiers, number words, ranges, background traps, parts and toll updates.
+"""Casualty figures: qualifiers, number words, background traps, parts and groups, bounds.
 
 Sentences are from the seed articles and typical wire-news phrasings; no model needed.
 """
@@ -43,8 +43,6 @@ def counted(text: str, category: str = "killed") -> list[tuple[int | None, int |
         ("A dozen people were killed in the blast.", [(12, 12)]),
         ("Forty-two people died when the shell hit the market.", [(42, 42)]),
         ("The attack killed twenty one soldiers.", [(21, 21)]),
-        ("Between 15 and 20 people were killed in the raid.", [(15, 20)]),
-        ("The shelling killed 10 to 12 people, medics said.", [(10, 12)]),
         ("An air strike killed 1,200 people, the group claimed.", [(1200, 1200)]),
     ],
 )
@@ -79,9 +77,10 @@ def test_killed_and_injured_in_one_sentence_are_kept_apart() -> None:
     assert counted(text, "injured") == [(32, 32)]
 
 
-def test_killed_and_wounded_together_is_no_count_of_the_dead() -> None:
-    assert counted("The shelling killed and wounded 30 people.") == []
-    assert counted("At least 48 killed and injured in mortar attacks on Aleppo.") == []
+def test_killed_and_wounded_together_is_read_as_killed() -> None:
+    # annotators of both dev sets count "N killed and injured" as N killed (fakes-0592,
+    # fakes-0634, fakes-0718, wad-05392): the rule that dropped these figures was removed
+    assert counted("At least 48 killed and injured in mortar attacks on Aleppo.") == [(48, None)]
 
 
 # ---------------------------------------------------------------- victims
@@ -168,13 +167,7 @@ def test_children_named_after_civilians_are_part_of_them() -> None:
     assert counted(text) == [(16, None)]
 
 
-# ---------------------------------------------------------------- toll updates
-
-
-def test_rising_toll_is_marked_as_an_update() -> None:
-    text = "The death toll in Syria's north western Idlib province has risen to 15 following Russian strikes."
-    (fig,) = [f for f in figures(text) if f.category == "killed"]
-    assert (fig.low, fig.high, fig.toll_update, fig.background) == (15, 15, True, False)
+# ---------------------------------------------------------------- superseded tolls
 
 
 def test_previous_toll_is_superseded() -> None:

@@ -320,3 +320,20 @@ def test_evaluate_command_scores_a_wad_predictions_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     measures = {m["measure"]: m["shipped"] for m in json.loads(result.output)["sets"]["wad"]["measures"]}
     assert measures == {"killed exact": 0.5, "country": 0.5, "first-level division": 0.5}  # w2: no prediction
+
+
+def test_cache_fingerprint_follows_code_data_and_model_but_not_the_evaluation(tmp_path: Path) -> None:
+    from workers.evaluation.prepare import fingerprint
+
+    for rel, text in (("stages/a.py", "x = 1"), ("data/terms.jsonl", "{}"), ("evaluation/run.py", "y = 1")):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    base = fingerprint("m", tmp_path)
+    assert fingerprint("m", tmp_path) == base and fingerprint("other", tmp_path) != base
+    (tmp_path / "evaluation" / "run.py").write_text("y = 2")  # runs after entities: same cache
+    assert fingerprint("m", tmp_path) == base
+    (tmp_path / "data" / "terms.jsonl").write_text('{"a": 1}')
+    changed = fingerprint("m", tmp_path)
+    assert changed != base
+    (tmp_path / "stages" / "a.py").write_text("x = 2")
+    assert fingerprint("m", tmp_path) != changed

@@ -115,13 +115,6 @@ def test_parts_are_not_added() -> None:
     assert _killed(assemble_events(_entities(text))) == 53
 
 
-def test_rising_toll_replaces_the_earlier_figure() -> None:
-    text = (
-        "Ten people were killed in the blast on Tuesday. The death toll has since risen to 15, medics said."
-    )
-    assert _killed(assemble_events(_entities(text))) == 15
-
-
 def test_rounded_lead_gives_way_to_the_exact_count() -> None:
     text = (
         "Raids killed more than 30 people in Aleppo. At least 31 people were killed, the White Helmets said."

@@ -34,19 +34,24 @@ PROPERTY = settings(
     max_examples=40,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # words that make the casualty, actor, place and date passes work: numbers, tolls, qualifiers
-VOCABULARY = (
-    "at least 10 12 1,200 three dozens hundreds of one two half a 3.5 10^100 1e9 -4 0 "
-    "killed wounded injured dead died displaced kidnapped abducted arrested missing bodies "
-    "civilians children women fighters soldiers rebels police gunmen militants people "
-    "Russian U.S. Syrian Nigerian government forces Boko Haram ISIS regime army troops "
-    "airstrike airstrikes shelling bomb explosion attack attacked raid clashes "
-    "in on since near Idlib Aleppo Kano Zamfara Kabul province state village town "
-    "Saturday yesterday last week 12 March 2019 March in 2018 the a and , . ; : ( ) \" ' - "
-    "toll rose to more than including of whom were was said reported according"
-).split()
+VOCABULARY = tuple(
+    " ".join(
+        (
+            "at least 10 12 1,200 three dozens hundreds of one two half a 3.5 10^100 1e9 -4 0",
+            "killed wounded injured dead died displaced kidnapped abducted arrested missing bodies",
+            "civilians children women fighters soldiers rebels police gunmen militants people",
+            "Russian U.S. Syrian Nigerian government forces Boko Haram ISIS regime army troops",
+            "airstrike airstrikes shelling bomb explosion attack attacked raid clashes",
+            "in on since near Idlib Aleppo Kano Zamfara Kabul province state village town",
+            "Saturday yesterday last week 12 March 2019 March in 2018 the a and , . ; : ( ) \" ' -",
+            "toll rose to more than including of whom were was said reported according",
+        )
+    ).split(" ")
+)
 
 
 def _raw(title: str | None, body: str, published_at: str | None = "2021-05-30") -> RawArticle:

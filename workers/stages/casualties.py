@@ -22,6 +22,7 @@ only the rules that combine them.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -72,6 +73,7 @@ class CasualtyFigure:
     background_reason: str | None = None
     subset: bool = False  # "including 10 children", "among them": part of another figure
     coordinated: bool = False  # "two men from X and three men from Y": add to its neighbour
+    context: bool = False  # the sentence tells of an earlier time ("last month", "had killed")
     surface: str = ""  # the figure as written, qualifier included
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -235,7 +237,10 @@ def terms() -> _Terms:
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*|[()\[\]]")
 _CLAUSE_BREAK = re.compile(r"[;:.!?]|\s-\s|\s–\s|\s—\s")
 _SUBSET_BEFORE = pattern("casualties.subset_before")
+_SUBSET_AFTER = pattern("casualties.subset_after")
 _ATTACK_NOUN = pattern("casualties.attack_noun")
+_ALSO_AFTER = pattern("casualties.also_after")
+_CONTEXT = pattern("casualties.context")
 _ONE_KILLED = pattern("casualties.one_killed")
 _STOP_NP = {
     "said",
@@ -283,15 +288,17 @@ class _Num:
 
 
 _EXPONENT = pattern("casualties.exponent")
+_NOT_COUNTS = pattern("casualties.not_counts")
 
 
 def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> tuple[list[_Num], int]:
     """The numbers of a segment (digits, number words, vague quantities, "a child"), at most
     ``limit``, and how many number-like spans were looked at (at most ``limit``, so the work is
-    bounded); a number written with an exponent ("10^100", "1e9") is no count of people."""
+    bounded). Numbers written with an exponent ("10^100", "1e9"), dates and clock times are
+    no counts of people."""
     t = terms()
     out: list[_Num] = []
-    masked = [(m.start(), m.end()) for m in _EXPONENT.finditer(seg)]
+    masked = [(m.start(), m.end()) for p in (_EXPONENT, _NOT_COUNTS) for m in p.finditer(seg)]
     seen = 0
     for m in t.number_re.finditer(seg):
         if seen >= limit:
@@ -590,6 +597,20 @@ def _cue_after(seg: str, r: _Raw, ws: Sequence[str], next_num_start: int | None)
         r.cue_strength = 2
 
 
+def _is_part(seg: str, pre: str, np_text: str, after_start: int, in_part: bool) -> bool:
+    """Whether the words around a figure make it a part of another ("including 10 children",
+    "10 of them", "were among")."""
+    rest = seg[after_start + len(np_text) :]
+    return bool(
+        in_part
+        or _SUBSET_BEFORE.search(pre)
+        or _SUBSET_AFTER.match(np_text + " " + rest[:30])
+        or re.match(
+            r"^\s*(?:[A-Za-z-]+\s+){0,5}?(?:were|was|are|is)\s+(?:also\s+)?among\b", np_text + rest[:40], re.I
+        )
+    )
+
+
 def _read_figure(seg: str, raws: list[_Raw], idx: int, in_part: Sequence[bool]) -> None:
     """Form, victims, category and part-ness of ``raws[idx]`` from the words around it."""
     r = raws[idx]
@@ -610,7 +631,82 @@ def _read_figure(seg: str, raws: list[_Raw], idx: int, in_part: Sequence[bool]) 
     pre = _words_before(seg, r)
     _cue_before(r, pre)
     _cue_after(seg, r, np_words, next_num_start)
-    r.subset = in_part[idx] or bool(_SUBSET_BEFORE.search(pre))
+    r.subset = _is_part(seg, pre, np_text, r.num.end, in_part[idx])
+
+
+def _inherit_parent(live: Sequence[_Raw]) -> None:
+    """A part without a cue of its own takes the category of the figure it is part of:
+    "dozens were killed ... including at least 29 people in one district"."""
+    for k, r in enumerate(live):
+        if r.category is None and r.subset and r.background_reason is None and k > 0:
+            parent = next((o for o in reversed(live[:k]) if o.category is not None and not o.subset), None)
+            if parent is not None:
+                r.category = parent.category
+                r.cue_strength = 1
+
+
+def _mark_also(seg: str, live: Sequence[_Raw]) -> None:
+    """ "killed three workers while six children were also killed": other victims than the
+    figure before, to be added to it."""
+    for k, r in enumerate(live):
+        if r.category is None or r.subset or not _ALSO_AFTER.search(seg[r.num.end : r.num.end + 40]):
+            continue
+        r.notes.append("also")
+        prev = live[k - 1] if k > 0 else None
+        if (
+            prev is not None
+            and prev.category == r.category
+            and not prev.subset
+            and prev.background_reason is None
+            and r.background_reason is None
+        ):
+            prev.coordinated = r.coordinated = True
+
+
+def _coordinate_backward(seg: str, live: Sequence[_Raw]) -> None:
+    """ "killing two men from X and three men from Y": a figure without a cue joined to a
+    counted one by "and" / "as well as" is more of the same."""
+    for k in range(1, len(live)):
+        r, prev = live[k], live[k - 1]
+        if r.category is not None:
+            continue
+        gap = seg[prev.num.end : r.qual_start]
+        if (
+            prev.category is not None
+            and prev.background_reason is None
+            and re.search(r"(?:\band|,|\bas well as|\bplus)\s*(?:his|her|their|its)?\s*$", gap, re.I)
+            and len(_words(gap)) <= 10
+            and not re.search(r"\b(?:" + "|".join(CATEGORIES) + r")\b|wound|injur", gap, re.I)
+        ):
+            r.category = prev.category
+            r.cue_strength = 1
+            r.coordinated = prev.coordinated = True
+            r.subset = r.subset or prev.subset
+
+
+def _mark_parts(seg: str, live: Sequence[_Raw]) -> None:
+    """Parts told as groups: a figure repeating the value of a later part ("Ten children were
+    among at least 48 people killed": a headline often leads with the part), and children or
+    women named after a wider group ("16 civilians and three children were killed")."""
+    subset_values = {(r.num.value, r.num.start) for r in live if r.subset}
+    for r in live:
+        if (
+            r.category is not None
+            and not r.subset
+            and any(v == r.num.value and start > r.num.start for v, start in subset_values)
+        ):
+            r.subset = True
+            r.notes.append("repeats-a-part")
+    for a, b in itertools.pairwise(live):
+        if not (a.coordinated and b.coordinated) or a.category != b.category:
+            continue
+        gap = seg[a.num.end : b.qual_start] + " " + seg[b.num.end : b.num.end + 40]
+        if (
+            a.victims in ("civilians", "unspecified")
+            and b.victims in ("children", "women")
+            and not re.search(r"\b(?:also|other|others|another|more|further|plus)\b", gap, re.I)
+        ):
+            b.subset = True
 
 
 def _coordinate_forward(live: Sequence[_Raw]) -> None:
@@ -623,8 +719,10 @@ def _coordinate_forward(live: Sequence[_Raw]) -> None:
             if o.category is not None:
                 r.category = o.category
                 r.cue_strength = 1
-                r.coordinated = o.coordinated = True
-                r.subset = r.subset or o.subset
+                # a part named after a figure ("4 people, three of them children") is no
+                # group to add: the figure takes its verb, not its part-ness
+                if r.subset or not o.subset:
+                    r.coordinated = o.coordinated = True
                 break
             if "coordinated-forward" not in o.notes:
                 break
@@ -650,7 +748,11 @@ def _segment_figures(seg: str, max_figures: int = MAX_FIGURES_PER_SENTENCE) -> t
     in_part = _in_parts(seg, raws)
     for idx in range(len(raws)):
         _read_figure(seg, raws, idx, in_part)
+    _inherit_parent(raws)
+    _mark_also(seg, raws)
     _coordinate_forward(raws)
+    _coordinate_backward(seg, raws)
+    _mark_parts(seg, raws)
     found = [r for r in raws if r.category is not None]
     return sorted([*found, *_implicit_one(seg, found)], key=lambda r: r.num.start), seen
 
@@ -738,6 +840,7 @@ def _figure(idx: int, offset: int, seg: str, r: _Raw, max_figure: int) -> Casual
         subset=r.subset,
         coordinated=r.coordinated,
         surface=seg[r.qual_start : end],
+        context=bool(_CONTEXT.search(seg)),
         notes=tuple(r.notes),
     )
 

@@ -369,7 +369,9 @@ def ranked(d: DateMention) -> bool:
     """Whether the scorer weighs ``d``: a date within a week of publication ("on Saturday")
     only when it stands in a sentence of the event; elsewhere it only refines the day of the
     publication date (see :func:`choose`), whose month it shares nearly always."""
-    return d.kind != "published" and (d.kind not in NEAR_KINDS or "anchor" in d.features)
+    if d.kind == "published" or "closes_sentence" in d.features:
+        return False  # a date closing a sentence without a time word dates a photo or a dateline
+    return d.kind not in NEAR_KINDS or "anchor" in d.features
 
 
 def choose(cands: Sequence[DateMention], weights: Weights | None = None) -> DateMention:

@@ -49,6 +49,24 @@ def eligible(figs: Sequence[CasualtyFigure], category: str) -> list[CasualtyFigu
     return [f for f in figs if f.category == category and not f.background and not f.subset]
 
 
+def _resolve_vague(figs: Sequence[CasualtyFigure], f: CasualtyFigure) -> CasualtyFigure:
+    """A vague figure ("dozens killed") is floored by an exact part of it ("including at least
+    29"); helps fakes-0190, fakes-0276, fakes-0411 (selector ablation)."""
+    if not f.vague:
+        return f
+    parts = [
+        p
+        for p in figs
+        if p.category == f.category
+        and p.sentence == f.sentence
+        and p.subset
+        and not p.vague
+        and not p.background
+        and p.value > f.value
+    ]
+    return max(parts, key=lambda p: p.value) if parts else f
+
+
 def _group_at(figs: Sequence[CasualtyFigure], first: CasualtyFigure) -> list[CasualtyFigure]:
     """``first`` plus the figures coordinated with it in its sentence (distinct victims)."""
     group = [first]
@@ -70,8 +88,8 @@ def _pick(figs: Sequence[CasualtyFigure], category: str, prefer_sentence: int | 
     pool = eligible(figs, category)
     if not pool:
         return []
-    body = [f for f in pool if f.sentence >= 0]
-    title = [f for f in pool if f.sentence < 0]
+    body = [_resolve_vague(figs, f) for f in pool if f.sentence >= 0]
+    title = [_resolve_vague(figs, f) for f in pool if f.sentence < 0]
     if prefer_sentence is not None:
         here = [f for f in body if f.sentence == prefer_sentence]
         if here:

@@ -93,7 +93,10 @@ def _actor_key(a: ActorMention, country: str | None) -> tuple[str, bool] | None:
         return ident, state_force_id(country, a["kind"]) is not None
     text = re.sub(r"\s+", " ", a["text"].lower().strip(" .,'’\""))
     if text in rules.generic_labels:
-        return rules.unnamed_by_kind.get(a["kind"], ident), False
+        # the outlet's word for the doer ("terrorists", "gunmen") names no group: the unnamed
+        # actor of its kind, if the kind has one
+        unnamed = rules.unnamed_by_kind.get(a["kind"])
+        return (unnamed, False) if unnamed else None
     return ident, ident not in rules.unnamed
 
 

@@ -561,18 +561,31 @@ def _best_cluster(
     return (best[1] if best else None), duplicate_of
 
 
-def _assign(reports: list[Report], start: int, near_duplicate: float) -> dict[str, _Cluster]:
-    """Assign ``reports[start:]`` greedily (reports before ``start`` keep theirs); the events formed."""
+def _assign(
+    reports: list[Report], start: int, near_duplicate: float
+) -> tuple[dict[str, _Cluster], dict[str, str | None]]:
+    """Assign ``reports[start:]`` greedily (reports before ``start`` keep theirs): the events formed,
+    and for each report assigned, the content hash of the article it near-duplicates."""
     clusters: dict[str, _Cluster] = {}
+    copies: dict[str, str | None] = {}
     for index, report in enumerate(reports):
         if index >= start:
-            chosen, _ = _best_cluster(report, clusters, near_duplicate)
+            chosen, copies[report["event"]["event_id"]] = _best_cluster(report, clusters, near_duplicate)
             report["cluster"] = chosen or report["event"]["event_id"]
         cluster_id = report["cluster"]
         if cluster_id not in clusters:
-            clusters[cluster_id] = _Cluster(copy.deepcopy(report["event"]), report["observed_at"])
+            clusters[cluster_id] = _Cluster(_copy(report["event"]), report["observed_at"])
         clusters[cluster_id].add(report)
-    return clusters
+    return clusters, copies
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON data (a round trip through orjson: far faster than copy.deepcopy)."""
+    return codec.loads(codec.dumps(value))
+
+
+def _copy_event(event: EnrichedEvent) -> EnrichedEvent:
+    return cast(EnrichedEvent, _copy(event))
 
 
 def _negated(text: str) -> tuple[int, ...]:
@@ -621,7 +634,7 @@ def _publish(
             "by": by,
             "at": now,
         }
-        emit.append({**copy.deepcopy(cluster.event), "event_id": cluster_id, "version": version})
+        emit.append({**_copy_event(cluster.event), "event_id": cluster_id, "version": version})
         if dropped:
             retract.append(
                 {"event_id": cluster_id, "version": version, "actors": dropped, "tombstone": False}
@@ -659,7 +672,7 @@ def _republish(
             continue
         if record["digest"] is not None and event_id in clusters:
             event = clusters[event_id].event
-            emit.append({**copy.deepcopy(event), "event_id": event_id, "version": record["version"]})
+            emit.append({**_copy_event(event), "event_id": event_id, "version": record["version"]})
         if record["dropped"]:
             retract.append(
                 {
@@ -750,7 +763,7 @@ def check_message(value: object) -> Candidate | Withdrawal:
 def _begin(state: BlockState | None, now: dt.datetime, window_days: int, retention_days: int) -> BlockState:
     if now.tzinfo is None:
         raise StageError("now must be an aware date-time")
-    new_state = copy.deepcopy(check_state(state))
+    new_state: BlockState = _copy(check_state(state))
     prune(new_state, int(now.timestamp()), window_days, retention_days)
     return new_state
 
@@ -789,9 +802,9 @@ def _supersede(state: BlockState, article: str, content: str) -> tuple[list[str]
 
 def _recompute(
     state: BlockState, start: int, by: str, now: int, near_duplicate: float
-) -> tuple[dict[str, _Cluster], tuple[list[EnrichedEvent], list[Retraction]]]:
-    clusters = _assign(state["reports"], start, near_duplicate)
-    return clusters, _publish(state, clusters, by, now)
+) -> tuple[dict[str, str | None], tuple[list[EnrichedEvent], list[Retraction]]]:
+    clusters, copies = _assign(state["reports"], start, near_duplicate)
+    return copies, _publish(state, clusters, by, now)
 
 
 def withdraw(
@@ -809,7 +822,7 @@ def withdraw(
     by = f"withdraw:{article}:{content}"
     _, removed = _supersede(new_state, article, content)
     if not removed:  # done before (a redelivery): what it published, again
-        clusters = _assign(new_state["reports"], len(new_state["reports"]), near_duplicate)
+        clusters, _ = _assign(new_state["reports"], len(new_state["reports"]), near_duplicate)
         return _resolution(new_state, "known", _republish(new_state, clusters, by))
     new_state["reports"] = [r for i, r in enumerate(new_state["reports"]) if i not in removed]
     _, published = _recompute(new_state, min(removed), by, int(now.timestamp()), near_duplicate)
@@ -842,7 +855,7 @@ def resolve(
     if known is not None and known[3] != 0:
         return _resolution(new_state, "superseded" if known[3] == 1 else "late_revision")
     if known is not None or kept is not None:
-        clusters = _assign(reports, len(reports), near_duplicate)
+        clusters, _ = _assign(reports, len(reports), near_duplicate)
         republished = _republish(new_state, clusters, rid)
         return _resolution(
             new_state, "known", republished, kept["cluster"] if kept else None, candidate["content_hash"]
@@ -859,7 +872,7 @@ def resolve(
 
     reports[:] = [r for i, r in enumerate(reports) if i not in removed]
     report: Report = {
-        "event": copy.deepcopy(event),
+        "event": _copy(event),
         "content_hash": candidate["content_hash"],
         "signature": list(candidate["signature"]),
         "observed_at": candidate["observed_at"],
@@ -868,13 +881,10 @@ def resolve(
     }
     position = sum(1 for r in reports if _canonical(r) < _canonical(report))
     reports.insert(position, report)
-    _, duplicate_of = _best_cluster(
-        report, _assign(reports[:position], position, near_duplicate), near_duplicate
-    )
     start = min([position, *removed])
-    _, published = _recompute(new_state, start, rid, int(now.timestamp()), near_duplicate)
+    copies, published = _recompute(new_state, start, rid, int(now.timestamp()), near_duplicate)
     outcome: Outcome = "merged" if report["cluster"] != rid else "new"
-    return _resolution(new_state, outcome, published, report["cluster"], duplicate_of)
+    return _resolution(new_state, outcome, published, report["cluster"], copies[rid])
 
 
 def handle(

@@ -52,6 +52,9 @@ FEATURES: tuple[str, ...] = (
     "first_exact_body",
     "subset",
     "coordinated",
+    "context",
+    "also",
+    "repeats_part",
     "confidence",
     *(f"victims_{k}" for k in _KINDS),
     "planned",
@@ -71,6 +74,8 @@ FEATURES: tuple[str, ...] = (
     "sentence_candidates",
     "one_person",
     "implicit_one",
+    "noncombatant_kind",
+    "combatants_in_sentence",
     "above_planned",
 )
 
@@ -132,6 +137,9 @@ def _features(
         "first_exact_body": float(bool(exact_body) and exact_body[0] is f),
         "subset": float(f.subset),
         "coordinated": float(f.coordinated),
+        "context": float(f.context),
+        "also": float("also" in f.notes),
+        "repeats_part": float("repeats-a-part" in f.notes),
         "confidence": f.confidence,
         **{f"victims_{kind}": float(f.victims == kind) for kind in _KINDS},
         "planned": float(id(f) in planned_ids),
@@ -153,6 +161,10 @@ def _features(
         "sentence_candidates": float(min(len(in_sentence), 10)),
         "one_person": float(f.value == 1 and not f.surface[:1].isdigit()),
         "implicit_one": float("implicit-one" in f.notes),
+        "noncombatant_kind": float(f.victims in ("civilians", "children", "women")),
+        "combatants_in_sentence": float(
+            any(g.victims in ("fighters", "soldiers") for g in in_sentence if g is not f)
+        ),
         "above_planned": float(planned_total > 0 and f.value > planned_total),
     }
     return tuple(row[name] for name in FEATURES)

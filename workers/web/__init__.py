@@ -51,6 +51,19 @@ def stage_of_topic(settings: Settings) -> dict[str, str]:
     }
 
 
+def producer_of_topic(settings: Settings) -> dict[str, str]:
+    """Destination topic -> the agent that sends to it (contributions: also identify's retractions)."""
+    names = settings.topics
+    return {
+        names.normalized: "normalize",
+        names.entities: "entities",
+        settings.candidates_topic: "events",
+        names.enriched: "identify",
+        settings.contributions_topic: "contribute",
+        names.actor_counts: "count",
+    }
+
+
 @cache
 def _static(name: str) -> bytes:
     return (STATIC / name).read_bytes()
@@ -76,7 +89,10 @@ def register_service_views(
     """Add the sensor, the views and the dashboard's reader task to ``app``; returns the dashboard data."""
     data = dashboard if dashboard is not None else DashboardData()
     names = settings.topics
-    app.sensors.add(metrics.ServiceSensor(stage_of_topic(settings), names.enriched, names.dead_letter))
+    sensor = metrics.ServiceSensor(
+        stage_of_topic(settings), names.enriched, names.dead_letter, producer_of_topic(settings)
+    )
+    app.sensors.add(sensor)
 
     @app.page("/metrics")
     async def metrics_view(web: View, request: Request) -> Response:
