@@ -138,8 +138,12 @@ def _wire_place_of() -> None:
     """Until the entity stage reads the article-aware reading (``place_of``), make it do so here."""
     import inspect
 
-    from workers.nlp.components import place_of
+    from workers.nlp import components
     from workers.stages import entities
+
+    place_of = getattr(components, "place_of", None)
+    if place_of is None:  # an older tree: the entity stage resolves by text
+        return
 
     if "place_of" in inspect.getsource(entities):
         return

@@ -64,8 +64,7 @@ _LOG_FORMAT = click.option(
 
 
 def _log_format(settings: Settings, chosen: str | None) -> str:
-    # CONFLICTWIRE_LOG_FORMAT, once workers.settings has it; text until then
-    return chosen or str(getattr(settings, "log_format", "text"))
+    return chosen or settings.log_format
 
 
 @main.command()
@@ -141,7 +140,7 @@ def poll(
         feeds=tuple(urls),
         bootstrap=_bootstrap(settings),
         raw_topic=settings.topics.raw,
-        state_topic=f"{settings.topics.prefix}feeds.state",
+        state_topic=settings.topics.feeds_state,
         dead_letter_topic=settings.topics.dead_letter,
         client=settings.kafka_client_options(),
         partitions=settings.partitions,

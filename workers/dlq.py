@@ -53,7 +53,7 @@ class DeadLetter(TypedDict):
     """One ``articles.dead-letter`` v1 value."""
 
     schema_version: int
-    stage: str  # decode | validate | normalize | entities | events | identity | counts
+    stage: str  # decode | validate | normalize | entities | events | identity | counts | poll
     error: str  # exception class name
     reason: str  # human-readable message, at most 1000 characters
     source_topic: str

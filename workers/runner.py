@@ -322,8 +322,8 @@ def run_job(
         if not settings.bootstrap_servers:  # the embedded broker forgets everything: so may the worker
             settings = replace(settings, data_dir=Path(scratch) / "state")
         with worker_process(settings, bootstrap, log_path) as worker:
-            url = f"http://{settings.web_host}:{settings.web_port}/actors"
-            say(f"worker: pid {worker.pid}, {url}, log {log_path}")
+            base = f"http://{settings.web_host}:{settings.web_port}"
+            say(f"worker: pid {worker.pid}, dashboard {base}/, counts {base}/actors, log {log_path}")
             progress = Progress(expected=len(messages), started=datetime.now(UTC), article_ids=article_ids)
             sent = asyncio.run(kafka_io.publish(bootstrap, settings.topics.raw, messages, client=client))
             say(f"ingested {sent} article(s); waiting for events ...")

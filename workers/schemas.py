@@ -25,6 +25,7 @@ TOPIC_SCHEMAS = (
     "events.enriched",
     "articles.dead-letter",
     "actors.counts",
+    "feeds.state",
 )
 
 

@@ -176,6 +176,13 @@ class Topics:
     def actor_counts(self) -> str:
         return self._name("actors.counts")
 
+    @property
+    def feeds_state(self) -> str:
+        """Compacted: items the feed poller has finished, and each feed's ETag/Last-Modified.
+
+        Not in :meth:`all`: the poller creates it itself, compacted."""
+        return self._name("feeds.state")
+
     def all(self) -> dict[str, str]:
         """Logical name (the schema's file stem) -> topic name on the broker."""
         return {
@@ -329,6 +336,7 @@ class Settings:
     future_tolerance_hours: int = 24
     seen_retention_days: int = 400
     stage_time_limit_seconds: float = 1.0
+    log_format: str = "text"  # text | json (one object a line, with stage and article id)
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     @property
@@ -404,6 +412,7 @@ class Settings:
             "CONFLICTWIRE_FUTURE_TOLERANCE_HOURS": str(self.future_tolerance_hours),
             "CONFLICTWIRE_SEEN_RETENTION_DAYS": str(self.seen_retention_days),
             "CONFLICTWIRE_STAGE_TIME_LIMIT_SECONDS": repr(self.stage_time_limit_seconds),
+            "CONFLICTWIRE_LOG_FORMAT": self.log_format,
             **self.security.to_env(),
         }
         if self.bootstrap_servers:
@@ -534,5 +543,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         future_tolerance_hours=_int(env, "CONFLICTWIRE_FUTURE_TOLERANCE_HOURS", 24, minimum=0),
         seen_retention_days=_int(env, "CONFLICTWIRE_SEEN_RETENTION_DAYS", 400),
         stage_time_limit_seconds=_float(env, "CONFLICTWIRE_STAGE_TIME_LIMIT_SECONDS", 1.0),
+        log_format=_choice(env, "CONFLICTWIRE_LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
         security=load_security(env),
     )

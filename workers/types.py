@@ -9,7 +9,7 @@ and return these dicts, so what a stage returns is exactly what goes on Kafka.
     articles.entities    ArticleEntities     (entity stage, spaCy)
     events.enriched      EnrichedEvent       (casualty stage + event assembly)
     actors.counts        ActorCounts         (per-actor running counts)
-    articles.dead-letter DeadLetter          (anything that failed)
+    articles.dead-letter workers.dlq.DeadLetter (anything that failed)
 """
 
 from __future__ import annotations
@@ -192,18 +192,4 @@ class ActorCounts(TypedDict):
     injured_low: int
     updated_at: str
 
-
-# ---------------------------------------------------------------- dead letters
-
-
-class DeadLetter(TypedDict):
-    schema_version: int
-    stage: str  # decode | validate | normalize | entities | events | counts
-    error: str  # exception class name
-    reason: str  # human-readable message
-    source_topic: str
-    source_partition: int | None
-    source_offset: int | None
-    key: str | None
-    original: str  # the original bytes, base64
-    failed_at: str
+# dead letters: ``workers.dlq.DeadLetter`` (articles.dead-letter v1)

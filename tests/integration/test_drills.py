@@ -230,7 +230,7 @@ def test_drill_future_dated_article_then_a_seed_resent(
         run.publish([resent])
         run.settle()
         after = run.outcome()
-    replay = compare("future date: seed re-sent", before, after)
+    replay = compare("future date: seed re-sent", before, after, reference="the state before the re-send")
     rejected = compare("future date: dead letter", clean, after)
     if not [d for d in after.dead_letters if d.get("key") == FUTURE_ID and d.get("reason")]:
         rejected.other.append("the article dated 9999-12-31 was not dead-lettered")

@@ -136,3 +136,21 @@ async def test_a_failing_host_backs_off_and_its_items_wait_for_a_later_round(
     (letter,) = [v for _, v in await values(kafka_bootstrap, config.dead_letter_topic)]
     assert "HTTP 503" in letter["reason"] and letter["error"] == "TransientError"
     assert await values(kafka_bootstrap, config.raw_topic) == []
+
+
+async def test_requests_to_one_host_never_exceed_the_per_host_limit(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    server = await FeedServer(slow_seconds=0.5).start()
+    try:
+        feed = f"{server.base}/feeds/slow_many.xml"
+        config = await config_for(kafka_bootstrap, topic_prefix, [feed], per_host=2, timeout=10.0)
+        async with Poller(config) as poller:
+            await poller.poll_once()
+            assert (
+                sample(poller, "conflictwire_poller_items_total", host="127.0.0.2", outcome="published") == 3
+            )
+    finally:
+        await server.stop()
+    assert server.most_in_flight["127.0.0.2"] == 2  # three pages wanted, two asked at a time
+    assert len(await values(kafka_bootstrap, config.raw_topic)) == 3

@@ -132,6 +132,7 @@ class Comparison:
     """What differs between a drill's outcome and the clean run's; every list empty means equal."""
 
     drill: str
+    reference: str = "the clean run"
     lost: list[str] = field(default_factory=list)  # counts keys below the clean run (or missing)
     doubled: list[str] = field(default_factory=list)  # counts keys above the clean run (or extra)
     conflicting: list[str] = field(default_factory=list)  # one event id + version, several contents
@@ -154,7 +155,7 @@ class Comparison:
         }
 
     def report(self) -> str:
-        parts = [f"drill {self.drill!r} differs from the clean run:"]
+        parts = [f"drill {self.drill!r} differs from {self.reference}:"]
         for title, items in (
             ("lost (counts below the clean run)", self.lost),
             ("double-counted (counts above the clean run)", self.doubled),
@@ -229,6 +230,7 @@ def compare(
     *,
     ignore_actors: Iterable[str] = (),
     ignore_articles: Iterable[str] = (),
+    reference: str = "the clean run",
 ) -> Comparison:
     """Compare counts and latest events with the clean run; list conflicting versions of the drill.
 
@@ -246,7 +248,7 @@ def compare(
             k: e for k, e in events.items() if not {s["article_id"] for s in e.get("sources", [])} <= articles
         }
 
-    result = Comparison(drill)
+    result = Comparison(drill, reference)
     _compare_counts(kept(clean.counts), kept(outcome.counts), result)
     _compare_events(
         ours(clean.events) if articles else clean.events,

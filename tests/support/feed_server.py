@@ -4,9 +4,10 @@ In: nothing (it binds free ports). Out: a running aiohttp server on 127.0.0.1 (`
 127.0.0.2 (``slow``, a second "host" whose pages answer only after ``slow_seconds``), which
 records every request. ``/feeds/world.xml`` serves ``world_v1.xml`` until :meth:`FeedServer.switch`
 says otherwise, with an ETag and Last-Modified and 304 answers to matching conditional requests;
-``/feeds/slow.xml`` is an Atom feed pointing at the slow host; ``/feeds/broken.xml`` is not a
-feed; ``/feeds/flaky.xml`` lists a page on the slow host under ``/flaky/``, which always answers
-503 (at once); ``/articles/withdrawn.html`` is a 404.
+``/feeds/slow.xml`` is an Atom feed pointing at the slow host, ``/feeds/slow_many.xml`` an RSS
+feed of three stories there (``most_in_flight`` shows how many were asked at once);
+``/feeds/broken.xml`` is not a feed; ``/feeds/flaky.xml`` lists a page on the slow host under
+``/flaky/``, which always answers 503 (at once); ``/articles/withdrawn.html`` is a 404.
 
 ``python -m tests.support.feed_server [--port N]`` runs it in the foreground (for a local demo).
 """
@@ -26,6 +27,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "feeds"
 _MODIFIED = {"world_v1.xml": "Sat, 21 Nov 2026 07:05:00 GMT", "world_v2.xml": "Sun, 22 Nov 2026 11:50:00 GMT"}
 _FEEDS = {
     "/feeds/slow.xml": "slow_atom.xml",
+    "/feeds/slow_many.xml": "slow_many.xml",
     "/feeds/broken.xml": "broken.xml",
     "/feeds/flaky.xml": "flaky.xml",
 }
@@ -45,6 +47,8 @@ class FeedServer:
     port: int = 0
     world: str = "world_v1.xml"
     requests: list[Request] = field(default_factory=list)
+    in_flight: dict[str, int] = field(default_factory=dict)  # host -> requests being answered now
+    most_in_flight: dict[str, int] = field(default_factory=dict)  # host -> the most at once
     base: str = ""
     slow: str = ""
     _runner: web.AppRunner | None = None
@@ -73,6 +77,15 @@ class FeedServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(Request(request.host, request.path, dict(request.headers)))
+        host = request.host.split(":")[0]
+        self.in_flight[host] = self.in_flight.get(host, 0) + 1
+        self.most_in_flight[host] = max(self.most_in_flight.get(host, 0), self.in_flight[host])
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight[host] -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         if path == "/feeds/world.xml":
             return await self._world(request)

@@ -142,3 +142,17 @@ def test_state_records_fold_into_items_articles_and_validators() -> None:
     assert state.feeds[f"feed|{BASE}/feeds/world.xml"]["etag"] == '"abc"'
     state.apply("item|2", None)  # a tombstone forgets
     assert set(state.items) == {"item|1"}
+
+
+def test_feed_lists_join_arguments_and_file_without_comments_or_repeats(tmp_path: Path) -> None:
+    from workers.cli import _feed_urls
+
+    listed = tmp_path / "feeds.txt"
+    listed.write_text(
+        "# world desks\nhttp://a.test/rss.xml\n\nhttp://b.test/atom.xml  # regional\nhttp://a.test/rss.xml\n"
+    )
+    assert _feed_urls(("http://c.test/feed",), listed) == [
+        "http://c.test/feed",
+        "http://a.test/rss.xml",
+        "http://b.test/atom.xml",
+    ]

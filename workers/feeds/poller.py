@@ -355,6 +355,7 @@ class Poller:
                 self.config.raw_topic, key=article["id"].encode(), value=codec.dumps(article)
             )
             self.metrics.items.labels(host, "published").inc()
+            log.info("published %s as %s", item.link, article["id"])
         await self._write_state(key, feeds.item_record(item, "published", article["id"], datetime.now(UTC)))
 
     async def _read_page(self, item: feeds.FeedItem, response: Fetched) -> dict[str, Any]:

@@ -426,4 +426,5 @@ def resolve_date(texts: Iterable[str], published_at: str | None) -> EventDate:
     Prefer :func:`event_date`, which sees the whole article in order.
     """
     items = list(texts)
-    return event_date(items, published_at, anchors=(0,) if items else ())
+    # the caller chose these texts as the event's: each counts as one of its sentences
+    return event_date(items, published_at, anchors=range(len(items)))

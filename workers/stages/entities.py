@@ -24,6 +24,11 @@ Roles come from the dependency parse, with general rules (word lists in
   noun is "of" ("the shelling of X");
 * ``mentioned``: anything else, including backers ("Russia-backed forces").
 
+Monitors, civilians and "other" actors (NGOs, political bodies) are never perpetrators. A
+generic actor of the gazetteer ("security forces", "police", "the authorities") gives a mention
+with its kind and ``actor_id`` None, unless a named state stands right before it ("the United
+States military"); the events stage decides whose forces they are from the event's country.
+
 No I/O besides the lexicon (read once); bad input raises :class:`StageError`.
 """
 
@@ -108,15 +113,8 @@ def _is_attack_verb(verb: Token) -> bool:
         return False
     word = lemma(verb)
     if word in lex.weak_attack_verbs:
-        return any(c.dep_ in {"dobj", "nsubjpass"} and _names_attack(c) for c in verb.children)
+        return any(c.dep_ in {"dobj", "nsubjpass"} and _is_attack_noun(c) for c in verb.children)
     return word in lex.attack_verbs
-
-
-def _names_attack(noun: Token) -> bool:
-    """An attack noun, or a noun an attack word modifies ("chemical weapons", "barrel bombs")."""
-    return _is_attack_noun(noun) or any(
-        c.dep_ in {"compound", "amod"} and _is_attack_noun(c) for c in noun.children
-    )
 
 
 def _is_attack_noun(token: Token) -> bool:
@@ -224,8 +222,7 @@ def _reduced_passive(verb: Token, subject: Token) -> bool:
 
 def _blamed_for_violence(verb: Token) -> bool:
     """ "blamed X for the attack", "accused X of shelling": the accused did violence."""
-    # "holding X accountable for the attacks": the for-phrase may hang on the complement
-    objects = [c for c in verb.children if c.dep_ in {"dobj", "oprd", "acomp", "xcomp", "ccomp"}]
+    objects = [c for c in verb.children if c.dep_ == "dobj"]
     for prep in [*verb.children, *(p for o in objects for p in o.children)]:
         if (
             prep.dep_ == "prep"
@@ -236,22 +233,9 @@ def _blamed_for_violence(verb: Token) -> bool:
     return False
 
 
-def _held_responsible(head: Token) -> bool:
-    """ "rebels behind the attack", "the group responsible for the bombing": the phrase itself
-    names the noun's bearer as the doer."""
-    for child in head.children:
-        if child.dep_ == "prep" and child.lower_ == "behind":
-            return any(_is_attack_noun(t) for t in child.subtree)
-        if child.dep_ == "amod" and child.lower_ == "responsible":
-            return any(_is_attack_noun(t) for t in child.subtree)
-    return False
-
-
 def _verb_role(head: Token) -> ActorRole | None:
     """Role given by the clause the noun phrase ``head`` is an argument of."""
     lex = lexicon()
-    if _held_responsible(head):
-        return "perpetrator"
     dep = head.dep_
     verb = head.head
     if dep in {"nsubj", "csubj"}:

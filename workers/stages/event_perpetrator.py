@@ -78,9 +78,9 @@ def _actor_key(a: ActorMention, country: str | None) -> tuple[str, bool] | None:
     """(actor id, named) of a mention that can perpetrate, or None.
 
     A generic mention ("security forces", "police": no id, a state kind) is the force of
-    ``country`` of that kind, or the generic actor when no country is known. Unnamed doers
-    ("terrorists", "gunmen", "bandits") come back with named=False: they are the perpetrator
-    only when no named actor is a candidate.
+    ``country`` of that kind (a named actor), or the generic actor when no country is known
+    (unnamed). Unnamed doers ("terrorists", "gunmen", "bandits") come back with named=False and
+    weigh ``UNNAMED_WEIGHT`` of a named actor.
     """
     rules = _rules()
     if a["kind"] not in rules.kinds:

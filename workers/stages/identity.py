@@ -705,8 +705,9 @@ def prune(state: BlockState, now: int, window_days: int, retention_days: int) ->
     within ``window_days``, or, oldest event first, while the reports exceed
     :data:`MAX_REPORT_BYTES`. Publication records go with the last report naming them.
     """
-    if window_days < 1 or retention_days < window_days:
-        raise StageError("window_days must be at least 1 and retention_days at least window_days")
+    if window_days < 1:
+        raise StageError("window_days must be at least 1")
+    retention_days = max(retention_days, window_days)  # a report is remembered while its event can change
     ledger = state["ledger"]
     for key in [k for k, entry in ledger.items() if now - entry[2] > retention_days * _DAY_SECONDS]:
         del ledger[key]

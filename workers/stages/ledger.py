@@ -98,7 +98,7 @@ def admit(
         raise StageError("an article needs an id and a content hash")
     stamp = int(now.timestamp())
     bucket = copy.deepcopy(check_bucket(value))
-    prune(bucket, stamp, retention_days)
+    prune(bucket, stamp, max(retention_days, window_days))  # remembered while its events can change
     key, content = _short(article_id), content_hash[:_KEY_CHARS]
     blocks = sorted(set(blocks))
     entry = bucket.get(key)

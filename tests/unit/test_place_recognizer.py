@@ -1,0 +1,96 @@
+"""The place component's rules on hand-built docs: what they read does not depend on the model.
+
+Each doc is built from words and entity labels (as spaCy's own tests build them), so a rule
+is tested on the structure it reads, not on what the small model happens to tag.
+"""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from workers.gazetteer.places import PlaceContext
+from workers.nlp.components import (
+    PlaceRecognizer,
+    _admin_hint,
+    _capitals,
+    _with_located_names,
+    place_context,
+    place_of,
+)
+
+NIGERIA = PlaceContext("NG", frozenset({"NG"}))
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return spacy.blank("en")
+
+
+def _doc(nlp: Language, words: list[str], ents: list[str] | None = None) -> Doc:
+    doc = Doc(nlp.vocab, words=words, ents=ents or ["O"] * len(words))
+    doc.spans["actors"] = []
+    return doc
+
+
+def test_an_administrative_word_after_or_before_the_name(nlp: Language) -> None:
+    doc = _doc(nlp, ["attack", "in", "Plateau", "State", "and", "the", "state", "of", "Borno"])
+    assert _admin_hint(doc[2:3])
+    assert _admin_hint(doc[8:9])
+    assert not _admin_hint(doc[0:1])
+
+
+def test_demonyms_and_country_names_set_the_dominant_country(nlp: Language) -> None:
+    words = ["Afghan", "officials", "said", "a", "bomb", "hit", "Kabul", "near", "Pakistan"]
+    doc = _doc(nlp, words, ["B-NORP", "O", "O", "O", "O", "O", "B-GPE", "O", "B-GPE"])
+    spans = [Span(doc, 6, 7, label="GPE"), Span(doc, 8, 9, label="GPE")]
+    ctx = place_context(doc, spans)
+    # Afghan (1) + Kabul (1) outweigh one mention of Pakistan (a country name: 2) only on the tie's order
+    assert ctx.country == "AF"
+    assert {"AF", "PK"} <= ctx.countries
+
+
+def test_a_named_division_is_context_for_its_towns(nlp: Language) -> None:
+    doc = _doc(nlp, ["in", "Jalalabad", "in", "Uttar", "Pradesh", ",", "India"])
+    spans = [Span(doc, 1, 2, label="GPE"), Span(doc, 3, 5, label="GPE"), Span(doc, 6, 7, label="GPE")]
+    ctx = place_context(doc, spans)
+    assert ctx.country == "IN"
+    assert ("IN", "Uttar Pradesh") in ctx.admin1s
+
+
+def test_a_name_after_a_locative_word_is_a_place_of_the_articles_country(nlp: Language) -> None:
+    # the model tagged the town as an organisation; the words and the gazetteer say a place
+    doc = _doc(nlp, ["gunmen", "struck", "in", "Konduga", "on", "Monday"], ["O", "O", "O", "B-ORG", "O", "O"])
+    found = _with_located_names(doc, [], NIGERIA)
+    assert [s.text for s in found] == ["Konduga"]
+    # without the article's country a small town is no reading
+    assert _with_located_names(doc, [], None) == []
+
+
+def test_the_capital_of_the_country_named_before_it(nlp: Language) -> None:
+    doc = _doc(
+        nlp,
+        ["bombs", "in", "the", "Iraqi", "capital", "killed", "nine"],
+        ["O", "O", "O", "B-NORP", "O", "O", "O"],
+    )
+    spans = _capitals(doc, [], PlaceContext())
+    assert len(spans) == 1 and spans[0].text == "Iraqi capital"
+    entry = place_of(spans[0])
+    assert entry is not None and (entry.country, entry.admin1) == ("IQ", "Baghdad")
+
+
+def test_a_capital_named_right_after_is_left_to_its_name(nlp: Language) -> None:
+    doc = _doc(nlp, ["the", "Afghan", "capital", "Kabul"], ["O", "B-NORP", "O", "B-GPE"])
+    assert _capitals(doc, [], PlaceContext()) == []
+
+
+def test_the_recognizer_reads_a_homonym_in_the_articles_country(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["Nigerian", "police", "said", "gunmen", "attacked", "villages", "in", "Niger", "State", "."]
+    doc = _doc(nlp, words, ["B-NORP", "O", "O", "O", "O", "O", "O", "B-GPE", "O", "O"])
+    doc = recognizer(doc)
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    entry = places.get("Niger") or places.get("Niger State")
+    assert entry is not None and (entry.country, entry.admin1) == ("NG", "Niger")
