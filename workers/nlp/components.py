@@ -9,9 +9,15 @@ form that matched: ``alias``, ``demonym`` (kept only before a force or attack no
 the one accused: "Moscow says"), or ``ner`` for an unresolved entity.
 
 ``conflictwire_places`` fills ``doc.spans["places"]``: GPE / LOC / FAC entities and
-phrase-matcher hits of Syrian place names (which the small model often misses or
-mislabels), minus anything inside an actor span. Resolution to coordinates and
-governorates happens in the entity stage (cached per string).
+phrase-matcher hits of Syrian place names, country names and first-level division names
+(which the small model often misses or mislabels), minus anything inside a resolved actor
+span; then names the model labelled otherwise where the words say a place ("in Konduga",
+"the town of X"). Each span is resolved in its article's context (:func:`place_context`:
+the dominant country from country names, demonyms and names of one country; the divisions
+named) and the reading is stored on the span: :func:`place_of` gives it. "The capital"
+becomes the capital of the country named before it (or of the article's country); an
+article naming no place of its dominant country gets a country-level place at its first
+demonym ("Iraqi officials say ...").
 
 Both read their data once, when the pipeline is built.
 """
@@ -594,7 +600,7 @@ def make_actor_recognizer(nlp: Language, name: str) -> ActorRecognizer:
 @Language.factory(
     "conflictwire_places",
     requires=["doc.ents", "doc.spans"],
-    assigns=["doc.spans"],
+    assigns=["doc.spans", "span._.place"],
 )
 def make_place_recognizer(nlp: Language, name: str) -> PlaceRecognizer:
     return PlaceRecognizer(nlp)

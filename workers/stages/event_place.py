@@ -70,63 +70,54 @@ def dominant_country(ent: ArticleEntities) -> str | None:
     return max(counts, key=lambda cc: counts[cc]) if counts else None
 
 
-def event_place(
+def _in_anchor(
+    ent: ArticleEntities, anchor: int, near: int, in_anchor: list[PlaceMention]
+) -> tuple[PlaceMention | None, list[PlaceMention], int | None]:
+    """In the event's sentence: the place nearest after the figure (else the last before it),
+    the places that only say where the victims came from, and where the figure's clause ends.
+
+    "killed 13 civilians ... in the province of Aleppo": places after the figure are usually
+    where it happened; places before it are often a dateline or caption."""
+    seg = segment_text(ent, anchor)
+    offset = ent["sentences"][anchor]["start"] if anchor >= 0 else 0
+    cut = _CLAUSE_AFTER.search(seg, max(0, near - offset))
+    limit = offset + cut.start() if cut else None
+    seg_text = ent["title"] if anchor < 0 else ent["text"]
+    origins: list[PlaceMention] = []
+    for p in sorted(in_anchor, key=lambda p: p["start"]):
+        if p["start"] < near:
+            continue
+        if _VICTIMS_FROM.match(seg_text[near : p["start"]]) or (
+            origins
+            and re.fullmatch(r"\s*(?:,|and|or|&)\s*(?:the\s+)?", seg_text[origins[-1]["end"] : p["start"]])
+        ):
+            origins.append(p)
+    if all(any(p is o for o in origins) for p in in_anchor if p["start"] >= near):
+        # "17 young men from Altibni were executed": no other place, their town it is
+        origins = []
+    after = [
+        p
+        for p in in_anchor
+        if near <= p["start"] and (limit is None or p["start"] < limit) and p not in origins
+    ]
+    before = [p for p in in_anchor if p["start"] < near]
+    closest: PlaceMention | None = None
+    if after:
+        closest = min(after, key=lambda p: p["start"])
+    elif before:
+        closest = max(before, key=lambda p: p["start"])
+    return closest, origins, limit
+
+
+def _weights(
     ent: ArticleEntities,
     anchor: int,
-    admin1: str | None,
-    near: int | None = None,
-    title_near: int | None = None,
-) -> PlaceMention | None:
-    """The event's place: the governorate named nearest the event, weighed over the article.
-
-    Mentions in the event's sentence weigh most (the one closest to the figure most of
-    all), then the title, then the neighbouring sentences, then the rest of the article.
-    Places outside the article's main country count only when nothing else is named.
-    """
-    places = [p for p in ent["places"] if (admin1 is None or p["admin1"] == admin1) and not metonym(ent, p)]
-    if not places:
-        return None
-    country = dominant_country(ent)
-    home = [p for p in places if p["country"] == country] if country else places
-    pool = [p for p in (home or places) if p["admin1"]]
-    if not pool:
-        return best_place(home or places)
+    pool: list[PlaceMention],
+    origins: list[PlaceMention],
+    limit: int | None,
+) -> defaultdict[str, float]:
+    """Weight of each admin1 by where its mentions sit relative to the event's sentence."""
     weights: defaultdict[str, float] = defaultdict(float)
-    closest: PlaceMention | None = None
-    in_anchor = [p for p in pool if p["sentence"] == anchor]
-    origins: list[PlaceMention] = []
-    limit: int | None = None
-    if in_anchor and near is not None:
-        # "killed 13 civilians ... in the province of Aleppo": places after the figure
-        # are usually where it happened; places before it are often a dateline or caption
-        seg = segment_text(ent, anchor)
-        offset = ent["sentences"][anchor]["start"] if anchor >= 0 else 0
-        cut = _CLAUSE_AFTER.search(seg, max(0, near - offset))
-        limit = offset + cut.start() if cut else None
-        seg_text = ent["title"] if anchor < 0 else ent["text"]
-        for p in sorted(in_anchor, key=lambda p: p["start"]):
-            if p["start"] < near:
-                continue
-            if _VICTIMS_FROM.match(seg_text[near : p["start"]]) or (
-                origins
-                and re.fullmatch(
-                    r"\s*(?:,|and|or|&)\s*(?:the\s+)?", seg_text[origins[-1]["end"] : p["start"]]
-                )
-            ):
-                origins.append(p)
-        if all(any(p is o for o in origins) for p in in_anchor if p["start"] >= near):
-            # "17 young men from Altibni were executed": no other place, their town it is
-            origins = []
-        after = [
-            p
-            for p in in_anchor
-            if near <= p["start"] and (limit is None or p["start"] < limit) and p not in origins
-        ]
-        before = [p for p in in_anchor if p["start"] < near]
-        if after:
-            closest = min(after, key=lambda p: p["start"])
-        elif before:
-            closest = max(before, key=lambda p: p["start"])
     far: defaultdict[str, float] = defaultdict(float)
     for p in pool:
         adm = p["admin1"] or ""
@@ -154,6 +145,37 @@ def event_place(
             far[adm] += 1.0 / max(distance, 1)
     for adm, w in far.items():
         weights[adm] += min(w, 1.0)
+    return weights
+
+
+def event_place(
+    ent: ArticleEntities,
+    anchor: int,
+    admin1: str | None,
+    near: int | None = None,
+    title_near: int | None = None,
+) -> PlaceMention | None:
+    """The event's place: the governorate named nearest the event, weighed over the article.
+
+    Mentions in the event's sentence weigh most (the one closest to the figure most of
+    all), then the title, then the neighbouring sentences, then the rest of the article.
+    Places outside the article's main country count only when nothing else is named.
+    """
+    places = [p for p in ent["places"] if (admin1 is None or p["admin1"] == admin1) and not metonym(ent, p)]
+    if not places:
+        return None
+    country = dominant_country(ent)
+    home = [p for p in places if p["country"] == country] if country else places
+    pool = [p for p in (home or places) if p["admin1"]]
+    if not pool:
+        return best_place(home or places)
+    closest: PlaceMention | None = None
+    in_anchor = [p for p in pool if p["sentence"] == anchor]
+    origins: list[PlaceMention] = []
+    limit: int | None = None
+    if in_anchor and near is not None:
+        closest, origins, limit = _in_anchor(ent, anchor, near, in_anchor)
+    weights = _weights(ent, anchor, pool, origins, limit)
     if closest is not None:
         weights[closest["admin1"] or ""] += 2.0
     in_title = [p for p in pool if p["sentence"] == -1]
