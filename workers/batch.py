@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from workers import codec
 from workers.stages.dates import find_dates
@@ -84,7 +84,7 @@ def to_raw(line: dict[str, Any]) -> RawArticle:
     if date is not None and not isinstance(date, str):
         raise StageError("field 'date' must be a string")
     source = line.get("source")
-    raw: dict[str, Any] = {
+    raw: RawArticle = {
         "id": str(line["id"]),
         "title": title or "",
         "body": line["text"],
@@ -94,8 +94,7 @@ def to_raw(line: dict[str, Any]) -> RawArticle:
     published = date or date_from_text(line["text"])
     if published:
         raw["published_at"] = published
-    # transition: RawArticle.published_at becomes NotRequired in workers/types.py
-    return cast(RawArticle, raw)
+    return raw
 
 
 def event_output(event: EnrichedEvent) -> dict[str, Any]:

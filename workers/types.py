@@ -21,11 +21,12 @@ from typing import Literal, NotRequired, TypedDict
 
 class RawArticle(TypedDict):
     id: str
-    title: str
+    title: NotRequired[str | None]  # missing or empty: the first sentence serves as headline
     body: str
     source: str
     url: str | None
-    published_at: str  # ISO 8601 date-time with offset, or a plain date
+    # ISO 8601 date-time with offset, or a plain date; missing: inferred from the text
+    published_at: NotRequired[str | None]
     language: NotRequired[str]
 
 
@@ -51,6 +52,7 @@ class NormalizedArticle(TypedDict):
     sentences: list[Sentence]  # offsets into ``text``
     content_hash: str  # sha256 of the case-folded, whitespace-collapsed title + text
     removed: list[str]  # boilerplate lines that were stripped (for audit)
+    published_at_inferred: NotRequired[bool]  # present (True) when published_at was read from the text
 
 
 # ---------------------------------------------------------------- entities
@@ -108,6 +110,7 @@ class ArticleEntities(TypedDict):
     text: str
     sentences: list[Sentence]
     content_hash: str
+    published_at_inferred: NotRequired[bool]
     actors: list[ActorMention]
     places: list[PlaceMention]
 

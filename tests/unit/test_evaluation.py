@@ -184,7 +184,9 @@ def test_hrd_scorer_skips_empty_gold_and_maps_perpetrators() -> None:
         "country": (1.0, 2),
         "first-level division": (1.0, 2),
         "event month": (0.5, 2),
-        "perpetrator type": (1.0, 3),  # null gold = no perpetrator = the none label
+        # a null gold is its own label ("no perpetrator mentioned"); naming nobody gives the
+        # mapping's none label, which differs here: h2 is wrong
+        "perpetrator type": (0.6667, 3),
     }
 
 

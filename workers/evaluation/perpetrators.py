@@ -66,22 +66,11 @@ def read_labels(path: Path) -> PerpetratorLabels:
     )
 
 
-def _gazetteer_categories(path: Path = ACTORS_FILE) -> PerpetratorLabels:
-    """FA-KES categories from the gazetteer's own ``category`` fields (no category = unknown)."""
-    by_actor: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                by_actor[str(row["id"])] = str(row.get("category") or FAKES_UNKNOWN)
-    return PerpetratorLabels(by_actor, {}, FAKES_UNKNOWN)
-
-
 def fakes_labels(path: Path = FAKES_FILE) -> PerpetratorLabels:
-    """FA-KES perpetrator categories (the mapping file, or the gazetteer's categories)."""
-    return read_labels(path) if path.exists() else _gazetteer_categories()
+    """FA-KES perpetrator categories from the mapping file."""
+    return read_labels(path)
 
 
 def hrd_labels(path: Path = HRD_FILE) -> PerpetratorLabels:
-    """HRDsAttack perpetrator types (the mapping file, or every prediction -> ``HRD_NONE``)."""
-    return read_labels(path) if path.exists() else PerpetratorLabels({}, {}, HRD_NONE)
+    """HRDsAttack perpetrator types from the mapping file."""
+    return read_labels(path)

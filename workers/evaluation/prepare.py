@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ from workers.types import ArticleEntities, NormalizedArticle, RawArticle
 WORKERS_DIR = Path(__file__).resolve().parent.parent
 _NOT_ENTITY_INPUTS = ("evaluation",)  # folders under workers/ and workers/data/ left out
 BATCH = 32
-KEEP_FINGERPRINTS = 3  # older cache folders are removed
+KEEP_FINGERPRINTS = 3  # older cache folders are removed ...
+PRUNE_AFTER_SECONDS = 3600  # ... once no run has written to them for this long
 
 EntitiesBatch = Callable[[Sequence[NormalizedArticle]], list[ArticleEntities]]
 
@@ -99,15 +101,19 @@ def _run(articles: Sequence[DevArticle], entities_batch: EntitiesBatch) -> dict[
 
 
 def _write_atomic(path: Path, lines: Sequence[bytes]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)  # a concurrent run may have pruned it
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(b"".join(lines))
     tmp.replace(path)
 
 
 def _prune(cache_dir: Path, keep: str) -> None:
+    """Remove cache folders beyond the newest ``KEEP_FINGERPRINTS`` that no run touched lately."""
     dirs = sorted((d for d in cache_dir.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime)
+    stale = time.time() - PRUNE_AFTER_SECONDS
     for old in [d for d in dirs if d.name != keep][: max(0, len(dirs) - KEEP_FINGERPRINTS)]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.stat().st_mtime < stale:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def prepare(

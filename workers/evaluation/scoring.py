@@ -28,7 +28,7 @@ from typing import Any
 from workers.evaluation.devsets import DevArticle, FakesGold, HrdGold, WadGold
 from workers.evaluation.fakes import score as fakes_score
 from workers.evaluation.matching import same_division, year_month
-from workers.evaluation.perpetrators import PerpetratorLabels, fakes_labels, hrd_labels
+from workers.evaluation.perpetrators import HRD_NONE, PerpetratorLabels, fakes_labels, hrd_labels
 
 Event = Mapping[str, Any]
 
@@ -166,7 +166,8 @@ def score_hrd(
             got = year_month(date.get("value") if isinstance(date, Mapping) else None)
             month.add(a.key, got == (gold.year, gold.month), (gold.year, gold.month), pred.error or got)
         said = labels.label(main.get("perpetrator") if main else None, pred.kinds)
-        expected = gold.perpetrator or labels.none
+        # a gold null means the annotators found no perpetrator in the text: a label of its own
+        expected = gold.perpetrator or HRD_NONE
         perp.add(a.key, pred.error is None and said == expected, expected, pred.error or said)
     return _finish("hrd", arts, preds, tallies)
 

@@ -1,22 +1,25 @@
-"""Casualty figures read from an article: who was killed, injured, displaced, and how many.
+"""Casualty figures read from an article: the candidates the figure selector chooses from.
 
-``find_figures`` scans the title and every sentence for numbers (digits, number
-words, vague quantities such as "dozens") and decides for each one
+In: the article text, its sentence offsets and its title. Out: ``CasualtyFigure`` values in
+reading order. ``find_figures`` scans the title and every sentence for numbers (digits,
+number words, vague quantities such as "dozens", "a child", and a victim told without a
+number: "the mayor was shot dead") and decides for each one
 
-* its category, from a cue verb or noun next to it ("killed 6", "6 were
-  wounded", "the death toll rose to 15");
-* its bounds, from the qualifier before it ("at least 40" -> low 40, high None;
-  "nearly 40" -> high 40; "between 15 and 20" -> 15..20), per the convention in
-  ``corpus/seeds/gold.json``;
-* whether it counts as a casualty of the reported event at all: war totals,
-  populations, cumulative displacement, money, distances, percentages, ages,
-  years and counts of strikes or buildings are kept but marked ``background``;
-* whether it is a part of another figure ("including 10 children"), a rising
-  toll ("has risen to 15", which replaces rather than adds), or a distinct group
+* its category, from a cue verb or noun next to it ("killed 6", "6 were wounded", "the
+  death toll rose to 15");
+* its bounds, from the qualifier before it ("at least 40" -> low 40, high None; "nearly
+  40" -> high 40), per the convention in ``corpus/seeds/gold.json``;
+* whether it counts as a casualty of the reported event at all: war totals, populations,
+  cumulative displacement, money, distances, percentages, ages, years, counts of strikes
+  or buildings and figures above a ceiling are kept but marked ``background``; numbers
+  written with an exponent are not read at all;
+* whether it is a part of another figure ("including 10 children") or a distinct group
   coordinated with a neighbour ("two men from X and three men from Y").
 
-The cue words live in ``workers/data/casualty_terms.jsonl``; this module holds
-only the rules that combine them.
+Work is bounded (``MAX_FIGURES_PER_SENTENCE``, ``MAX_FIGURES_PER_ARTICLE``,
+``MAX_SENTENCE_CHARS``). The cue words live in ``workers/data/casualty_terms.jsonl`` and
+the patterns in ``workers/data/patterns.jsonl`` (each with the dev articles it helps);
+this module holds only the rules that combine them.
 """
 
 from __future__ import annotations

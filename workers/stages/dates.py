@@ -14,14 +14,18 @@ How:
    year takes the latest year that does not put it after publication, weekdays the latest such
    day on or before it. A date after publication (a trial "set for May 5") is no candidate:
    an event is never reported before it happens.
-2. The publication date itself is a candidate too, standing in when nothing better is said.
-3. Each candidate is scored by a linear model over a few features (kind of date, the time
-   word before it, whether its sentence tells of violence or is a statement's attribution,
-   where it stands relative to the event's sentences, how far before publication it lies,
-   how many other mentions name the same month). The weights live in
-   ``workers/data/date_weights.json``, fitted by ``benchmarks/dates_eval.py --fit`` on the
-   HRDsAttack dev split (5-fold cross-validated by article; scores in that file). The best
-   candidate wins; ties go to the earlier mention.
+2. Each date is scored by a linear model over a few features (kind of date, the time word
+   before it, whether its sentence tells of an attack or a court step or is a statement's
+   attribution, where it stands relative to the event's sentences, how far before
+   publication it lies, how many other mentions name the same month). The weights and a
+   threshold live in ``workers/data/date_weights.json``, fitted by
+   ``benchmarks/dates_eval.py --fit`` on the HRDsAttack dev split (pairwise logistic
+   regression; 5-fold cross-validated by article, scores in that file). The best date wins
+   if it reaches the threshold; ties go to the earlier mention. A date closing a sentence
+   without a time word (a photo caption, a dateline) is not weighed.
+3. Otherwise the publication date stands in (``source`` "published", precision "unknown"),
+   unless a weekday or relative day in the event's sentences or the opening ("on Saturday")
+   gives its day (:func:`choose`).
 4. An article without a publication time gets one from its text (:func:`infer_published`):
    the latest full written date, with ``source`` "inferred" on the event date.
 

@@ -649,7 +649,7 @@ def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
         raise StageError("the doc lacks actor/place spans: parse it with workers.nlp.load_pipeline")
     where = _Locator(article)
     spans = list(doc.spans["actors"])
-    return {
+    out: ArticleEntities = {
         "schema_version": SCHEMA_VERSION,
         "id": article["id"],
         "source": article["source"],
@@ -667,6 +667,9 @@ def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
         ],
         "places": [_place_mention(span, where) for span in doc.spans["places"]],
     }
+    if article.get("published_at_inferred"):
+        out["published_at_inferred"] = True
+    return out
 
 
 def extract_entities_batch(nlp: Language, articles: Sequence[NormalizedArticle]) -> list[ArticleEntities]:

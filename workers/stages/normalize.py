@@ -655,8 +655,7 @@ def normalize(article: RawArticle, *, now: dt.datetime | None = None) -> Normali
         "removed": removed,
     }
     if inferred:
-        # transition: NormalizedArticle gains this optional field in workers/types.py
-        cast(dict[str, object], out)["published_at_inferred"] = True
+        out["published_at_inferred"] = True
     return out
 
 
