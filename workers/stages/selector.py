@@ -249,6 +249,13 @@ def _model_from_json(obj: Mapping[str, Any]) -> _Model:
     raise StageError(f"unknown selector model kind {kind!r}")
 
 
+def _title_as_fallback(chosen: list[CasualtyFigure]) -> list[CasualtyFigure]:
+    """The headline's figures count only when no body figure does: a headline restates the
+    lead (or, untitled, is a copy of the first sentence), so adding both counts one toll twice."""
+    body = [f for f in chosen if f.sentence >= 0]
+    return body or chosen
+
+
 class FigureSelector:
     """Decides which candidate figures make each target's total; one model per target."""
 
@@ -277,7 +284,9 @@ class FigureSelector:
     ) -> Selection:
         """The figures that make the killed and non-combatant killed totals, in reading order."""
         chosen = {
-            target: [f for f, p in self.scores(target, ent, figs, planned) if p >= self.threshold]
+            target: _title_as_fallback(
+                [f for f, p in self.scores(target, ent, figs, planned) if p >= self.threshold]
+            )
             for target in TARGETS
         }
         return Selection(killed=chosen["killed"], killed_noncombatants=chosen["killed_noncombatants"])

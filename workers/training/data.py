@@ -20,22 +20,11 @@ from workers.types import ArticleEntities, NormalizedArticle
 
 EVAL_DIR = Path("..") / "shared" / "eval"
 CACHE_DIR = Path(".conflictwire") / "selector-cache"
-UNTITLED = "Report"
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The JSON objects of a JSON Lines file."""
     return [codec.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-
-
-def headline(row: dict[str, Any]) -> str:
-    """The row's title, or a neutral placeholder when it has none: WAD summaries have no
-    title, and a copy of their first sentence would be stripped from the body as a repeat
-    of the headline (normalize drops a body line equal to the title)."""
-    title = row.get("title")
-    if isinstance(title, str) and title.strip():
-        return title
-    return UNTITLED
 
 
 def article_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -54,7 +43,8 @@ def article_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _normalized(row: dict[str, Any]) -> NormalizedArticle | None:
     try:
-        return normalize(to_raw({**row, "title": headline(row)}))
+        # untitled rows (WAD) go in as the stream takes them: normalize's first sentence is the headline
+        return normalize(to_raw(row))
     except StageError:
         return None
 
