@@ -13,7 +13,6 @@ from workers.stages.dates import (
     find_dates,
     infer_published,
     parse_published,
-    resolve_date,
 )
 from workers.stages.errors import StageError
 
@@ -78,8 +77,8 @@ def test_a_date_without_a_year_is_never_in_the_future_of_publication() -> None:
         ("The attack on Saturday, March 30, 2019 killed five.", ("2019-03-30", "day", "text")),
     ],
 )
-def test_resolve_date_keeps_its_contract(text: str, expected: tuple[str, str, str]) -> None:
-    got = resolve_date([text], "2019-09-02T10:00:00+00:00")
+def test_a_one_sentence_event_is_dated_from_its_words(text: str, expected: tuple[str, str, str]) -> None:
+    got = event_date([text], "2019-09-02T10:00:00+00:00", anchors=[0])
     assert (got["value"], got["precision"], got.get("source")) == expected
 
 

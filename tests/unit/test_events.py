@@ -13,7 +13,6 @@ import pytest
 from spacy.language import Language
 
 from workers.stages.casualties import find_figures
-from workers.stages.dates import resolve_date
 from workers.stages.errors import StageError
 from workers.stages.events import assemble_events, event_id
 from workers.stages.normalize import split_sentences
@@ -180,27 +179,6 @@ def test_weekday_date_is_grounded_on_publication() -> None:
         _entities("Air strikes killed 12 people on Saturday.", published_at="2019-09-02")
     )
     assert (event["date"]["value"], event["date"]["precision"]) == ("2019-08-31", "day")
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("It happened yesterday.", ("2019-09-01", "day")),
-        ("It happened on Monday.", ("2019-09-02", "day")),
-        ("It happened last week.", ("2019-08-26", "week")),
-        ("It happened on July 1.", ("2019-07-01", "day")),
-        ("It happened on 12 March 2019.", ("2019-03-12", "day")),
-        ("No date here.", ("2019-09-02", "unknown")),
-        (
-            "Women walk in a neighbourhood damaged by air strikes in Idlib, Syria, March 12, 2019.",
-            ("2019-09-02", "unknown"),
-        ),
-        ("The attack on Saturday, March 30, 2019 killed five.", ("2019-03-30", "day")),
-    ],
-)
-def test_resolve_date(text: str, expected: tuple[str, str]) -> None:
-    got = resolve_date([text], "2019-09-02T10:00:00+00:00")
-    assert (got["value"], got["precision"]) == expected
 
 
 def test_violence_without_figures_is_one_violent_event() -> None:

@@ -422,13 +422,3 @@ def event_date(
             value=pub.isoformat(), precision="unknown", source="inferred" if inferred else "published"
         )
     return EventDate(value=best.value.isoformat(), precision=best.precision, source="text")
-
-
-def resolve_date(texts: Iterable[str], published_at: str | None) -> EventDate:
-    """Older entry point: ``texts`` most relevant first (the event's sentence first).
-
-    Prefer :func:`event_date`, which sees the whole article in order.
-    """
-    items = list(texts)
-    # the caller chose these texts as the event's: each counts as one of its sentences
-    return event_date(items, published_at, anchors=range(len(items)))

@@ -8,7 +8,7 @@ In: :class:`~workers.types.ArticleEntities`. Out: a list of
     selector.FigureSelector   the learned model: which candidates make killed / killed_noncombatants
     event_place.event_place   where: the place named nearest the toll
     event_perpetrator         who: perpetrator, co-perpetrators, targets, speakers (roles from the parse)
-    dates.resolve_date        when: grounded on the publication time
+    dates.event_date          when: grounded on the publication time
     assemble_events (here)    type, totals, evidence, confidence, ids
 
 Articles with violence but no figure give one violent event with ``killed`` None; articles
@@ -22,14 +22,13 @@ import hashlib
 from collections.abc import Sequence
 
 from workers.stages.casualties import DEFAULT_MAX_FIGURE, CasualtyFigure, find_figures
-from workers.stages.dates import parse_published, resolve_date
+from workers.stages.dates import event_date
 from workers.stages.errors import StageError
 from workers.stages.event_figures import Plan, event_victims, plan_events, total
 from workers.stages.event_perpetrator import perpetrators, role_ids, victim_spans
 from workers.stages.event_place import event_place
-from workers.stages.event_text import EARLIER, segment_text
+from workers.stages.event_text import segment_text
 from workers.stages.event_types import classify, is_violent_text
-from workers.stages.patterns import pattern
 from workers.stages.selector import FigureSelector, Selection, shipped_selector
 from workers.types import (
     ActorMention,
@@ -44,8 +43,6 @@ from workers.types import (
 
 SCHEMA_VERSION = 1
 EVENT_VERSION = 1
-DATE_LEAD_SENTENCES = 5
-_OTHER_TIME = pattern("events.other_time")
 _REQUIRED = ("id", "source", "published_at", "title", "text", "sentences", "content_hash", "actors", "places")
 
 
@@ -74,17 +71,14 @@ def event_id(content_hash: str, index: int) -> str:
 
 
 def _date(ent: ArticleEntities, sentences: Sequence[int]) -> EventDate:
-    try:
-        parse_published(ent["published_at"])
-    except StageError:
-        return EventDate(value=None, precision="unknown")
-    order = [i for i in sentences if i >= 0]
-    order += [i for i in range(min(len(ent["sentences"]), DATE_LEAD_SENTENCES)) if i not in order]
-    texts = [segment_text(ent, i) for i in order]
-    texts.insert(min(1, len(texts)), ent["title"])
-    # sentences about earlier events ("On July 1, the US said it had ...") date those events
-    texts = [t for t in texts if not EARLIER.search(t) and not _OTHER_TIME.match(t)]
-    return resolve_date(texts, ent["published_at"])
+    """When: the dates the whole article names, scored with the event's sentences as anchors."""
+    return event_date(
+        [segment_text(ent, i) for i in range(len(ent["sentences"]))],
+        ent["published_at"],
+        title=ent["title"],
+        anchors=[i for i in sentences if i >= 0],
+        inferred=bool(ent.get("published_at_inferred")),
+    )
 
 
 def _check(entities: ArticleEntities) -> None:
