@@ -9,6 +9,7 @@ folded, generic words dropped, and countries resolved through pycountry and GeoN
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 import unicodedata
@@ -49,20 +50,7 @@ GENERIC_WORDS = frozenset(
 # folded names this similar (rapidfuzz ratio, 0-100) are one name spelt two ways
 FUZZY_MIN = 90
 _SPLIT = re.compile(r",|;|/|\(|\)|\band\b|&")
-_MONTH_NAMES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+_MONTH_NAMES = tuple(name.lower() for name in calendar.month_name[1:])
 
 
 def fold(name: str) -> str:

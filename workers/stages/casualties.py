@@ -24,6 +24,7 @@ this module holds only the rules that combine them.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import itertools
 import json
@@ -128,32 +129,8 @@ _UNITS = [
 ]
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = ["hundred", "thousand", "million", "billion"]
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-]
+# month names and abbreviations ("sept" too): a number next to one is a date, not a count
+_MONTHS = [m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:]) if m] + ["sept"]
 
 
 def _load_terms(path: Path = DATA_FILE) -> _Terms:
