@@ -768,6 +768,4 @@ def matcher_names() -> list[str]:
     names |= {e.name for e in gaz.syria.values()}
     names |= {e.name for e in gaz.countries.values()}
     names |= {n for n in gaz.admin1_names if _Gazetteer._division_free(n)}
-    # with its administrative word any division name is safe to look for ("Rivers State")
-    names |= {f"{n} {word}" for n in gaz.admin1_names for word in ("State", "Province", "Region")}
     return sorted(n for n in names if len(n) >= 4 or n.isupper())

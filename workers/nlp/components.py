@@ -363,6 +363,29 @@ def _resolvable(text: str) -> bool:
     return bool(place_candidates(text).entries) or resolve_place(text) is not None
 
 
+_MAX_NAME_TOKENS = 3
+
+
+def _division_phrases(doc: Doc) -> list[Span]:
+    """ "Rivers State", "Jowzjan Province", "Far North region": up to three capitalised words
+    before an administrative word, when they name a division (any division name is safe with
+    its administrative word; the model often tags the phrase as an organisation)."""
+    words = admin_words()
+    out: list[Span] = []
+    for token in doc:
+        if token.lower_ not in words or token.i == 0:
+            continue
+        for size in range(min(_MAX_NAME_TOKENS, token.i), 0, -1):
+            start = token.i - size
+            if not all(t.text[:1].isupper() or t.text == "-" for t in doc[start : token.i]):
+                continue
+            entries = place_candidates(doc[start : token.i + 1].text).entries
+            if any(e.kind == "admin1" for e in entries):
+                out.append(Span(doc, start, token.i + 1, label="GAZ"))
+                break
+    return out
+
+
 def _named_division(span: Span) -> bool:
     """ "Benue State", "Jowzjan Province": a division with its administrative word."""
     return place_candidates(span.text).admin_hint or _admin_hint(span)
@@ -558,6 +581,7 @@ class PlaceRecognizer:
             ):
                 candidates.append(Span(doc, start, end, label="GAZ"))
         candidates += _glued_places(doc)
+        candidates += _division_phrases(doc)
         # prefer resolvable spans, then the longest
         resolvable = [s for s in candidates if _resolvable(s.text)]
         unresolved = [s for s in candidates if s.label_ in {"GPE", "LOC"} and not _resolvable(s.text)]

@@ -42,8 +42,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from workers.gazetteer.actors import actor
-from workers.gazetteer.places import resolve_place
-from workers.nlp.components import first_conjunct, is_backer, lemma, lexicon
+from workers.nlp.components import first_conjunct, is_backer, lemma, lexicon, place_of
 from workers.stages.errors import StageError
 from workers.types import ActorKind, ActorMention, ActorRole, ArticleEntities, NormalizedArticle, PlaceMention
 
@@ -400,7 +399,7 @@ def _actor_mention(
 
 def _place_mention(span: Span, where: _Locator) -> PlaceMention:
     sentence, start, end = where.locate(span.start_char, span.end_char)
-    entry = resolve_place(span.text)
+    entry = place_of(span)
     text = where.source(sentence)[start:end]
     return {
         "text": text,
@@ -541,7 +540,7 @@ def _can_perpetrate(span: Span) -> bool:
 def _country_tokens(doc: Doc) -> set[int]:
     out: set[int] = set()
     for span in doc.spans.get("places", []):
-        entry = resolve_place(span.text)
+        entry = place_of(span)
         if entry is not None and entry.admin1 is None and entry.country is not None:
             out.update(range(span.start, span.end))
     return out
