@@ -182,6 +182,10 @@ def event_place(
     if in_title and title_near is not None and anchor != -1:
         nearest = min(in_title, key=lambda p: abs(p["start"] - title_near))
         weights[nearest["admin1"] or ""] += 1.5
+    if not weights:
+        # every place named is where people came from or were heading: as with metonyms,
+        # they place the event only when nothing else is named
+        return best_place(pool)
     order = {p["admin1"]: i for i, p in reversed(list(enumerate(pool)))}
     best = sorted(weights, key=lambda k: (-weights[k], order.get(k, 0)))[0]
     chosen = [p for p in pool if p["admin1"] == best]
