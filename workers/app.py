@@ -25,16 +25,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
 from faust.types import StreamT, TableT
 from faust.web import Request, Response, View
 
-from workers import codec, schemas
+from workers import codec, metrics, schemas
 from workers.dlq import DeadLetters
 from workers.faust_compat import apply_broker_workarounds
 from workers.settings import Settings
@@ -68,11 +69,11 @@ def actor_counts_message(
     }
 
 
-def article_candidates(entities: ArticleEntities) -> list[identity.Candidate]:
+def article_candidates(entities: ArticleEntities, max_figure: int) -> list[identity.Candidate]:
     """The identity candidates of an article's events (each event checked against its topic's schema)."""
     text = f"{entities['title']}\n\n{entities['text']}"
     candidates = []
-    for enriched in assemble_events(entities):
+    for enriched in assemble_events(entities, max_figure=max_figure):
         schemas.validate("events.enriched", enriched)
         candidates.append(
             identity.candidate_for(enriched, entities["content_hash"], text, entities["published_at"])
@@ -143,7 +144,11 @@ def build_app(settings: Settings) -> Conflictwire:
         async for event in stream.events():
             async with dead_letters.guard(event, "normalize"):
                 raw: RawArticle = decode("articles.raw", event.value, settings)
-                article = normalize(raw)
+                article = normalize(
+                    raw,
+                    now=datetime.now(UTC),
+                    future_tolerance=timedelta(hours=settings.future_tolerance_hours),
+                )
                 await normalized_topic.send(key=article["id"].encode(), value=codec.dumps(article))
 
     @app.agent(normalized_topic, name="entities")
@@ -169,7 +174,7 @@ def build_app(settings: Settings) -> Conflictwire:
         async for event in stream.events():
             async with dead_letters.guard(event, "events"):
                 entities: ArticleEntities = decode("articles.entities", event.value, settings)
-                candidates = article_candidates(entities)
+                candidates = article_candidates(entities, settings.max_figure)
                 bucket = ledger.bucket_key(event.message.partition, entities["id"])
                 before = article_ledger.get(bucket)
                 admission = ledger.admit(
@@ -308,10 +313,15 @@ async def run_nlp(
     """One executor call for the whole batch; if the batch fails, retry one by one to isolate the culprit."""
     if not articles:
         return []
+    started = time.perf_counter()
     try:
-        return list(await loop.run_in_executor(None, _extract_batch, model, list(articles)))
-    except Exception:
-        log.exception("entity batch of %d failed; retrying one by one", len(articles))
+        batch = await loop.run_in_executor(None, _extract_batch, model, list(articles))
+        metrics.observe_nlp_batch(len(articles), time.perf_counter() - started)
+        return list(batch)
+    except Exception as exc:
+        # the class only above DEBUG: an exception's message may quote the article
+        log.warning("entity batch of %d failed (%s); retrying one by one", len(articles), type(exc).__name__)
+        log.debug("entity batch failure", exc_info=True)
     results: list[ArticleEntities | BaseException] = []
     for article in articles:
         try:

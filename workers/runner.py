@@ -243,6 +243,9 @@ def handle(
     as_json: bool,
 ) -> None:
     if value is None:
+        if topic == names.enriched and key:
+            # a tombstone: the event was merged into another and its id retracted
+            progress.events.pop(key.decode(errors="replace"), None)
         return
     if topic == names.actor_counts:
         progress.last_activity = time.monotonic()  # counts still moving: not quiet yet

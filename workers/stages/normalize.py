@@ -97,7 +97,7 @@ MAX_BODY_CHARS = 200_000  # of the raw body read at all; the rest is cut before 
 MAX_SENTENCE_CHARS = 3_000  # a longer run without a sentence end is split at a space
 MAX_SENTENCES = 1_500  # sentences handed on; the text is cut after the last one
 # a publication time this far after the processing time is a mistake, not a time zone
-MAX_FUTURE = dt.timedelta(days=1)
+DEFAULT_FUTURE_TOLERANCE = dt.timedelta(days=1)  # CONFLICTWIRE_FUTURE_TOLERANCE_HOURS
 
 _KINDS = frozenset(
     {
@@ -564,7 +564,7 @@ def _instant(published_at: str) -> dt.datetime:
 
 
 def _publication(
-    fields: Mapping[str, object], title: str, body: str, now: dt.datetime | None
+    fields: Mapping[str, object], title: str, body: str, now: dt.datetime | None, tolerance: dt.timedelta
 ) -> tuple[str, bool]:
     """(published_at, inferred): the article's own time, checked against ``now``; without one,
     a date read from the text (:func:`~workers.stages.dates.infer_published`), else ``now``'s
@@ -574,7 +574,7 @@ def _publication(
         when = _instant(given)
         if now is not None:
             now_aware = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
-            if when > now_aware + MAX_FUTURE:
+            if when > now_aware + tolerance:
                 raise StageError(
                     f"published_at in the future: {given[:40]!r} is after {now_aware.isoformat()}"
                 )
@@ -608,13 +608,19 @@ def _bounded(text: str, spans: list[Sentence], removed: list[str]) -> tuple[str,
     return text, out
 
 
-def normalize(article: RawArticle, *, now: dt.datetime | None = None) -> NormalizedArticle:
+def normalize(
+    article: RawArticle,
+    *,
+    now: dt.datetime | None = None,
+    future_tolerance: dt.timedelta = DEFAULT_FUTURE_TOLERANCE,
+) -> NormalizedArticle:
     """Clean one raw article; raise :class:`StageError` if nothing readable is left.
 
     ``title`` may be missing or empty: the first sentence then serves as the headline.
     ``published_at`` may be missing: a date is inferred from the text (see :func:`_publication`)
     and the output says so (``published_at_inferred``). ``now`` is the processing time: a
-    publication time more than a day after it is a StageError; None skips that check.
+    publication time more than ``future_tolerance`` after it is a StageError; None
+    (offline tools without a clock) skips that check.
     """
     fields = cast(Mapping[str, object], article)
     article_id = _field(fields, "id")
@@ -633,7 +639,7 @@ def normalize(article: RawArticle, *, now: dt.datetime | None = None) -> Normali
         raise StageError(f"article {article_id!r}: url must be a string or null")
     language = fields.get("language")
     source = _collapse(_clean_chars(_field(fields, "source", "")))
-    published_at, inferred = _publication(fields, title, body, now)
+    published_at, inferred = _publication(fields, title, body, now, future_tolerance)
 
     text, title = _clean_body(article_id, title, body, removed)
     text, sentences = _bounded(text, split_sentences(text), removed)
