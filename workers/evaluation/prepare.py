@@ -6,8 +6,9 @@ that stopped it (an article that fails a stage is scored as wrong, never aborts 
 
 The spaCy pass is the slow part of an evaluation, so its results are kept under
 ``<cache>/<fingerprint>/<set>.jsonl``. The fingerprint hashes the model name and every
-file that can change entities: ``workers/**/*.py`` and ``workers/data/**``, except the
-evaluation's own code and data (they run after entities). Within a fingerprint an entry
+file that can change entities: the stages, the spaCy components, the gazetteers,
+``workers/data/**`` (except the evaluation's mappings and the selector's model, which run after
+entities), ``batch.py`` and ``types.py``. Within a fingerprint an entry
 is reused only for the same input article (its hash is stored with it).
 """
 
@@ -27,7 +28,10 @@ from workers.stages.normalize import normalize
 from workers.types import ArticleEntities, NormalizedArticle, RawArticle
 
 WORKERS_DIR = Path(__file__).resolve().parent.parent
-_NOT_ENTITY_INPUTS = ("evaluation",)  # folders under workers/ and workers/data/ left out
+# folders under workers/ and workers/data/ left out: they run after entities (the scorer, the
+# selector's training code and its model file), so changing them keeps the cache
+_NOT_ENTITY_INPUTS = ("evaluation", "training", "models")
+_ENTITY_CODE = ("stages", "nlp", "gazetteer", "batch.py", "types.py")
 BATCH = 32
 KEEP_FINGERPRINTS = 3  # older cache folders are removed ...
 PRUNE_AFTER_SECONDS = 3600  # ... once no run has written to them for this long
@@ -42,13 +46,15 @@ class Prepared:
 
 
 def _entity_inputs(root: Path) -> Iterator[Path]:
+    """The files entities depend on: the stages, the spaCy components, the gazetteers and
+    their data (the worker's wiring, the CLI and the evaluation itself do not count)."""
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).parts
-        if not path.is_file() or "__pycache__" in rel or rel[0] in _NOT_ENTITY_INPUTS:
+        if not path.is_file() or "__pycache__" in rel:
             continue
         if rel[0] == "data" and len(rel) > 1 and rel[1] in _NOT_ENTITY_INPUTS:
             continue
-        if rel[0] == "data" or path.suffix == ".py":
+        if rel[0] == "data" or (rel[0] in _ENTITY_CODE and path.suffix == ".py"):
             yield path
 
 

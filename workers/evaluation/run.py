@@ -20,6 +20,7 @@ from workers.evaluation.devsets import DevArticle, FakesGold, SetName, WadGold, 
 from workers.evaluation.prepare import EntitiesBatch, Prepared, fingerprint, prepare
 from workers.evaluation.scoring import SCORERS, Prediction, SetScore
 from workers.stages.selector import FigureSelector
+from workers.training.selector import SelectorExample, fit_selector
 
 Item = tuple[DevArticle, Prepared]
 Fit = Callable[[Sequence[Item]], FigureSelector]
@@ -57,23 +58,27 @@ def predict(selector: FigureSelector | None, item: Item) -> Prediction:
     return Prediction(events=[dict(e) for e in events], kinds=kinds)
 
 
-def selector_fit() -> Fit | None:
-    """The figure selector's fit over prepared articles; None when its module is missing."""
-    try:
-        from workers.training.selector import SelectorExample, fit_selector
-    except ImportError:
-        return None
+def selector_examples(items: Sequence[Item]) -> list[SelectorExample]:
+    """The selector's training examples: FA-KES articles with their killed total, WAD
+    summaries with their non-combatants killed (HRDsAttack has no figures)."""
+    examples = []
+    for art, prepared in items:
+        if prepared.entities is None:
+            continue
+        gold = art.gold
+        killed = gold.article.killed if isinstance(gold, FakesGold) else None
+        noncombatants = gold.killed if isinstance(gold, WadGold) else None
+        if killed is None and noncombatants is None:
+            continue
+        examples.append(SelectorExample(prepared.entities, killed, noncombatants, f"{art.set}:{art.group}"))
+    return examples
+
+
+def selector_fit() -> Fit:
+    """The figure selector's fit over prepared articles."""
 
     def fit(items: Sequence[Item]) -> FigureSelector:
-        examples = []
-        for art, prepared in items:
-            if prepared.entities is None:
-                continue
-            gold = art.gold
-            killed = gold.article.killed if isinstance(gold, FakesGold) else None
-            noncombatants = gold.killed if isinstance(gold, WadGold) else None
-            examples.append(SelectorExample(prepared.entities, killed, noncombatants, art.group))
-        return fit_selector(examples)
+        return fit_selector(selector_examples(items))
 
     return fit
 

@@ -1,7 +1,8 @@
 """``python -m workers.training``: fit the figure selector on the dev sets and ship it.
 
 Run from the repository root. Reads ``../shared/eval/{fakes,wad}_dev.jsonl``, computes the
-articles' entities once (cached in ``.conflictwire/eval-cache/``), prints the 5-fold
+articles' entities once (cached in ``<data dir>/eval-cache/``, shared with ``conflictwire
+evaluate``), prints the 5-fold
 cross-validated exact-match scores (fixed seed, folds by article), the fitted-on-everything
 scores and the gap for both model kinds, then writes the selector fitted on every article
 with the shipped kinds to ``workers/data/models/figure_selector.json``.
@@ -14,9 +15,12 @@ import sys
 from pathlib import Path
 
 from workers import codec
+from workers.evaluation.devsets import find_eval_dir, load_set
+from workers.evaluation.prepare import EntitiesBatch, fingerprint
+from workers.evaluation.prepare import prepare as prepare_entities
+from workers.evaluation.run import Item, selector_examples
 from workers.settings import load_settings
 from workers.stages.selector import MODEL_FILE, TARGETS
-from workers.training.data import CACHE_DIR, EVAL_DIR, article_rows, entities_for, read_rows
 from workers.training.selector import (
     DEFAULT_KINDS,
     FOLDS,
@@ -32,34 +36,40 @@ _SET_OF_TARGET = {"killed": "FA-KES killed (all)", "killed_noncombatants": "WAD 
 
 
 def examples(eval_dir: Path, cache_dir: Path, model: str) -> list[SelectorExample]:
-    """FA-KES articles with their killed total, WAD summaries with their non-combatants killed."""
-    out: list[SelectorExample] = []
+    """FA-KES articles with their killed total, WAD summaries with their non-combatants killed:
+    the same articles, inputs and entity cache (``<data dir>/eval-cache``) as ``conflictwire evaluate``."""
+    loaded: list[EntitiesBatch] = []
+
+    def load_once() -> EntitiesBatch:
+        if not loaded:
+            from workers.nlp.pipeline import load_pipeline
+            from workers.stages.entities import extract_entities_batch
+
+            nlp = load_pipeline(model)
+            loaded.append(lambda batch: extract_entities_batch(nlp, list(batch)))
+        return loaded[0]
+
+    version = fingerprint(model)
+    items: list[Item] = []
     for name in ("fakes", "wad"):
-        rows = article_rows(read_rows(eval_dir / f"{name}_dev.jsonl"))
-        ents = entities_for(rows, cache_dir / f"{name}.jsonl", model)
-        for row in rows:
-            if str(row["id"]) not in ents:
-                continue
-            gold = int(row.get("gold_killed") or 0)
-            out.append(
-                SelectorExample(
-                    entities=ents[str(row["id"])],
-                    killed=gold if name == "fakes" else None,
-                    killed_noncombatants=gold if name == "wad" else None,
-                    group=f"{name}:{row['group']}",
-                )
-            )
-    return out
+        arts = load_set(name, eval_dir)
+        prepared = prepare_entities(name, arts, cache_dir, version, load_once)
+        items.extend((a, prepared[a.key]) for a in arts)
+    return selector_examples(items)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Cross-validate, print the table, write the model file; exit status 0."""
     parser = argparse.ArgumentParser(prog="python -m workers.training", description=__doc__)
-    parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
-    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
+    parser.add_argument("--eval-dir", type=Path, default=None, help="default: ../shared/eval above the repo")
     parser.add_argument("--output", type=Path, default=MODEL_FILE)
     args = parser.parse_args(argv)
-    preps = [prepare(e) for e in examples(args.eval_dir, args.cache_dir, load_settings().spacy_model)]
+    eval_dir = args.eval_dir or find_eval_dir()
+    if eval_dir is None:
+        parser.error("no ../shared/eval folder found: pass --eval-dir")
+    settings = load_settings()
+    found = examples(eval_dir, settings.data_dir / "eval-cache", settings.spacy_model)
+    preps = [prepare(e) for e in found]
     for target in TARGETS:
         x, y, unfit = training_rows(preps, target)
         print(
