@@ -24,6 +24,7 @@ skip.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -100,6 +101,7 @@ class Conflictwire:
 def build_app(settings: Settings) -> Conflictwire:
     apply_broker_workarounds()  # table recovery on the embedded broker; a no-op in effect on Kafka
     app = faust.App(settings.app_id, **settings.faust_options())
+    load = functools.partial(codec.loads_bounded, max_bytes=settings.max_message_bytes)
     names = settings.topics
 
     def topic(name: str, *, internal: bool = True, compacting: bool = False) -> faust.TopicT:
@@ -174,7 +176,10 @@ def build_app(settings: Settings) -> Conflictwire:
         async for event in stream.events():
             async with dead_letters.guard(event, "events"):
                 entities: ArticleEntities = decode("articles.entities", event.value, settings)
-                candidates = article_candidates(entities, settings.max_figure)
+                # CPU work (the selector's trees, the casualty parser) off the loop: heartbeats go on
+                candidates = await asyncio.get_running_loop().run_in_executor(
+                    None, article_candidates, entities, settings.max_figure
+                )
                 bucket = ledger.bucket_key(event.message.partition, entities["id"])
                 before = article_ledger.get(bucket)
                 admission = ledger.admit(
@@ -196,14 +201,19 @@ def build_app(settings: Settings) -> Conflictwire:
         # Sole writer of block_states; its source is keyed by the table's key (the block).
         async for event in stream.events():
             async with dead_letters.guard(event, "identity"):
-                message = identity.check_message(codec.loads(event.value))
+                message = identity.check_message(load(event.value))
                 before = block_states.get(message["block"])
-                result = identity.handle(
-                    message,
-                    before,
-                    now=datetime.now(UTC),
-                    window_days=settings.identity_window_days,
-                    retention_days=settings.seen_retention_days,
+                # a busy block's resolution can take a good part of a second: off the loop
+                result = await asyncio.get_running_loop().run_in_executor(
+                    None,
+                    functools.partial(
+                        identity.handle,
+                        message,
+                        before,
+                        now=datetime.now(UTC),
+                        window_days=settings.identity_window_days,
+                        retention_days=settings.seen_retention_days,
+                    ),
                 )
                 if result["state"] != before:  # state first: a redelivery re-emits what it records
                     block_states[message["block"]] = result["state"]
@@ -235,7 +245,7 @@ def build_app(settings: Settings) -> Conflictwire:
         # Sole writer of actor_states; its source is keyed by the table's key (the actor id).
         async for event in stream.events():
             async with dead_letters.guard(event, "counts"):
-                share = counting.check_contribution(codec.loads(event.value))
+                share = counting.check_contribution(load(event.value))
                 actor, now = share["actor_id"], datetime.now(UTC)
                 before = actor_states.get(actor)
                 update = counting.apply(

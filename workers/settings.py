@@ -308,8 +308,6 @@ class Settings:
       article whose ``published_at`` lies further in the future is a dead letter.
     - ``seen_retention_days`` (``CONFLICTWIRE_SEEN_RETENTION_DAYS``, default 400): how long,
       in processing time, a counted report is remembered (a replay within it moves nothing).
-    - ``stage_time_limit_seconds`` (``CONFLICTWIRE_STAGE_TIME_LIMIT_SECONDS``, default 1.0):
-      the time a CPU-bound stage may spend on one article.
     - ``security``: see :class:`KafkaSecurity`.
     - ``web_host`` (``CONFLICTWIRE_WEB_HOST``, default 127.0.0.1): the address the HTTP views
       listen on and announce; anything but loopback exposes unauthenticated views.
@@ -335,7 +333,6 @@ class Settings:
     max_figure: int = 10_000_000
     future_tolerance_hours: int = 24
     seen_retention_days: int = 400
-    stage_time_limit_seconds: float = 1.0
     log_format: str = "text"  # text | json (one object a line, with stage and article id)
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
@@ -411,7 +408,6 @@ class Settings:
             "CONFLICTWIRE_MAX_FIGURE": str(self.max_figure),
             "CONFLICTWIRE_FUTURE_TOLERANCE_HOURS": str(self.future_tolerance_hours),
             "CONFLICTWIRE_SEEN_RETENTION_DAYS": str(self.seen_retention_days),
-            "CONFLICTWIRE_STAGE_TIME_LIMIT_SECONDS": repr(self.stage_time_limit_seconds),
             "CONFLICTWIRE_LOG_FORMAT": self.log_format,
             **self.security.to_env(),
         }
@@ -542,7 +538,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_figure=_int(env, "CONFLICTWIRE_MAX_FIGURE", 10_000_000),
         future_tolerance_hours=_int(env, "CONFLICTWIRE_FUTURE_TOLERANCE_HOURS", 24, minimum=0),
         seen_retention_days=_int(env, "CONFLICTWIRE_SEEN_RETENTION_DAYS", 400),
-        stage_time_limit_seconds=_float(env, "CONFLICTWIRE_STAGE_TIME_LIMIT_SECONDS", 1.0),
         log_format=_choice(env, "CONFLICTWIRE_LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
         security=load_security(env),
     )

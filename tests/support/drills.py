@@ -97,12 +97,37 @@ class Outcome:
         return self.counts.get(actor_id, {})
 
 
-async def read_outcome(bootstrap: str, topics: Topics) -> Outcome:
+async def read_all(bootstrap: str, topic: str, partitions: int) -> list[kafka_io.Record]:
+    """Every message of ``topic`` up to its true end offsets (from a fetch: the embedded broker's
+    ListOffsets can under-report them), so a settled pipeline's output is read completely."""
+    tps = [TopicPartition(topic, p) for p in range(partitions)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        listed = await consumer.end_offsets(tps)
+        fetched = await fetch_highwaters(bootstrap, listed)
+        ends = {tp: max(listed[tp], fetched.get(tp, 0)) for tp in tps}
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[kafka_io.Record] = []
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
+                records += [
+                    kafka_io.Record(topic, tp.partition, m.offset, m.key, m.value, tuple(m.headers or ()))
+                    for m in messages
+                    if m.offset < ends[tp]
+                ]
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def read_outcome(bootstrap: str, topics: Topics, partitions: int) -> Outcome:
     """Read ``events.enriched``, ``actors.counts`` and ``articles.dead-letter`` from the beginning."""
     versions: dict[tuple[str, int], set[bytes]] = {}
     events: dict[str, dict[str, Any]] = {}
     messages = 0
-    async for record in kafka_io.read_topic(bootstrap, topics.enriched, idle_seconds=0.5):
+    for record in await read_all(bootstrap, topics.enriched, partitions):
         if record.value is None:
             continue
         messages += 1
@@ -111,13 +136,13 @@ async def read_outcome(bootstrap: str, topics: Topics) -> Outcome:
         versions.setdefault((event["event_id"], event["version"]), set()).add(codec.dumps(content))
         if event["version"] >= events.get(event["event_id"], {}).get("version", 0):
             events[event["event_id"]] = content
-    latest = await kafka_io.latest_by_key(bootstrap, topics.actor_counts, idle_seconds=0.5)
+    latest = {r.key: r for r in await read_all(bootstrap, topics.actor_counts, partitions) if r.key}
     counts = {
         key.decode(): _content(codec.loads(r.value)) for key, r in latest.items() if r.value is not None
     }
     letters = [
         codec.loads(r.value)
-        async for r in kafka_io.read_topic(bootstrap, topics.dead_letter, idle_seconds=0.5)
+        for r in await read_all(bootstrap, topics.dead_letter, partitions)
         if r.value is not None
     ]
     conflicts = {f"{eid} v{v}": len(c) for (eid, v), c in versions.items() if len(c) > 1}
@@ -472,7 +497,7 @@ class Pipeline:
         return marks, lag
 
     def outcome(self) -> Outcome:
-        return asyncio.run(read_outcome(self.bootstrap, self.settings.topics))
+        return asyncio.run(read_outcome(self.bootstrap, self.settings.topics, self.settings.partitions))
 
     def close(self) -> None:
         self._stack.close()

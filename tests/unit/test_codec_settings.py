@@ -59,8 +59,6 @@ def test_environment_overrides() -> None:
         ("CONFLICTWIRE_MAX_FIGURE", "0"),
         ("CONFLICTWIRE_FUTURE_TOLERANCE_HOURS", "-1"),
         ("CONFLICTWIRE_SEEN_RETENTION_DAYS", "0"),
-        ("CONFLICTWIRE_STAGE_TIME_LIMIT_SECONDS", "0"),
-        ("CONFLICTWIRE_STAGE_TIME_LIMIT_SECONDS", "inf"),
         ("CONFLICTWIRE_WEB_PORT", "70000"),
     ],
 )
@@ -81,7 +79,6 @@ def test_settings_travel_to_a_child_process_through_the_environment() -> None:
             "CONFLICTWIRE_MAX_FIGURE": "5000",
             "CONFLICTWIRE_FUTURE_TOLERANCE_HOURS": "0",
             "CONFLICTWIRE_SEEN_RETENTION_DAYS": "30",
-            "CONFLICTWIRE_STAGE_TIME_LIMIT_SECONDS": "0.25",
             "CONFLICTWIRE_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
             "CONFLICTWIRE_SASL_MECHANISM": "SCRAM-SHA-256",
             "CONFLICTWIRE_SASL_USERNAME": "u",
@@ -98,7 +95,6 @@ def test_limits_for_the_other_stages_have_documented_defaults() -> None:
     assert settings.max_figure == 10_000_000
     assert settings.future_tolerance_hours == 24
     assert settings.seen_retention_days == 400
-    assert settings.stage_time_limit_seconds == 1.0
     custom = load_settings({"CONFLICTWIRE_MAX_FIGURE": "5000", "CONFLICTWIRE_FUTURE_TOLERANCE_HOURS": "0"})
     assert (custom.max_figure, custom.future_tolerance_hours) == (5000, 0)
 
