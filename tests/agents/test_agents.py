@@ -115,7 +115,7 @@ async def test_entities_and_events_agents_turn_an_article_into_an_event(conflict
     assert any(a["kind"] == "state_force" and a["text"] == "Government artillery" for a in entities["actors"])
     assert [d["stage"] for d in await read(conflictwire, "articles.dead-letter")] == ["entities"]
 
-    await drive(conflictwire, "events", [codec.dumps(entities)])
+    await drive(conflictwire, "events", [codec.dumps(entities)], wait_for="event-candidates")
     candidates = await read(conflictwire, "event-candidates")
     assert all(c["content_hash"] == entities["content_hash"] and c["signature"] for c in candidates)
     violent = [c["event"] for c in candidates if c["event"]["violent"]]
