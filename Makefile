@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test drills lint typecheck check bench clean
+.PHONY: install run test drills evaluate train lint typecheck check bench clean
 
 install: $(STAMP)
 
@@ -25,6 +25,14 @@ test: install
 DRILL_RUNS ?= 1
 drills: install
 	$(BIN)/python -m tests.support.drill_runs --runs $(DRILL_RUNS) -- $(PYTEST_ARGS)
+
+# accuracy on the three dev sets in ../shared/eval, the figure selector cross-validated
+evaluate: install
+	$(BIN)/conflictwire evaluate $(ARGS)
+
+# refit the figure selector on the dev sets and write workers/data/models/figure_selector.json
+train: install
+	$(BIN)/python -m workers.training
 
 lint: install
 	$(BIN)/ruff check workers tests benchmarks

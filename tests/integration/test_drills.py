@@ -109,6 +109,19 @@ def test_drill_a_second_clean_run_gives_the_same_events_and_counts(
     assert_all(result)
 
 
+def test_drill_the_same_input_spread_over_a_minute_gives_the_same_result(
+    kafka_bootstrap: str, corpus: list[tuple[bytes, bytes]], clean: Outcome, scratch: Path
+) -> None:
+    """Only the arrival times differ from the clean run (the join drill feeds its input this way)."""
+    name = "input spread over 60 s"
+    with recorded(name), pipeline(kafka_bootstrap, scratch) as run:
+        run.start_worker()
+        run.publish_slowly(corpus, seconds=60).join()
+        run.settle()
+        outcome = run.outcome()
+    assert_all(compare(name, clean, outcome))
+
+
 @pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9], ids=["10pct", "50pct", "90pct"])
 def test_drill_kill_9_mid_stream_then_restart(
     kafka_bootstrap: str, corpus: list[tuple[bytes, bytes]], clean: Outcome, scratch: Path, fraction: float
