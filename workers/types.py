@@ -195,4 +195,5 @@ class ActorCounts(TypedDict):
     injured_low: int
     updated_at: str
 
+
 # dead letters: ``workers.dlq.DeadLetter`` (articles.dead-letter v1)
