@@ -129,6 +129,9 @@ async def read_outcome(bootstrap: str, topics: Topics, partitions: int) -> Outco
     messages = 0
     for record in await read_all(bootstrap, topics.enriched, partitions):
         if record.value is None:
+            # a tombstone: the id was merged into another event and is retracted
+            if record.key:
+                events.pop(record.key.decode(), None)
             continue
         messages += 1
         event = codec.loads(record.value)
