@@ -79,10 +79,10 @@ def test_selector_round_trips_through_json() -> None:
     again = FigureSelector.from_json(codec.loads(codec.dumps(selector.to_json())))
     ent = _entities(LEAD)
     figs = find_figures(ent["text"], ent["sentences"], ent["title"])
-    planned = plan_events(ent, figs)[0].killed
+    cands = candidates(ent, figs, plan_events(ent, figs)[0].killed)
     for target in ("killed", "killed_noncombatants"):
-        assert [p for _, p in again.scores(target, ent, figs, planned)] == pytest.approx(
-            [p for _, p in selector.scores(target, ent, figs, planned)]
+        assert [p for _, p in again.scores(target, cands)] == pytest.approx(
+            [p for _, p in selector.scores(target, cands)]
         )
 
 

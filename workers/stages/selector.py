@@ -263,19 +263,13 @@ class FigureSelector:
         self.models = dict(models)
         self.threshold = threshold
 
-    def scores(
-        self,
-        target: Target,
-        ent: ArticleEntities,
-        figs: Sequence[CasualtyFigure],
-        planned: Sequence[CasualtyFigure],
-    ) -> list[tuple[CasualtyFigure, float]]:
+    def scores(self, target: Target, cands: Sequence[Candidate]) -> list[tuple[CasualtyFigure, float]]:
         """Each candidate with the model's probability that it counts toward ``target``."""
-        cands = candidates(ent, figs, planned)
         model = self.models.get(target)
         if model is None:
-            ids = {id(f) for f in planned}
-            return [(c.figure, float(id(c.figure) in ids)) for c in cands]
+            # no model for this target: the rule planner's pick
+            planned = FEATURES.index("planned")
+            return [(c.figure, float(c.features[planned])) for c in cands]
         probs = model.predict([c.features for c in cands])
         return [(c.figure, p) for c, p in zip(cands, probs, strict=True)]
 
@@ -283,10 +277,9 @@ class FigureSelector:
         self, ent: ArticleEntities, figs: Sequence[CasualtyFigure], planned: Sequence[CasualtyFigure]
     ) -> Selection:
         """The figures that make the killed and non-combatant killed totals, in reading order."""
+        cands = candidates(ent, figs, planned)  # features once, for both targets
         chosen = {
-            target: _title_as_fallback(
-                [f for f, p in self.scores(target, ent, figs, planned) if p >= self.threshold]
-            )
+            target: _title_as_fallback([f for f, p in self.scores(target, cands) if p >= self.threshold])
             for target in TARGETS
         }
         return Selection(killed=chosen["killed"], killed_noncombatants=chosen["killed_noncombatants"])
