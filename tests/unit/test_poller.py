@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -142,6 +142,17 @@ def test_state_records_fold_into_items_articles_and_validators() -> None:
     assert state.feeds[f"feed|{BASE}/feeds/world.xml"]["etag"] == '"abc"'
     state.apply("item|2", None)  # a tombstone forgets
     assert set(state.items) == {"item|1"}
+
+
+def test_a_late_echo_of_an_older_feed_record_keeps_the_newer_validators() -> None:
+    state, key = PollState(), items.feed_key(f"{BASE}/feeds/world.xml")
+    first = items.feed_record(f"{BASE}/feeds/world.xml", '"v1"', None, NOW)
+    second = items.feed_record(f"{BASE}/feeds/world.xml", '"v2"', None, NOW + timedelta(minutes=5))
+    state.apply(key, second)  # written by this poller and applied at once
+    state.apply(key, first)  # read back from the state topic afterwards
+    assert state.feeds[key]["etag"] == '"v2"'
+    state.apply(key, items.feed_record(f"{BASE}/feeds/world.xml", '"v3"', None, NOW + timedelta(hours=1)))
+    assert state.feeds[key]["etag"] == '"v3"'
 
 
 def test_feed_lists_join_arguments_and_file_without_comments_or_repeats(tmp_path: Path) -> None:

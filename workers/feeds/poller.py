@@ -148,8 +148,17 @@ class PollState:
             self.items[key] = record
             if record.get("article_id"):
                 self.articles.add(record["article_id"])
-        elif record.get("kind") == "feed":
+        elif record.get("kind") == "feed" and not _older(record, self.feeds.get(key)):
+            # our own writes are applied at once and read back later: a late echo of an older
+            # record must not bring back validators that would ask for the feed unconditionally
             self.feeds[key] = record
+
+
+def _older(record: dict[str, Any], held: dict[str, Any] | None) -> bool:
+    """Whether ``record`` was written before the ``held`` one (by their ``at`` times)."""
+    if held is None:
+        return False
+    return datetime.fromisoformat(record["at"]) < datetime.fromisoformat(held["at"])
 
 
 # (ETag, Last-Modified) of a feed response
