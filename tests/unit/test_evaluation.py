@@ -327,15 +327,22 @@ def test_evaluate_command_scores_a_wad_predictions_file(tmp_path: Path) -> None:
 def test_cache_fingerprint_follows_code_data_and_model_but_not_the_evaluation(tmp_path: Path) -> None:
     from workers.evaluation.prepare import fingerprint
 
-    for rel, text in (("stages/a.py", "x = 1"), ("data/terms.jsonl", "{}"), ("evaluation/run.py", "y = 1")):
+    files = (
+        ("stages/entities.py", "x = 1"),
+        ("stages/events.py", "z = 1"),
+        ("data/terms.jsonl", "{}"),
+        ("evaluation/run.py", "y = 1"),
+    )
+    for rel, text in files:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     base = fingerprint("m", tmp_path)
     assert fingerprint("m", tmp_path) == base and fingerprint("other", tmp_path) != base
     (tmp_path / "evaluation" / "run.py").write_text("y = 2")  # runs after entities: same cache
+    (tmp_path / "stages" / "events.py").write_text("z = 2")  # so does the events stage
     assert fingerprint("m", tmp_path) == base
     (tmp_path / "data" / "terms.jsonl").write_text('{"a": 1}')
     changed = fingerprint("m", tmp_path)
     assert changed != base
-    (tmp_path / "stages" / "a.py").write_text("x = 2")
+    (tmp_path / "stages" / "entities.py").write_text("x = 2")
     assert fingerprint("m", tmp_path) != changed

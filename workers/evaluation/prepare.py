@@ -6,7 +6,7 @@ that stopped it (an article that fails a stage is scored as wrong, never aborts 
 
 The spaCy pass is the slow part of an evaluation, so its results are kept under
 ``<cache>/<fingerprint>/<set>.jsonl``. The fingerprint hashes the model name and every
-file that can change entities: the stages, the spaCy components, the gazetteers,
+file that can change entities: the stages up to entities, the spaCy components, the gazetteers,
 ``workers/data/**`` (except the evaluation's mappings and the selector's model, which run after
 entities), ``batch.py`` and ``types.py``. Within a fingerprint an entry
 is reused only for the same input article (its hash is stored with it).
@@ -31,7 +31,9 @@ WORKERS_DIR = Path(__file__).resolve().parent.parent
 # folders under workers/ and workers/data/ left out: they run after entities (the scorer, the
 # selector's training code and its model file), so changing them keeps the cache
 _NOT_ENTITY_INPUTS = ("evaluation", "training", "models")
-_ENTITY_CODE = ("stages", "nlp", "gazetteer", "batch.py", "types.py")
+_ENTITY_CODE = ("nlp", "gazetteer", "batch.py", "types.py", "codec.py")
+# the stages that run up to entities (and what they import); the later ones read the cache
+_ENTITY_STAGES = ("normalize.py", "entities.py", "dates.py", "errors.py")
 BATCH = 32
 KEEP_FINGERPRINTS = 3  # older cache folders are removed ...
 PRUNE_AFTER_SECONDS = 3600  # ... once no run has written to them for this long
@@ -54,7 +56,9 @@ def _entity_inputs(root: Path) -> Iterator[Path]:
             continue
         if rel[0] == "data" and len(rel) > 1 and rel[1] in _NOT_ENTITY_INPUTS:
             continue
-        if rel[0] == "data" or (rel[0] in _ENTITY_CODE and path.suffix == ".py"):
+        if rel[:1] == ("stages",) and rel[-1] not in _ENTITY_STAGES:
+            continue
+        if rel[0] in ("data", "stages") or (rel[0] in _ENTITY_CODE and path.suffix == ".py"):
             yield path
 
 
