@@ -60,3 +60,33 @@ def test_decode_is_the_boundary_size_then_json_then_schema() -> None:
         schemas.decode("articles.raw", b"{", 512 * 1024)
     with pytest.raises(schemas.SchemaViolation):
         schemas.decode("articles.raw", b"{}", 512 * 1024)
+
+
+def _mutations(payload: object) -> list[object]:
+    """Each way of breaking (or not) one spot of a payload: the spot dropped, emptied, retyped."""
+    if isinstance(payload, dict):
+        out: list[object] = []
+        for key, value in payload.items():
+            out.append({k: v for k, v in payload.items() if k != key})
+            for replacement in (None, "", -1, [], {"unexpected": 1}):
+                out.append({**payload, key: replacement})
+            out.extend({**payload, key: inner} for inner in _mutations(value))
+        out.append({**payload, "unexpected_field": 1})
+        return out
+    if isinstance(payload, list) and payload:
+        return [[inner, *payload[1:]] for inner in _mutations(payload[0])] + [[]]
+    return []
+
+
+@pytest.mark.parametrize("example", example_files(valid=True), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_compiled_check_and_jsonschema_agree_on_every_mutation(example: Path) -> None:
+    name, version = schema_of(example)
+    reference = schemas.validator(name, version)
+    for mutated in _mutations(codec.loads(example.read_bytes()))[:400]:
+        expected_valid = not any(True for _ in reference.iter_errors(mutated))
+        try:
+            schemas.validate(name, mutated, version)
+            valid = True
+        except schemas.SchemaViolation:
+            valid = False
+        assert valid == expected_valid, mutated
