@@ -11,7 +11,14 @@ armed and criminal groups, unidentified attackers, international forces. A gener
 (:func:`workers.gazetteer.actors.state_force_id`); unnamed doers ("terrorists", "gunmen",
 "bandits") weigh less than named ones, so they are the perpetrator only when nobody named is.
 Groups named as the victims ("kills 30 Nusra fighters") are excluded; mentions the parse left
-unroled count when the words around make them the doer (see :func:`_factor`).
+unroled count when the words around make them the doer (see :func:`_factor`). When nobody has
+the role, an unnamed doer of the title or lead ("the kidnappers", "gunmen") is the perpetrator.
+A headline reporting a prosecution for a violent crime ("police arrest man for kidnapping")
+names the accused as the doer, so the police, court or government acting on it are not.
+
+:func:`perpetrator_type` gives each event a type a user can filter on (``PerpetratorType``:
+state_forces, state_authority, pro_government_armed, non_state_armed, private, international,
+unknown): the type of the perpetrator's kind, else read from the headline and lead.
 """
 
 from __future__ import annotations
