@@ -14,7 +14,7 @@ and return these dicts, so what a stage returns is exactly what goes on Kafka.
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, get_args
 
 # ---------------------------------------------------------------- input
 
@@ -117,6 +117,23 @@ class ArticleEntities(TypedDict):
 
 # ---------------------------------------------------------------- events
 
+# what kind of doer an event has (workers.stages.event_perpetrator.perpetrator_type):
+# state_forces: military, police, security services; state_authority: government, ministries,
+# courts, officials; pro_government_armed: militias acting with a state's backing;
+# non_state_armed: armed groups, gangs, unidentified gunmen; private: companies and private
+# persons (the accused of a prosecuted crime); international: UN, AU and other inter-state
+# bodies; unknown: the text names no doer.
+PerpetratorType = Literal[
+    "state_forces",
+    "state_authority",
+    "pro_government_armed",
+    "non_state_armed",
+    "private",
+    "international",
+    "unknown",
+]
+PERPETRATOR_TYPES: tuple[PerpetratorType, ...] = get_args(PerpetratorType)
+
 VictimKind = Literal["civilians", "children", "women", "fighters", "soldiers", "unspecified"]
 
 
@@ -165,6 +182,7 @@ class EnrichedEvent(TypedDict):
     type: str
     violent: bool
     perpetrator: str | None
+    perpetrator_type: NotRequired[PerpetratorType]  # what kind of doer (see PerpetratorType)
     co_perpetrators: list[str]
     targets: list[str]
     speakers: list[str]

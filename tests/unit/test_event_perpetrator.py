@@ -3,7 +3,12 @@ country; unnamed doers give way to named ones."""
 
 from __future__ import annotations
 
-from workers.stages.event_perpetrator import dominant_country, perpetrators
+from workers.stages.event_perpetrator import (
+    dominant_country,
+    perpetrator_type,
+    perpetrators,
+    prosecuted_crime,
+)
 from workers.types import ActorKind, ActorMention, ActorRole, ArticleEntities, PlaceMention
 
 
@@ -91,3 +96,54 @@ def test_unnamed_doers_are_the_perpetrator_when_nobody_is_named() -> None:
 def test_only_the_parse_role_or_an_agent_context_makes_a_perpetrator() -> None:
     ent = _entities([_mention("Nigerian army", "NGA_MIL", "state_force", "target", 0)], [])
     assert perpetrators(ent, {0})[0] is None
+
+
+def _titled(title: str, actors: list[ActorMention]) -> ArticleEntities:
+    ent = _entities(actors, [_place("NG", 0)])
+    ent["title"] = title
+    return ent
+
+
+def test_prosecution_headline_names_the_accused_not_the_police() -> None:
+    assert prosecuted_crime("Police arrest man for kidnapping of schoolgirls")
+    assert prosecuted_crime("Court jails pair over murder of farmer")
+    assert prosecuted_crime("Fugitive arrested in slaying of real estate agent")
+    # the accused is a state agent, or the one arrested is a rights defender: the arrest is
+    # the violation
+    assert not prosecuted_crime("Two police officers arrested for kidnapping NGO worker")
+    assert not prosecuted_crime("Journalist arrested, charged over report on murder")
+    # a possessive names the victim, not the accused
+    assert prosecuted_crime("Journalist's kidnapper loses appeal against sentence")
+    assert not prosecuted_crime("Police arrest 20 protesters")
+
+
+def test_law_enforcement_is_no_perpetrator_of_the_crime_it_prosecutes() -> None:
+    police = _mention("police", None, "police", "perpetrator", 0)
+    ent = _titled("Police arrest man for kidnapping of schoolgirls", [police])
+    assert perpetrators(ent, {0})[0] is None
+    assert perpetrator_type(ent, None, {0}) == "private"
+    ent = _titled("Police arrest 20 protesters in Lagos", [police])
+    assert perpetrators(ent, {0})[0] == "NGA_POL"
+    assert perpetrator_type(ent, "NGA_POL", {0}) == "state_forces"
+
+
+def test_unnamed_doers_of_the_lead_are_the_perpetrator_when_no_one_has_the_role() -> None:
+    kidnappers = _mention("the kidnappers", "UNIDENTIFIED_ARMED", "unidentified", "mentioned", 1)
+    ent = _titled("300 schoolgirls taken from their school", [kidnappers])
+    assert perpetrators(ent, {0})[0] == "UNIDENTIFIED_ARMED"
+    assert perpetrator_type(ent, None, {0}) == "non_state_armed"
+    # a target or a speaker is not the doer
+    speaking = _mention("the kidnappers", "UNIDENTIFIED_ARMED", "unidentified", "speaker", 1)
+    ent = _titled("300 schoolgirls taken from their school", [speaking])
+    assert perpetrators(ent, {0})[0] is None
+    assert perpetrator_type(ent, None, {0}) == "unknown"
+
+
+def test_perpetrator_type_follows_the_actor_kind() -> None:
+    ent = _titled("Report", [_mention("the Taliban", "TALIBAN", "armed_group", "perpetrator", 0)])
+    assert perpetrator_type(ent, "TALIBAN") == "non_state_armed"
+    assert perpetrator_type(ent, "NGA_GOV") == "state_authority"
+    assert perpetrator_type(ent, "UN") == "international"
+    assert perpetrator_type(_titled("Workers locked out by management", []), None) == "private"
+    assert perpetrator_type(_titled("The firm stood firmly by its workers", []), None) == "private"
+    assert perpetrator_type(_titled("They stood firmly by their union", []), None) == "unknown"

@@ -1,10 +1,14 @@
 """Perpetrator labels of a dev set: our actor ids and kinds mapped to the annotators' classes.
 
 In: ``workers/data/evaluation/<set>.json`` = ``{"by_actor": {actor_id: label},
-"by_kind": {actor_kind: label}, "none": label}``. Out: :class:`PerpetratorLabels`, whose
+"by_kind": {actor_kind: label}, "by_type": {perpetrator_type: label}, "none": label}``
+(``by_type`` optional). Out: :class:`PerpetratorLabels`, whose
 :meth:`~PerpetratorLabels.label` gives the class of a predicted perpetrator: its id's label,
 else its kind's label (kind from the actor gazetteer, else from the article's mention), else
-the ``none`` label, which is also the label of no perpetrator at all.
+the ``none`` label, which is also the label of no perpetrator at all;
+:meth:`~PerpetratorLabels.label_event` gives an event's class: its perpetrator's, or when it
+names none, the label of its ``perpetrator_type`` (read from the text: "the accused",
+"gunmen") if ``by_type`` has it, else ``none``.
 
 The mapping belongs to the evaluation, not to the gazetteer: the classes are the annotators'.
 When a set's file is missing, FA-KES falls back to the ``category`` fields of
@@ -36,6 +40,19 @@ class PerpetratorLabels:
     by_actor: Mapping[str, str] = field(default_factory=dict)
     by_kind: Mapping[str, str] = field(default_factory=dict)
     none: str = FAKES_UNKNOWN
+    by_type: Mapping[str, str] = field(default_factory=dict)
+
+    def label_event(
+        self, event: Mapping[str, object] | None, mention_kinds: Mapping[str, str] | None = None
+    ) -> str:
+        """The class of an event (None = no event): its perpetrator's label, else its
+        ``perpetrator_type``'s, else the ``none`` label."""
+        if event is None:
+            return self.none
+        actor_id = event.get("perpetrator")
+        if isinstance(actor_id, str):
+            return self.label(actor_id, mention_kinds)
+        return self.by_type.get(str(event.get("perpetrator_type")), self.none)
 
     def label(self, actor_id: str | None, mention_kinds: Mapping[str, str] | None = None) -> str:
         """The class of a perpetrator id (None = no perpetrator); ``mention_kinds``: id -> kind
@@ -57,12 +74,14 @@ def read_labels(path: Path) -> PerpetratorLabels:
     if not isinstance(raw, dict) or not isinstance(raw.get("none"), str):
         raise ValueError(f"{path}: expected an object with by_actor, by_kind and none")
     by_actor, by_kind = raw.get("by_actor") or {}, raw.get("by_kind") or {}
-    if not isinstance(by_actor, dict) or not isinstance(by_kind, dict):
-        raise ValueError(f"{path}: by_actor and by_kind must be objects")
+    by_type = raw.get("by_type") or {}
+    if not all(isinstance(m, dict) for m in (by_actor, by_kind, by_type)):
+        raise ValueError(f"{path}: by_actor, by_kind and by_type must be objects")
     return PerpetratorLabels(
         {str(k): str(v) for k, v in by_actor.items()},
         {str(k): str(v) for k, v in by_kind.items()},
         raw["none"],
+        {str(k): str(v) for k, v in by_type.items()},
     )
 
 

@@ -11,7 +11,14 @@ armed and criminal groups, unidentified attackers, international forces. A gener
 (:func:`workers.gazetteer.actors.state_force_id`); unnamed doers ("terrorists", "gunmen",
 "bandits") weigh less than named ones, so they are the perpetrator only when nobody named is.
 Groups named as the victims ("kills 30 Nusra fighters") are excluded; mentions the parse left
-unroled count when the words around make them the doer (see :func:`_factor`).
+unroled count when the words around make them the doer (see :func:`_factor`). When nobody has
+the role, an unnamed doer of the title or lead ("the kidnappers", "gunmen") is the perpetrator.
+A headline reporting a prosecution for a violent crime ("police arrest man for kidnapping")
+names the accused as the doer, so the police, court or government acting on it are not.
+
+:func:`perpetrator_type` gives each event a type a user can filter on (``PerpetratorType``:
+state_forces, state_authority, pro_government_armed, non_state_armed, private, international,
+unknown): the type of the perpetrator's kind, else read from the headline and lead.
 """
 
 from __future__ import annotations
@@ -24,11 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.gazetteer.actors import state_force_id
+from workers.gazetteer.actors import all_actors, state_force_id
 from workers.stages.casualties import CasualtyFigure
 from workers.stages.errors import StageError
 from workers.stages.patterns import pattern
-from workers.types import ActorMention, ArticleEntities
+from workers.types import PERPETRATOR_TYPES, ActorMention, ArticleEntities, PerpetratorType
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "perpetrator_rules.json"
 LEAD_SENTENCES = 2  # sentences 0..2 open the report and usually tell the main event
@@ -40,12 +47,33 @@ _VICTIM_NP_END = pattern("events.victim_np_end")
 
 
 @dataclass(frozen=True)
+class _Prosecution:
+    """Word lists of a headline that reports a prosecution for a violent crime."""
+
+    law: re.Pattern[str]
+    crime: re.Pattern[str]
+    state_agent: re.Pattern[str]
+    defender: re.Pattern[str]
+    law_enforcement_kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
 class _Rules:
     kinds: frozenset[str]
     unnamed: frozenset[str]
     generic_labels: frozenset[str]
     generic_ids: dict[str, str]
     unnamed_by_kind: dict[str, str]
+    prosecution: _Prosecution
+    unnamed_fallback_kinds: frozenset[str]
+    types_by_kind: dict[str, PerpetratorType]
+    private_doer: re.Pattern[str]
+
+
+def _stems(words: Sequence[str]) -> re.Pattern[str]:
+    """A pattern matching any of ``words`` at a word start ("kidnap" matches "kidnapping")."""
+    alternatives = "|".join(re.escape(str(w)).replace(r"\ ", r"\s+") for w in words)
+    return re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
 
 
 @functools.cache
@@ -55,13 +83,48 @@ def _rules() -> _Rules:
         data = json.loads(RULES_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # pragma: no cover - packaging error
         raise StageError(f"cannot read {RULES_FILE}: {exc}") from exc
+    pro = data["prosecution"]
     return _Rules(
         kinds=frozenset(str(k) for k in data["perpetrator_kinds"]),
         unnamed=frozenset(str(i) for i in data["unnamed_actor_ids"]),
         generic_labels=frozenset(str(g).lower() for g in data["generic_perpetrator_labels"]),
         generic_ids={str(k): str(v) for k, v in data["generic_ids"].items()},
         unnamed_by_kind={str(k): str(v) for k, v in data["unnamed_by_kind"].items()},
+        prosecution=_Prosecution(
+            law=_stems(pro["law"]),
+            crime=_stems(pro["crime"]),
+            state_agent=_stems(pro["state_agent"]),
+            defender=_stems(pro["defender"]),
+            law_enforcement_kinds=frozenset(str(k) for k in pro["law_enforcement_kinds"]),
+        ),
+        unnamed_fallback_kinds=frozenset(str(k) for k in data["unnamed_fallback_kinds"]),
+        types_by_kind={str(k): _perpetrator_type(v) for k, v in data["types_by_kind"].items()},
+        private_doer=re.compile(_stems(data["private_doer"]).pattern + r"s?\b", re.IGNORECASE),
     )
+
+
+def _perpetrator_type(value: object) -> PerpetratorType:
+    if value not in PERPETRATOR_TYPES:  # pragma: no cover - packaging error
+        raise StageError(f"{RULES_FILE}: unknown perpetrator type {value!r}")
+    return value
+
+
+def prosecuted_crime(headline: str) -> bool:
+    """True when a headline reports a prosecution for a violent crime whose accused is a
+    private person: "Police arrest man for kidnapping", "Court jails pair over murder".
+
+    Then the police or court acts on the crime and is not its perpetrator; the accused is.
+    Not when the accused is a state agent ("police officers arrested for kidnapping") or the
+    one arrested is a rights defender named before the crime ("journalist arrested, charged
+    over report on murder"): there the arrest itself is the violation.
+    """
+    rules = _rules().prosecution
+    crime = rules.crime.search(headline)
+    if crime is None or not rules.law.search(headline) or rules.state_agent.search(headline):
+        return False
+    before = headline[: crime.start()]
+    # "journalist's kidnapper": a possessive names the victim, not the one arrested
+    return not any(not re.match(r"\w*['’]s\b", before[m.end() :]) for m in rules.defender.finditer(before))
 
 
 def dominant_country(ent: ArticleEntities) -> str | None:
@@ -191,6 +254,31 @@ def _weight(sentence: int, anchors: set[int], near: set[int]) -> float:
     return 0.0
 
 
+def _unnamed_doer(
+    ent: ArticleEntities,
+    anchors: set[int],
+    victims: Sequence[tuple[int, int, int]],
+    others: set[int] | frozenset[int],
+    country: str | None,
+) -> tuple[str, ActorMention] | None:
+    """The first unnamed doer ("gunmen", "kidnappers", "bandits", "gangs") of the title, the
+    lead or the event's sentences that is neither a target nor a speaker, as (id, mention):
+    the perpetrator when the parse gave nobody that role ("schoolgirls kidnapped in Zamfara
+    ... the kidnappers had entered the town")."""
+    rules = _rules()
+    for m in sorted(ent["actors"], key=lambda a: (a["sentence"], a["start"])):
+        if m["kind"] not in rules.unnamed_fallback_kinds or m["role"] in ("target", "speaker"):
+            continue
+        if not (m["sentence"] <= LEAD_SENTENCES or m["sentence"] in anchors):
+            continue
+        if m["sentence"] in others or in_spans(m, victims):
+            continue
+        found = _actor_key(m, country)
+        if found is not None:
+            return found[0], m
+    return None
+
+
 def perpetrators(
     ent: ArticleEntities,
     anchors: set[int],
@@ -206,6 +294,9 @@ def perpetrators(
     weigh ``UNNAMED_WEIGHT`` of a named actor.
     """
     country = country or dominant_country(ent)
+    rules = _rules()
+    # "police arrest man for kidnapping": the police act on the crime, the man did it
+    prosecution = prosecuted_crime(ent["title"])
     scores: defaultdict[str, float] = defaultdict(float)
     named: dict[str, bool] = {}
     by_sentence: dict[int, set[str]] = {}
@@ -215,6 +306,8 @@ def perpetrators(
     for pos, m in enumerate(ent["actors"]):
         found = _actor_key(m, country)
         if found is None or m["sentence"] in others or in_spans(m, victims):
+            continue
+        if prosecution and m["kind"] in rules.prosecution.law_enforcement_kinds:
             continue
         key, is_named = found
         factor = _factor(ent, m, near, figure_starts)
@@ -228,6 +321,9 @@ def perpetrators(
         first_seen.setdefault(key, pos)
         mentions.setdefault(key, m)
     if not scores:
+        unnamed = _unnamed_doer(ent, anchors, victims, others, country)
+        if unnamed is not None:
+            return unnamed[0], [], [unnamed[1]]
         return None, [], []
     ranked = sorted(scores, key=lambda k: (-scores[k], first_seen[k]))
     main = ranked[0]
@@ -238,6 +334,35 @@ def perpetrators(
         if main in keys and (idx in near or idx == -1 or idx <= LEAD_SENTENCES):
             co.extend(k for k in ranked if k in keys and k != main and k not in co and named[k])
     return main, co, [mentions[main]]
+
+
+def perpetrator_type(
+    ent: ArticleEntities,
+    perpetrator: str | None,
+    anchors: set[int] | frozenset[int] = frozenset(),
+) -> PerpetratorType:
+    """What kind of doer an event has, in a small vocabulary a user can filter on.
+
+    In: the article's entities, the event's perpetrator id (None: nobody named) and its
+    sentences. Out: the type of the perpetrator's actor kind (gazetteer, else the mention's
+    kind; ``types_by_kind`` in perpetrator_rules.json). With no perpetrator: "private" when the
+    headline reports a prosecution for a violent crime (the accused did it,
+    :func:`prosecuted_crime`) or names a private employer ("company", "management"),
+    "non_state_armed" when unnamed doers ("gunmen", "kidnappers")
+    are named in the title, lead or the event's sentences, else "unknown".
+    """
+    rules = _rules()
+    if perpetrator is not None:
+        entry = all_actors().get(perpetrator)
+        kind = entry.kind if entry is not None else None
+        if kind is None:
+            kind = next((m["kind"] for m in ent["actors"] if m["actor_id"] == perpetrator), None)
+        return rules.types_by_kind.get(kind or "", "unknown")
+    if prosecuted_crime(ent["title"]) or rules.private_doer.search(ent["title"]):
+        return "private"
+    if _unnamed_doer(ent, set(anchors), (), frozenset(), None) is not None:
+        return "non_state_armed"
+    return "unknown"
 
 
 def role_ids(ent: ArticleEntities, role: str, sentences: set[int] | None) -> list[str]:
