@@ -165,7 +165,7 @@ def score_hrd(
             date = main.get("date") if main else None
             got = year_month(date.get("value") if isinstance(date, Mapping) else None)
             month.add(a.key, got == (gold.year, gold.month), (gold.year, gold.month), pred.error or got)
-        said = labels.label(main.get("perpetrator") if main else None, pred.kinds)
+        said = labels.label_event(main, pred.kinds)
         # a gold null means the annotators found no perpetrator in the text: a label of its own
         expected = gold.perpetrator or HRD_NONE
         perp.add(a.key, pred.error is None and said == expected, expected, pred.error or said)

@@ -25,7 +25,7 @@ from workers.stages.casualties import DEFAULT_MAX_FIGURE, CasualtyFigure, find_f
 from workers.stages.dates import event_date
 from workers.stages.errors import StageError
 from workers.stages.event_figures import Plan, event_victims, plan_events, total
-from workers.stages.event_perpetrator import perpetrators, role_ids, victim_spans
+from workers.stages.event_perpetrator import perpetrator_type, perpetrators, role_ids, victim_spans
 from workers.stages.event_place import event_place
 from workers.stages.event_text import EARLIER, segment_text
 from workers.stages.event_types import classify, is_violent_text
@@ -182,6 +182,7 @@ def _build(
         type=etype,
         violent=violent,
         perpetrator=perp,
+        perpetrator_type=perpetrator_type(ent, perp, set(p.sentences)),
         co_perpetrators=co,
         targets=role_ids(ent, "target", p.sentences) if violent else [],
         speakers=role_ids(ent, "speaker", None),
