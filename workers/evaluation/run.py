@@ -3,8 +3,9 @@
 In: the sets to score, the folder holding them, a cache folder and the spaCy model name.
 Out: an :class:`Evaluation`: per set, its scores cross-validated (the figure selector and the
 date ranker fitted on the other four folds of all sets together,
-:mod:`workers.evaluation.crossval`), fitted on everything, and the gap (fitted - cross-validated); or, when the selector's training module
-is missing, the shipped rules' scores only.
+:mod:`workers.evaluation.crossval`), fitted on everything, and the gap (fitted -
+cross-validated); or, when the selector's training module is missing, the shipped rules'
+scores only.
 """
 
 from __future__ import annotations

@@ -125,7 +125,31 @@ def all_candidates(
             feats["first_act_before"] = 1.0
             seen_act = True
         out.append(Candidate(d.value, d, feats))
+    _month_features(out)
     return out
+
+
+_EXPLICIT = frozenset({"full", "day_month", "month_year"})
+
+
+def _month_features(cands: Sequence[Candidate]) -> None:
+    """Features shared by the candidates naming one month: an act told right before one of
+    its dates, its rank among the written dates (earliest, latest)."""
+    acted = {c.month for c in cands if "act_before" in c.features}
+    written = [c for c in cands if c.mention is not None and c.mention.kind in _EXPLICIT]
+    first_month = min((c.month for c in written), default=None)
+    last_month = max((c.month for c in written), default=None)
+    for c in cands:
+        if c.month in acted:
+            c.features["month_acted"] = 1.0
+        if c.mention is None:
+            if not written:
+                c.features["pub_no_written"] = 1.0
+            continue
+        if c.month == first_month:
+            c.features["earliest_written"] = 1.0
+        if c.month == last_month:
+            c.features["latest_written"] = 1.0
 
 
 def in_lead(c: Candidate, lead: int) -> bool:
