@@ -171,6 +171,19 @@ def test_candidates_carry_the_words_before_the_date() -> None:
     assert "as_of" in tally.features and "act_before" not in tally.features
 
 
+def test_a_written_publication_date_and_the_months_candidates_share_features() -> None:
+    sentences = [
+        "Published 2 September 2019 Gunmen abducted the lawyer on 3 August.",
+        "He was seen on 5 August.",
+    ]
+    mentions = candidates(sentences, PUB, anchors=[0])[1:]
+    pub, dateline, abduction, seen = all_candidates(mentions, sentences, PUB)
+    assert "written_publication_day" in dateline.features and "latest_written" in dateline.features
+    assert {"act_before", "month_acted", "earliest_written"} <= set(abduction.features)
+    assert "month_acted" in seen.features and "act_before" not in seen.features  # its month's
+    assert "pub_no_written" not in pub.features
+
+
 def test_a_sentence_about_another_time_gives_no_candidate() -> None:
     sentences = [
         "Gunmen abducted the lawyer on 3 August.",

@@ -121,6 +121,8 @@ def all_candidates(
         feats["month_support"] = math.log1p(months[(d.value.year, d.value.month)] - 1)
         if (d.value.year, d.value.month) == pub_month:
             feats["same_month_as_pub"] = 1.0
+        if d.value == pub and d.kind in _EXPLICIT:
+            feats["written_publication_day"] = 1.0  # "Published July 20 2015": a dateline
         if "act_before" in feats and not seen_act:
             feats["first_act_before"] = 1.0
             seen_act = True
