@@ -6,17 +6,36 @@ import datetime as dt
 
 import pytest
 
-from workers.stages.dates import (
-    candidates,
+from workers.stages.date_ranker import (
+    Candidate,
+    DateContext,
+    DateRanker,
+    all_candidates,
     choose,
-    event_date,
-    find_dates,
-    infer_published,
-    parse_published,
+    in_lead,
+    read,
+    shipped_ranker,
 )
+from workers.stages.date_ranker import event_date as rank_event_date
+from workers.stages.dates import candidates, find_dates, infer_published, parse_published
 from workers.stages.errors import StageError
+from workers.training.dates import DateExample, accuracy, fit_dates
+from workers.types import EventDate
 
 PUB = dt.date(2019, 9, 2)  # a Monday
+
+
+def event_date(
+    sentences: list[str],
+    published_at: str | None,
+    *,
+    title: str = "",
+    anchors: tuple[int, ...] | list[int] = (),
+    other_time: tuple[int, ...] = (),
+    ranker: DateRanker | None = None,
+) -> EventDate:
+    ctx = DateContext(sentences, published_at, title, tuple(anchors), other_time)
+    return rank_event_date(ctx, ranker)
 
 
 def _found(text: str, pub: dt.date = PUB) -> list[tuple[str, str, str]]:
@@ -134,9 +153,92 @@ def test_parse_published() -> None:
         parse_published("last Tuesday")
 
 
-def test_the_scorer_prefers_an_explicit_date_in_an_attack_sentence() -> None:
-    cands = candidates(
-        ["Police said on Monday that the activist was abducted on 12 August."], PUB, anchors=[0]
+def test_the_shipped_ranker_prefers_an_explicit_date_in_an_attack_sentence() -> None:
+    got = event_date(
+        ["Police said on Monday that the activist was abducted on 12 August."], "2019-09-02", anchors=[0]
     )
-    assert [c.kind for c in cands] == ["published", "weekday", "day_month"]
-    assert choose(cands).value == dt.date(2019, 8, 12)
+    assert got == {"value": "2019-08-12", "precision": "day", "source": "text"}
+
+
+def test_candidates_carry_the_words_before_the_date() -> None:
+    sentences = ["The activist was arrested on 12 August.", "As of 30 August, 95 people were held."]
+    mentions = candidates(sentences, PUB, anchors=[0])[1:]
+    cands = all_candidates(mentions, sentences, PUB)
+    assert [c.mention is None for c in cands] == [True, False, False]
+    pub, arrest, tally = cands
+    assert pub.features["pub"] == 1.0 and pub.value == PUB
+    assert {"act_before", "first_act_before", "anchor"} <= set(arrest.features)
+    assert "as_of" in tally.features and "act_before" not in tally.features
+
+
+def test_a_written_publication_date_and_the_months_candidates_share_features() -> None:
+    sentences = [
+        "Published 2 September 2019 Gunmen abducted the lawyer on 3 August.",
+        "He was seen on 5 August.",
+    ]
+    mentions = candidates(sentences, PUB, anchors=[0])[1:]
+    pub, dateline, abduction, seen = all_candidates(mentions, sentences, PUB)
+    assert "written_publication_day" in dateline.features and "latest_written" in dateline.features
+    assert {"act_before", "month_acted", "earliest_written"} <= set(abduction.features)
+    assert "month_acted" in seen.features and "act_before" not in seen.features  # its month's
+    assert "pub_no_written" not in pub.features
+
+
+def test_a_sentence_about_another_time_gives_no_candidate() -> None:
+    sentences = [
+        "Gunmen abducted the lawyer on 3 August.",
+        "Last year, on 5 May 2018, his office was raided.",
+    ]
+    got = read(DateContext(sentences, "2019-09-02", anchors=(0,), other_time=(1,)))
+    assert got is not None
+    assert [c.value for c in got.candidates] == [PUB, dt.date(2019, 8, 3)]
+
+
+def test_the_ranker_reads_the_opening_and_the_event_sentences_only() -> None:
+    sentences = ["Nothing dated here."] * 4 + ["He was arrested on 3 March 2019."]
+    plain = DateRanker({"pub": 0.5, "kind=full": 1.0}, lead=2)
+    assert event_date(sentences, "2019-09-02", ranker=plain)["value"] == "2019-09-02"  # beyond the lead
+    assert event_date(sentences, "2019-09-02", anchors=[4], ranker=plain)["value"] == "2019-03-03"
+    assert (
+        event_date(sentences, "2019-09-02", ranker=DateRanker(plain.weights, lead=5))["value"] == "2019-03-03"
+    )
+
+
+def test_ties_go_to_the_publication_date_then_the_earlier_mention() -> None:
+    pub = Candidate(PUB, None, {"pub": 1.0})
+    mentions = candidates(["It began on 3 May 2019 and again on 4 June 2019."], PUB)[1:]
+    first, second = all_candidates(mentions, ["It began on 3 May 2019 and again on 4 June 2019."], PUB)[1:]
+    assert choose([pub, first, second], DateRanker({})) is pub
+    assert choose([pub, first, second], DateRanker({"kind=full": 1.0})) is first
+    assert in_lead(pub, 0) and not in_lead(second, 0)
+
+
+def test_a_weekday_near_publication_gives_the_day_when_the_publication_date_stands_in() -> None:
+    stand_in = DateRanker({"pub": 1.0})
+    got = event_date(["Soldiers raided the office on Monday."], "2019-09-04", anchors=[0], ranker=stand_in)
+    assert got == {"value": "2019-09-02", "precision": "day", "source": "text"}
+    # a day in the month before would change the month the ranker chose: it does not
+    got = event_date(["Soldiers raided the office on Saturday."], "2019-09-02", anchors=[0], ranker=stand_in)
+    assert got == {"value": "2019-09-02", "precision": "unknown", "source": "published"}
+
+
+def test_the_shipped_ranker_loads() -> None:
+    ranker = shipped_ranker()
+    assert ranker.lead > 0 and "pub" in ranker.weights
+    assert DateRanker.from_json(ranker.to_json()) == ranker
+
+
+def _example(pub_month_right: bool) -> DateExample:
+    sentences = ["The journalist was abducted on 3 May 2019."]
+    mentions = candidates(sentences, PUB, anchors=[0])[1:]
+    gold = (2019, 9) if pub_month_right else (2019, 5)
+    return DateExample(all_candidates(mentions, sentences, PUB), gold)
+
+
+def test_the_fit_learns_which_candidates_name_the_gold_month() -> None:
+    train = [_example(False)] * 12 + [_example(True)] * 4
+    ranker = fit_dates(train, leads=(20,))
+    assert ranker.lead == 20 and ranker.weights["act_before"] > 0 > ranker.weights["pub"]
+    assert accuracy(ranker, train) == 0.75
+    assert fit_dates([_example(True)] * 12, leads=(20,)).weights["pub"] > 0
+    assert fit_dates(train, leads=(10, 20)).lead in (10, 20)

@@ -1,10 +1,11 @@
 """``conflictwire evaluate`` over the dev sets: run the stages, cross-validate, score, print.
 
 In: the sets to score, the folder holding them, a cache folder and the spaCy model name.
-Out: an :class:`Evaluation`: per set, its scores cross-validated (the figure selector fitted
-on the other four folds of all sets together, :mod:`workers.evaluation.crossval`), fitted on
-everything, and the gap (fitted - cross-validated); or, when the selector's training module
-is missing, the shipped rules' scores only.
+Out: an :class:`Evaluation`: per set, its scores cross-validated (the figure selector and the
+date ranker fitted on the other four folds of all sets together,
+:mod:`workers.evaluation.crossval`), fitted on everything, and the gap (fitted -
+cross-validated); or, when the selector's training module is missing, the shipped rules'
+scores only.
 """
 
 from __future__ import annotations
@@ -19,11 +20,23 @@ from workers.evaluation.crossval import assign_folds, cross_validated
 from workers.evaluation.devsets import DevArticle, FakesGold, SetName, WadGold, load_set
 from workers.evaluation.prepare import EntitiesBatch, Prepared, fingerprint, prepare
 from workers.evaluation.scoring import SCORERS, Prediction, SetScore
+from workers.stages.date_ranker import DateRanker
 from workers.stages.selector import FigureSelector
+from workers.training.dates import date_examples, fit_dates
 from workers.training.selector import SelectorExample, fit_selector
 
 Item = tuple[DevArticle, Prepared]
-Fit = Callable[[Sequence[Item]], FigureSelector]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What is fitted on the dev sets: the figure selector and the event-date ranker."""
+
+    selector: FigureSelector
+    dates: DateRanker
+
+
+Fit = Callable[[Sequence[Item]], Fitted]
 
 
 @dataclass
@@ -43,8 +56,8 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
 
 
-def predict(selector: FigureSelector | None, item: Item) -> Prediction:
-    """The events of one prepared article (``selector`` None: the shipped model)."""
+def predict(fitted: Fitted | None, item: Item) -> Prediction:
+    """The events of one prepared article (``fitted`` None: the shipped models)."""
     from workers.stages.events import assemble_events
 
     _, prepared = item
@@ -52,7 +65,10 @@ def predict(selector: FigureSelector | None, item: Item) -> Prediction:
         return Prediction(error=prepared.error or "no entities")
     kinds = {m["actor_id"]: m["kind"] for m in prepared.entities["actors"] if m["actor_id"]}
     try:
-        events = assemble_events(prepared.entities, selector)
+        if fitted is None:
+            events = assemble_events(prepared.entities)
+        else:
+            events = assemble_events(prepared.entities, fitted.selector, dates=fitted.dates)
     except Exception as exc:  # any failure is a result to count, not a reason to stop
         return Prediction(error=f"events: {type(exc).__name__}: {exc}", kinds=kinds)
     return Prediction(events=[dict(e) for e in events], kinds=kinds)
@@ -75,10 +91,10 @@ def selector_examples(items: Sequence[Item]) -> list[SelectorExample]:
 
 
 def selector_fit() -> Fit:
-    """The figure selector's fit over prepared articles."""
+    """The fit over prepared articles: the figure selector and the date ranker."""
 
-    def fit(items: Sequence[Item]) -> FigureSelector:
-        return fit_selector(selector_examples(items))
+    def fit(items: Sequence[Item]) -> Fitted:
+        return Fitted(fit_selector(selector_examples(items)), fit_dates(date_examples(items)))
 
     return fit
 

@@ -1,35 +1,26 @@
-"""Event dates grounded on the publication time.
+"""The dates an article names, grounded on the publication time.
 
-In:  the article's sentences (and title), the sentences that tell the event, and the
-     publication time (an ISO date or date-time; it may be missing).
-Out: an :class:`~workers.types.EventDate` with ``value`` (ISO date), ``precision``
-     (day / week / month / year / unknown) and ``source`` (text / published / inferred).
+In:  a text (a sentence or the title) and the publication date; or an article's sentences,
+     title and the sentences that tell the event.
+Out: :class:`DateMention` values (kind, date, precision, features); the publication date of
+     an ISO string (:func:`parse_published`) or one read from the text (:func:`infer_published`).
 
-How:
-
-1. Every date the text names is a candidate (:func:`find_dates`): written dates with a month
+1. Every date the text names is a mention (:func:`find_dates`): written dates with a month
    name ("12 March 2019", "Sept. 5", "March 2018"), ISO dates, a month or a year after a time
    word ("in March", "since 2019"), weekdays ("on Saturday") and relative times ("yesterday",
    "last week", "three weeks ago"). Written dates are read by ``dateparser``; a date without a
    year takes the latest year that does not put it after publication, weekdays the latest such
-   day on or before it. A date after publication (a trial "set for May 5") is no candidate:
+   day on or before it. A date after publication (a trial "set for May 5") is no mention:
    an event is never reported before it happens.
-2. Each date is scored by a linear model over a few features (kind of date, the time word
-   before it, whether its sentence tells of an attack or a court step or is a statement's
+2. :func:`candidates` gives each mention its features (kind of date, the time word before
+   it, whether its sentence tells of an attack or a court step or is a statement's
    attribution, where it stands relative to the event's sentences, how far before
-   publication it lies, how many other mentions name the same month). The weights and a
-   threshold live in ``workers/data/date_weights.json``, fitted by
-   ``benchmarks/dates_eval.py --fit`` on the HRDsAttack dev split (pairwise logistic
-   regression; 5-fold cross-validated by article, scores in that file). The best date wins
-   if it reaches the threshold; ties go to the earlier mention. A date closing a sentence
-   without a time word (a photo caption, a dateline) is not weighed.
-3. Otherwise the publication date stands in (``source`` "published", precision "unknown"),
-   unless a weekday or relative day in the event's sentences or the opening ("on Saturday")
-   gives its day (:func:`choose`).
-4. An article without a publication time gets one from its text (:func:`infer_published`):
-   the latest full written date, with ``source`` "inferred" on the event date.
+   publication it lies, how many other mentions name the same month); which one is the
+   event's date is decided by the learned ranker (:mod:`workers.stages.date_ranker`).
+3. An article without a publication time gets one from its text (:func:`infer_published`):
+   the latest full written date.
 
-Nothing reads the clock.
+The cue patterns live in ``workers/data/date_cues.jsonl``. Nothing reads the clock.
 """
 
 from __future__ import annotations
@@ -37,7 +28,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -49,14 +39,10 @@ import dateparser
 
 from workers import codec
 from workers.stages.errors import StageError
-from workers.types import EventDate
 
 Precision = Literal["day", "week", "month", "year", "unknown"]
-# feature weights, and the score a text date needs to beat the publication date
-Weights = tuple[dict[str, float], float]
 
 _CUES_FILE = "date_cues.jsonl"
-_WEIGHTS_FILE = "date_weights.json"
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
@@ -111,15 +97,9 @@ def _cues() -> dict[str, re.Pattern[str]]:
     return out
 
 
-@functools.cache
-def _weights() -> Weights:
-    """The scorer's feature weights and the threshold a text date must reach to beat the
-    publication date, from ``workers/data/date_weights.json``."""
-    raw = resources.files("workers").joinpath("data", _WEIGHTS_FILE).read_text(encoding="utf-8")
-    data = codec.loads(raw)
-    if not isinstance(data, dict) or not isinstance(data.get("weights"), dict):
-        raise ValueError(f"{_WEIGHTS_FILE}: needs a 'weights' object")
-    return {str(k): float(v) for k, v in data["weights"].items()}, float(data.get("threshold", 0.0))
+def cues() -> dict[str, re.Pattern[str]]:
+    """The cue patterns of ``workers/data/date_cues.jsonl`` by name (read once)."""
+    return _cues()
 
 
 # ------------------------------------------------------------------ publication time
@@ -354,53 +334,7 @@ def _position_bin(sentence: int) -> str:
 def ranked(d: DateMention) -> bool:
     """Whether the scorer weighs ``d``: a date within a week of publication ("on Saturday")
     only when it stands in a sentence of the event; elsewhere it only refines the day of the
-    publication date (see :func:`choose`), whose month it shares nearly always."""
+    publication date (see :mod:`workers.stages.date_ranker`), whose month it shares nearly always."""
     if d.kind == "published" or "closes_sentence" in d.features:
         return False  # a date closing a sentence without a time word dates a photo or a dateline
     return d.kind not in NEAR_KINDS or "anchor" in d.features
-
-
-def choose(cands: Sequence[DateMention], weights: Weights | None = None) -> DateMention:
-    """The best-scoring date the text names, if its score reaches the threshold; else the
-    publication date (``cands[0]``). Ties go to the earlier mention."""
-    table, threshold = weights if weights is not None else _weights()
-    best, best_score = cands[0], -math.inf
-    for d in cands[1:]:
-        if not ranked(d):
-            continue
-        score = _score(d.features, table)
-        if score > best_score:
-            best, best_score = d, score
-    if best_score >= threshold:
-        return best
-    # the publication date stands in, unless the report's opening names a day close to it
-    # ("on Saturday", "yesterday"): the same month, but the day is known
-    near = (d for d in cands[1:] if d.kind in NEAR_KINDS and ("anchor" in d.features or d.sentence <= LEAD))
-    return next(near, cands[0])
-
-
-def event_date(
-    sentences: Sequence[str],
-    published_at: str | None,
-    *,
-    title: str = "",
-    anchors: Iterable[int] = (),
-    inferred: bool = False,
-) -> EventDate:
-    """The event's date: ``sentences`` of the article in order, ``title``, the ``anchors``
-    (indices of the sentences that tell the event), the publication time (``inferred`` when
-    it was taken from the text). Without any publication time: value None, precision unknown.
-    """
-    try:
-        pub = parse_published(published_at)
-    except StageError:
-        found = infer_published([title, *sentences])
-        if found is None:
-            return EventDate(value=None, precision="unknown", source="inferred")
-        pub, inferred = dt.date.fromisoformat(found), True
-    best = choose(candidates(sentences, pub, title=title, anchors=anchors))
-    if best.kind == "published":
-        return EventDate(
-            value=pub.isoformat(), precision="unknown", source="inferred" if inferred else "published"
-        )
-    return EventDate(value=best.value.isoformat(), precision=best.precision, source="text")

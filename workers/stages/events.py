@@ -8,7 +8,7 @@ In: :class:`~workers.types.ArticleEntities`. Out: a list of
     selector.FigureSelector   the learned model: which candidates make killed / killed_noncombatants
     event_place.event_place   where: the place named nearest the toll
     event_perpetrator         who: perpetrator, co-perpetrators, targets, speakers (roles from the parse)
-    dates.event_date          when: grounded on the publication time
+    date_ranker.event_date    when: the learned ranker over the dates named, grounded on publication
     assemble_events (here)    type, totals, evidence, confidence, ids
 
 Articles with violence but no figure give one violent event with ``killed`` None; articles
@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Sequence
 
 from workers.stages.casualties import DEFAULT_MAX_FIGURE, CasualtyFigure, find_figures
-from workers.stages.dates import event_date
+from workers.stages.date_ranker import DateContext, DateRanker, event_date
 from workers.stages.errors import StageError
 from workers.stages.event_figures import Plan, event_victims, plan_events, total
 from workers.stages.event_perpetrator import perpetrator_type, perpetrators, role_ids, victim_spans
@@ -44,9 +44,6 @@ from workers.types import (
 
 SCHEMA_VERSION = 1
 EVENT_VERSION = 1
-# the opening read for the date: chosen on the HRDsAttack dev set from 5, 10, 20 and the whole
-# article (first-event month 0.603, 0.645, 0.671, 0.645; a grid of four, not cross-validated)
-DATE_LEAD_SENTENCES = 20
 _OTHER_TIME = pattern("events.other_time")
 _REQUIRED = ("id", "source", "published_at", "title", "text", "sentences", "content_hash", "actors", "places")
 
@@ -75,22 +72,27 @@ def event_id(content_hash: str, index: int) -> str:
     return "evt-" + hashlib.sha1(f"{content_hash}:{index}".encode()).hexdigest()[:16]
 
 
-def _date(ent: ArticleEntities, sentences: Sequence[int]) -> EventDate:
-    """When: the dates the whole article names, scored with the event's sentences as anchors.
+def date_context(ent: ArticleEntities, sentences: Sequence[int]) -> DateContext:
+    """What the date ranker reads of an article whose event is told in ``sentences``.
 
-    Only the event's sentences and the report's opening (DATE_LEAD_SENTENCES) are read: a
-    report drifts to background later on. Sentences that tell of another time ("On July 1,
-    the US said it had carried out a raid", "earlier this month") date those events, not
-    this one: they are left out (kept as empty strings so the sentence indices hold)."""
-    near = set(sentences) | set(range(DATE_LEAD_SENTENCES))
-    texts = [segment_text(ent, i) if i in near else "" for i in range(len(ent["sentences"]))]
-    return event_date(
-        ["" if EARLIER.search(t) or _OTHER_TIME.match(t) else t for t in texts],
-        ent["published_at"],
+    Sentences that tell of another time ("On July 1, the US said it had carried out a raid",
+    "earlier this month") date those events, not this one: their dates are no candidates."""
+    texts = [segment_text(ent, i) for i in range(len(ent["sentences"]))]
+    return DateContext(
+        sentences=texts,
+        published_at=ent["published_at"],
         title=ent["title"],
-        anchors=[i for i in sentences if i >= 0],
+        anchors=tuple(i for i in sentences if i >= 0),
+        other_time=tuple(i for i, t in enumerate(texts) if EARLIER.search(t) or _OTHER_TIME.match(t)),
         inferred=bool(ent.get("published_at_inferred")),
     )
+
+
+def _date(ent: ArticleEntities, sentences: Sequence[int], ranker: DateRanker | None) -> EventDate:
+    """When: the dates of the title, the report's opening (the ranker's lead: a report drifts
+    to background later on) and the event's ``sentences``, weighed by ``ranker`` (None: the
+    shipped one)."""
+    return event_date(date_context(ent, sentences), ranker)
 
 
 def _check(entities: ArticleEntities) -> None:
@@ -150,6 +152,7 @@ def _build(
     index: int,
     has_violence: bool,
     chosen: Selection,
+    dates: DateRanker | None = None,
 ) -> EnrichedEvent:
     """One event from its figure plan and the selector's choice: type, who, where, when,
     totals (killed from ``chosen``) and the evidence for each."""
@@ -187,7 +190,7 @@ def _build(
         targets=role_ids(ent, "target", p.sentences) if violent else [],
         speakers=role_ids(ent, "speaker", None),
         location=_location(place),
-        date=_date(ent, sorted(s for s in p.sentences if s >= 0)),
+        date=_date(ent, sorted(s for s in p.sentences if s >= 0), dates),
         killed=total(groups["killed"]),
         killed_noncombatants=total(noncombatants),
         injured=total(groups["injured"]),
@@ -212,11 +215,13 @@ def assemble_events(
     entities: ArticleEntities,
     selector: FigureSelector | None = None,
     max_figure: int = DEFAULT_MAX_FIGURE,
+    dates: DateRanker | None = None,
 ) -> list[EnrichedEvent]:
     """The events an article reports, with counted casualties, actors, place, type and date.
 
     ``selector`` decides which candidate figures make the killed totals (None: the shipped
-    model); figures above ``max_figure`` are never counted.
+    model); figures above ``max_figure`` are never counted; ``dates`` weighs the candidate
+    event dates (None: the shipped ranker).
     """
     _check(entities)
     candidates = find_figures(entities["text"], entities["sentences"], entities["title"], max_figure)
@@ -228,6 +233,6 @@ def assemble_events(
     )
     choose = selector if selector is not None else shipped_selector()
     return [
-        _build(entities, figs, p, index, has_violence, choose.select(entities, candidates, p.killed))
+        _build(entities, figs, p, index, has_violence, choose.select(entities, candidates, p.killed), dates)
         for index, p in enumerate(plans)
     ]

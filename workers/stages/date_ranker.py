@@ -1,0 +1,239 @@
+"""Which date is the event's: a learned ranker over the dates an article names.
+
+In:  the article's sentences and title, the publication date, the indices of the sentences
+     that tell the event (anchors) and of the sentences that tell of another time, and a
+     :class:`DateRanker` (a linear model; the shipped one is
+     ``workers/data/models/date_ranker.json``, fitted by ``python -m workers.training`` on
+     the HRDsAttack dev split, 5-fold cross-validated inside ``conflictwire evaluate``).
+Out: an :class:`~workers.types.EventDate`.
+
+How: the publication date is always a candidate; so is every date
+:func:`workers.stages.dates.candidates` finds in the title, the opening (the ranker's
+``lead`` sentences) and the event's sentences, unless it has year precision only, is not
+weighed by :func:`workers.stages.dates.ranked`, or stands in a sentence about another time.
+Each candidate gets the mention's features plus a few about the words just before it (an
+attack or a court step told right before the date, "as of"), and how many mentions name its
+month. The best-scoring candidate wins; ties go to the publication date, then to the earlier
+mention. Pure: nothing reads the clock or a file except :func:`shipped_ranker`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers import codec
+from workers.stages import dates
+from workers.stages.dates import DateMention
+from workers.stages.errors import StageError
+from workers.types import EventDate
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "models" / "date_ranker.json"
+# characters before a date read for the act told right before it ("was arrested on ...")
+_TIGHT = 40
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible event date: ``mention`` None is the publication date."""
+
+    value: dt.date
+    mention: DateMention | None
+    features: dict[str, float]
+
+    @property
+    def month(self) -> tuple[int, int]:
+        return self.value.year, self.value.month
+
+    @property
+    def sentence(self) -> int:
+        return self.mention.sentence if self.mention is not None else -2
+
+
+@dataclass(frozen=True)
+class DateRanker:
+    """A linear score over candidate features; ``lead``: the opening sentences read."""
+
+    weights: Mapping[str, float]
+    lead: int = 20
+    about: str = ""
+
+    def score(self, features: Mapping[str, float]) -> float:
+        return sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+
+    def to_json(self) -> dict[str, object]:
+        return {"about": self.about, "lead": self.lead, "weights": dict(sorted(self.weights.items()))}
+
+    @classmethod
+    def from_json(cls, data: object) -> DateRanker:
+        if not isinstance(data, dict) or not isinstance(data.get("weights"), dict):
+            raise ValueError("a date ranker needs a 'weights' object")
+        weights = {str(k): float(v) for k, v in data["weights"].items()}
+        return cls(weights, int(data.get("lead", 20)), str(data.get("about", "")))
+
+
+@functools.cache
+def shipped_ranker() -> DateRanker:
+    """The ranker shipped in the package (loaded once per process)."""
+    return DateRanker.from_json(codec.loads(MODEL_FILE.read_bytes()))
+
+
+def _context(m: DateMention, text: str) -> dict[str, float]:
+    """Features of the words right before and around a date mention."""
+    cues = dates.cues()
+    before = text[max(0, m.start - _TIGHT) : m.start]
+    out: dict[str, float] = {}
+    if cues["act_before"].search(before):
+        out["act_before"] = 1.0  # "was arrested on 12 May": the date of that very act
+    if cues["court_before"].search(before):
+        out["court_before"] = 1.0  # "was sentenced on 12 May": a later step, not the attack
+    if cues["as_of"].search(before):
+        out["as_of"] = 1.0  # "as of 18 August": a tally's date
+    if not text[: m.start].strip(" \"'([—-"):
+        out["opens_sentence"] = 1.0  # a timeline's entry or a dateline
+    return out
+
+
+def all_candidates(
+    mentions: Sequence[DateMention],
+    sentences: Sequence[str],
+    pub: dt.date,
+    *,
+    title: str = "",
+) -> list[Candidate]:
+    """Every candidate with its features, whatever the lead: the publication date first, then
+    the ``mentions`` (:func:`workers.stages.dates.candidates` of ``sentences`` and ``title``,
+    without the publication date) in text order; :func:`in_lead` keeps the opening's."""
+    months = Counter((d.value.year, d.value.month) for d in mentions if d.precision != "year")
+    pub_month = (pub.year, pub.month)
+    out = [Candidate(pub, None, {"pub": 1.0, "pub_support": math.log1p(months[pub_month])})]
+    seen_act = False
+    for d in mentions:
+        if d.precision == "year" or not dates.ranked(d):
+            continue
+        feats = dict(d.features)
+        feats.update(_context(d, title if d.sentence < 0 else sentences[d.sentence]))
+        feats["month_support"] = math.log1p(months[(d.value.year, d.value.month)] - 1)
+        if (d.value.year, d.value.month) == pub_month:
+            feats["same_month_as_pub"] = 1.0
+        if d.value == pub and d.kind in _EXPLICIT:
+            feats["written_publication_day"] = 1.0  # "Published July 20 2015": a dateline
+        if "act_before" in feats and not seen_act:
+            feats["first_act_before"] = 1.0
+            seen_act = True
+        out.append(Candidate(d.value, d, feats))
+    _month_features(out)
+    return out
+
+
+_EXPLICIT = frozenset({"full", "day_month", "month_year"})
+
+
+def _month_features(cands: Sequence[Candidate]) -> None:
+    """Features shared by the candidates naming one month: an act told right before one of
+    its dates, its rank among the written dates (earliest, latest)."""
+    acted = {c.month for c in cands if "act_before" in c.features}
+    written = [c for c in cands if c.mention is not None and c.mention.kind in _EXPLICIT]
+    first_month = min((c.month for c in written), default=None)
+    last_month = max((c.month for c in written), default=None)
+    for c in cands:
+        if c.month in acted:
+            c.features["month_acted"] = 1.0
+        if c.mention is None:
+            if not written:
+                c.features["pub_no_written"] = 1.0
+            continue
+        if c.month == first_month:
+            c.features["earliest_written"] = 1.0
+        if c.month == last_month:
+            c.features["latest_written"] = 1.0
+
+
+def in_lead(c: Candidate, lead: int) -> bool:
+    """Whether a candidate is read with an opening of ``lead`` sentences: the publication
+    date, the title's dates, the opening's and the event's own sentences'."""
+    return c.mention is None or c.sentence < lead or "anchor" in c.features
+
+
+def choose(cands: Sequence[Candidate], ranker: DateRanker) -> Candidate:
+    """The best-scoring candidate within the ranker's lead (ties: the earlier one)."""
+    best, best_score = cands[0], -math.inf
+    for c in cands:
+        if not in_lead(c, ranker.lead):
+            continue
+        score = ranker.score(c.features)
+        if score > best_score:
+            best, best_score = c, score
+    return best
+
+
+def _near_day(mentions: Sequence[DateMention], pub: dt.date) -> DateMention | None:
+    """A weekday or relative day in the event's sentences or the opening ("on Saturday") that
+    gives the day of a publication date standing in, when it lies in the same month."""
+    for d in mentions:
+        near = "anchor" in d.features or d.sentence <= dates.LEAD
+        if d.kind in dates.NEAR_KINDS and near and (d.value.year, d.value.month) == (pub.year, pub.month):
+            return d
+    return None
+
+
+@dataclass(frozen=True)
+class DateContext:
+    """What the ranker reads of an article: its sentences in order, the publication time
+    (``inferred`` when it was read from the text), the title, the indices of the event's
+    sentences (``anchors``) and of the sentences about another time (``other_time``)."""
+
+    sentences: Sequence[str]
+    published_at: str | None
+    title: str = ""
+    anchors: tuple[int, ...] = ()
+    other_time: tuple[int, ...] = ()
+    inferred: bool = False
+
+
+@dataclass(frozen=True)
+class Read:
+    """An article's dates read once: the publication date, the mentions, the candidates."""
+
+    pub: dt.date
+    inferred: bool
+    mentions: list[DateMention]
+    candidates: list[Candidate]
+
+
+def read(ctx: DateContext) -> Read | None:
+    """The candidates of ``ctx``; None when there is no publication time and the text names no
+    year to infer one from."""
+    inferred = ctx.inferred
+    try:
+        pub = dates.parse_published(ctx.published_at)
+    except StageError:
+        found = dates.infer_published([ctx.title, *ctx.sentences])
+        if found is None:
+            return None
+        pub, inferred = dt.date.fromisoformat(found), True
+    mentions = dates.candidates(ctx.sentences, pub, title=ctx.title, anchors=ctx.anchors)[1:]
+    mentions = [d for d in mentions if d.sentence not in ctx.other_time]
+    cands = all_candidates(mentions, ctx.sentences, pub, title=ctx.title)
+    return Read(pub, inferred, mentions, cands)
+
+
+def event_date(ctx: DateContext, ranker: DateRanker | None = None) -> EventDate:
+    """The event's date (``ranker`` None: the shipped one). Without any publication time:
+    value None, precision unknown."""
+    got = read(ctx)
+    if got is None:
+        return EventDate(value=None, precision="unknown", source="inferred")
+    best = choose(got.candidates, ranker if ranker is not None else shipped_ranker()).mention
+    if best is None:
+        best = _near_day(got.mentions, got.pub)
+    if best is None:
+        return EventDate(
+            value=got.pub.isoformat(), precision="unknown", source="inferred" if got.inferred else "published"
+        )
+    return EventDate(value=best.value.isoformat(), precision=best.precision, source="text")
