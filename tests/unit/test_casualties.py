@@ -339,3 +339,32 @@ def test_an_age_after_a_name_is_no_count() -> None:
 def test_a_speaker_is_no_victim() -> None:
     text = "Bombing has killed at least 84 civilians, the monitor and a civil defence official said."
     assert [v for v, _ in _killed(text)] == [84]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Unidentified gunmen killed Zinatollah Zebi, an official of the ministry, in Kabul.",
+        "A gunman on Sunday killed prominent Jordanian writer Nahed Hattar outside a court.",
+        "Assassins have stabbed to death Pamo Hobobo, a former chairman.",
+    ],
+)
+def test_a_named_victim_is_an_implicit_one(text: str) -> None:
+    assert _killed(text) == [(1, ("implicit-one",))]
+
+
+@pytest.mark.parametrize(
+    "text", ["Gunmen killed Afghan soldiers in Kabul.", "Militants kill Abducted Christians in Libya."]
+)
+def test_a_capitalised_plural_is_no_named_victim(text: str) -> None:
+    assert _killed(text) == []
+
+
+def test_a_family_of_n_takes_the_verb_before() -> None:
+    assert _killed("An armed gang slaughtered a family of seven celebrating Christmas.") == [(7, ())]
+
+
+def test_a_dash_aside_does_not_end_the_noun_phrase() -> None:
+    text = "At least 17 civilians — including 10 women and one girl — were killed in the market."
+    figures = [f for f in find_figures(text, split_sentences(text)) if f.category == "killed"]
+    assert (figures[0].value, figures[0].victims, figures[0].subset) == (17, "civilians", False)

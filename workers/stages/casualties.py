@@ -467,9 +467,11 @@ _WEEKDAY_END = re.compile(
 )
 _FILLER_END = re.compile(
     r"\b(?:a total of|another|a further|also|only|just|an additional|additional|along with|alongside|"
-    r"together with)\s*$",
+    r"together with|(?:a|an|the|an entire|the entire|a whole) family of)\s*$",
     re.I,
 )
+# a dash-enclosed aside right after a figure's noun: helps wad-01177, fakes-0122, fakes-0163
+_DASH_ASIDE = re.compile(r"^(\s*(?:[A-Za-z-]+\s+){0,3}?)?\s?[-–—]\s[^-–—.;]{3,80}?\s[-–—]\s")
 _PAREN_OPEN = re.compile(r"\(\s*(?:including\s+)?$", re.I)
 _VERB_PAIR_END = re.compile(
     r"\b(kill(?:ed|s|ing)?|execut(?:ed|es|ing))\s+(?:and|&)\s+[a-z]+(?:ed|es|s)$", re.I
@@ -668,7 +670,10 @@ def _read_figure(seg: str, raws: list[_Raw], idx: int, in_part: Sequence[bool]) 
     r.background_reason = _form_reason(seg, r.num, after_clause)
     # the words after the number, up to the next number or clause end
     np_text = after_clause if next_num_start is None else seg[r.num.end : next_num_start]
-    np_words = _words(_CLAUSE_BREAK.split(np_text, maxsplit=1)[0])
+    # "17 civilians — including 10 women and one girl — were killed": the aside is no clause end
+    scan = after if next_num_start is None else np_text
+    scan = _DASH_ASIDE.sub(lambda m: (m.group(1) or "") + " ", scan, count=1)
+    np_words = _words(_CLAUSE_BREAK.split(scan, maxsplit=1)[0])
     kind, unit_reason = _victim_kind(np_words[:6])
     if kind is not None:
         r.victims = kind
@@ -774,12 +779,28 @@ def _coordinate_forward(live: Sequence[_Raw]) -> None:
                 break
 
 
+_WEEKDAYS_MONTHS = "|".join([*(d for d in calendar.day_name), *(m for m in calendar.month_name[1:])])
+# a killing verb with a named victim as its object ("killed Zinatollah Zebi, an official",
+# "stabbed to death Pamo Hobobo", "killed prominent Jordanian writer Nahed Hattar"): one victim;
+# a capitalised run ending in a plural ("killed Afghan soldiers", "Abducted Christians") and a
+# weekday or month ("killed Monday") are not; helps wad-01827, wad-03386, wad-06274,
+# wad-07115, wad-07432 (the parser offered no figure for them)
+_NAMED_ONE = re.compile(
+    r"\b(?:kill(?:ed|s|ing)?|murder(?:ed|s|ing)?|assassinat(?:ed|es|ing)|shot dead|gunned down|"
+    r"(?:stabbed|hacked|beaten) to death|beheaded|executed)\s+"
+    r"(?:(?:prominent|senior|former|local|top|well-known|renowned|veteran|leading|traditional)\s+)*"
+    r"(?!(?:" + _WEEKDAYS_MONTHS + r")\b)"
+    r"(?:[A-Z][\w'’-]*[^\Ws]\s+|[A-Z][\w'’-]*ss\s+){0,3}[A-Z][\w'’-]*[^\Ws](?=\s*(?:,|\s[a-z]+[^s\s]\b|$))"
+)
+
+
 def _implicit_one(seg: str, found: Sequence[_Raw]) -> list[_Raw]:
     """One victim told without a number ("the mayor was shot dead", "executed him"): a
     killed figure of 1 marked ``implicit-one`` for the selector to weigh, unless a killed
     figure before it already names the victims ("a reporter was shot dead"). The rule
     planner never counts it."""
-    m = _ONE_KILLED.search(seg)
+    found_at = [m for m in (_ONE_KILLED.search(seg), _NAMED_ONE.search(seg)) if m is not None]
+    m = min(found_at, key=lambda x: x.start()) if found_at else None
     if m is None or any(r.category == "killed" and r.num.start < m.start() for r in found):
         return []
     num = _Num(m.start(), m.end(), 1, None, None, False, True, m.group(0))

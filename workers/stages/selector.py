@@ -289,23 +289,28 @@ class LogisticModel(_Model):
 
 
 class TreesModel(_Model):
-    """Gradient-boosted trees (a LightGBM model in its text format)."""
+    """Gradient-boosted trees: one or more LightGBM models in their text format, fitted with
+    different seeds; the probability is their mean (a bag, steadier than one model)."""
 
-    def __init__(self, text: str):
+    def __init__(self, texts: str | Sequence[str]):
         import lightgbm
 
-        self.text = text
-        self.booster = lightgbm.Booster(model_str=text)
-        if self.booster.num_feature() != len(FEATURES):
+        self.texts = [texts] if isinstance(texts, str) else list(texts)
+        if not self.texts:
+            raise StageError("tree selector model has no trees")
+        self.boosters = [lightgbm.Booster(model_str=t) for t in self.texts]
+        if any(b.num_feature() != len(FEATURES) for b in self.boosters):
             raise StageError("tree selector model does not match the feature list")
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[float]:
         if not rows:
             return []
-        return [float(p) for p in self.booster.predict([list(r) for r in rows])]
+        matrix = [list(r) for r in rows]
+        runs = [b.predict(matrix) for b in self.boosters]
+        return [float(sum(ps) / len(ps)) for ps in zip(*runs, strict=True)]
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "lightgbm", "model": self.text}
+        return {"kind": "lightgbm", "models": self.texts}
 
 
 def _model_from_json(obj: Mapping[str, Any]) -> _Model:
@@ -313,7 +318,7 @@ def _model_from_json(obj: Mapping[str, Any]) -> _Model:
     if kind == "logistic":
         return LogisticModel(obj["weights"], float(obj["bias"]), obj["mean"], obj["scale"])
     if kind == "lightgbm":
-        return TreesModel(str(obj["model"]))
+        return TreesModel([str(t) for t in obj["models"]] if "models" in obj else str(obj["model"]))
     raise StageError(f"unknown selector model kind {kind!r}")
 
 

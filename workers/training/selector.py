@@ -36,6 +36,9 @@ from workers.stages.selector import (
 )
 from workers.types import ArticleEntities
 
+# models per target fitted with different seeds (row and column subsampling) and averaged: a
+# candidate near the threshold no longer flips with the seed
+BAGS = 5
 MAX_SUBSET = 4
 MAX_SEARCH = 30  # candidates searched for the label set (the rest are labelled 0)
 SEED = 20240501
@@ -137,21 +140,24 @@ def _fit_model(kind: Kind, x: np.ndarray, y: np.ndarray) -> _Model:
         )
     import lightgbm
 
-    clf = lightgbm.LGBMClassifier(
-        n_estimators=150,
-        learning_rate=0.05,
-        num_leaves=8,
-        min_child_samples=10,
-        subsample=0.8,
-        subsample_freq=1,
-        colsample_bytree=0.8,
-        random_state=SEED,
-        n_jobs=1,
-        deterministic=True,
-        verbose=-1,
-    )
-    clf.fit(x, y)
-    return TreesModel(clf.booster_.model_to_string())
+    texts = []
+    for bag in range(BAGS):
+        clf = lightgbm.LGBMClassifier(
+            n_estimators=150,
+            learning_rate=0.05,
+            num_leaves=8,
+            min_child_samples=10,
+            subsample=0.8,
+            subsample_freq=1,
+            colsample_bytree=0.8,
+            random_state=SEED + bag,
+            n_jobs=1,
+            deterministic=True,
+            verbose=-1,
+        )
+        clf.fit(x, y)
+        texts.append(clf.booster_.model_to_string())
+    return TreesModel(texts)
 
 
 def training_rows(preps: Sequence[Prepared], target: Target) -> tuple[np.ndarray, np.ndarray, int]:
