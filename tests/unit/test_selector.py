@@ -15,8 +15,10 @@ from workers.stages.normalize import split_sentences
 from workers.stages.selector import (
     FEATURES,
     MODEL_FILE,
+    NET,
     FigureSelector,
     candidates,
+    counts_for,
     load_selector,
     shipped_selector,
 )
@@ -55,7 +57,7 @@ def test_background_figures_are_never_candidates() -> None:
 
 
 def test_shipped_model_is_small_loaded_once_and_counts_the_lead_toll() -> None:
-    assert MODEL_FILE.stat().st_size < 1_000_000
+    assert MODEL_FILE.stat().st_size < 2_000_000  # five bagged models per target
     assert shipped_selector() is shipped_selector()
     assert set(shipped_selector().models) == {"killed", "killed_noncombatants"}
     (event,) = assemble_events(_entities(LEAD))
@@ -160,3 +162,64 @@ def test_a_figure_above_the_ceiling_is_background() -> None:
     assert fig.background and fig.background_reason == "implausible"
     (event,) = assemble_events(_entities(text), max_figure=100)
     assert event["killed"] is None
+
+
+def _feature(cand_features: tuple[float, ...], name: str) -> float:
+    return cand_features[FEATURES.index(name)]
+
+
+def test_a_total_with_combatant_parts_offers_its_net_for_non_combatants_only() -> None:
+    ent = _entities("A bombing in the capital killed 22 people including six military personnel.")
+    figs = find_figures(ent["text"], ent["sentences"], ent["title"])
+    cands = [c for c in candidates(ent, figs, []) if c.figure.sentence >= 0]
+    assert [(c.figure.value, NET in c.figure.notes) for c in cands] == [(22, False), (16, True), (6, False)]
+    total, net, part = cands
+    assert _feature(total.features, "combatant_part") == 1.0
+    assert _feature(net.features, "net_of_combatants") == 1.0
+    assert counts_for(net.figure, "killed_noncombatants") and not counts_for(net.figure, "killed")
+    assert counts_for(total.figure, "killed") and counts_for(part.figure, "killed")
+
+
+def test_a_net_figure_is_never_scored_for_the_killed_total() -> None:
+    ent = _entities("A bombing in the capital killed 22 people including six military personnel.")
+    figs = find_figures(ent["text"], ent["sentences"], ent["title"])
+    cands = candidates(ent, figs, [])
+    scored = shipped_selector().scores("killed", cands)
+    assert all(p == 0.0 for f, p in scored if NET in f.notes)
+
+
+def test_parts_and_additive_words_are_features() -> None:
+    ent = _entities(
+        "Eleven people, including eight civilians and three assailants, were killed. "
+        "Five more protesters were shot dead the following day."
+    )
+    figs = find_figures(ent["text"], ent["sentences"], ent["title"])
+    by_value = {c.figure.value: c for c in candidates(ent, figs, []) if c.figure.sentence >= 0}
+    assert _feature(by_value[11].features, "noncombatant_part") == 1.0
+    assert _feature(by_value[8].features, "part_beside_combatants") == 1.0
+    assert _feature(by_value[5].features, "additive_words") == 1.0
+    assert _feature(by_value[11].features, "additive_words") == 0.0
+
+
+def test_labels_leave_out_what_cannot_count_for_the_target() -> None:
+    ent = _entities("A bombing in the capital killed 22 people including six military personnel.")
+    prep = prepare(SelectorExample(ent, 22, 16))
+    assert labels(prep, 16, "killed_noncombatants") == [0, 1, 0]
+    assert labels(prep, 16, "killed") is None  # 22 and 6 only: no set adds up
+    assert labels(prep, 22, "killed") == [1, 0]
+
+
+def test_a_bag_of_trees_averages_its_models_and_one_model_still_loads() -> None:
+    from workers.stages.selector import TreesModel
+
+    bag = shipped_selector().models["killed_noncombatants"]
+    assert isinstance(bag, TreesModel) and len(bag.texts) == 5
+    ent = _entities(LEAD)
+    figs = find_figures(ent["text"], ent["sentences"], ent["title"])
+    rows = [c.features for c in candidates(ent, figs, [])]
+    singles = [TreesModel(t).predict(rows) for t in bag.texts]
+    assert bag.predict(rows) == pytest.approx([sum(ps) / 5 for ps in zip(*singles, strict=True)])
+    one = FigureSelector.from_json(
+        {"features": list(FEATURES), "models": {"killed": {"kind": "lightgbm", "model": bag.texts[0]}}}
+    )
+    assert one.models["killed"].predict(rows) == pytest.approx(singles[0])

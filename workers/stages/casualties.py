@@ -103,6 +103,7 @@ class _Terms:
     background: tuple[tuple[str, re.Pattern[str]], ...]
     qualifier_re: re.Pattern[str]
     number_re: re.Pattern[str]
+    weak_determiners: frozenset[str] = frozenset()
 
 
 _UNITS = [
@@ -146,6 +147,7 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
     units: dict[str, str] = {}
     background: list[tuple[str, re.Pattern[str]]] = []
     determiners: list[str] = []
+    weak: set[str] = set()
     persons: list[str] = []
     for line in lines:
         if not line.strip():
@@ -170,6 +172,8 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
             background.append((row["reason"], re.compile(row["pattern"], re.I)))
         elif kind == "one_determiner":
             determiners.append(row["text"])
+            if row.get("weak"):
+                weak.add(row["text"])
         elif kind == "one_person":
             persons.append(row["text"])
     qualifiers.sort(key=lambda q: -len(q[0]))
@@ -181,7 +185,8 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
         # an empty list matches nothing, so a data file without these words still loads
         return "|".join(re.escape(w) for w in words) or r"(?!)"
 
-    person = r"(?=\s+(?:[a-z-]+\s+){0,2}(?:" + one_of(persons) + r")"
+    # up to two words between ("a local radio reporter", "his 12-year-old daughter")
+    person = r"(?=\s+(?:[\w'’-]+\s+){0,2}(?:" + one_of(persons) + r")"
     one_person = r"|(?P<article>\b(?:" + one_of(determiners) + r")\b)" + person + r"\b(?!-))"
     word = "|".join(_UNITS + _TENS + _SCALES)
     words_re = rf"(?:{word})(?:(?:\s+|-|\s+and\s+|\s+and\s+a\s+half\s+)(?:{word}))*"
@@ -203,6 +208,7 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
         background=tuple(background),
         qualifier_re=qualifier_re,
         number_re=number_re,
+        weak_determiners=frozenset(weak),
     )
 
 
@@ -265,9 +271,13 @@ class _Num:
     is_vague: bool
     is_article: bool
     raw: str
+    implicit: bool = False  # "the mayor", "his son": one victim named, not counted
 
 
 _EXPONENT = pattern("casualties.exponent")
+# a person who speaks is the source, not a victim; helps fakes-0329 (selector ablation)
+_SPEAKER = re.compile(r"\s+(?:[\w'’-]+\s+){1,3}(?:said|says|told|added|stated)\b", re.I)
+_AFTER_PREPOSITION = re.compile(r"\b(?:in|into|at|on|by|from|with|to|for)\s+$", re.I)
 _NOT_COUNTS = pattern("casualties.not_counts")
 
 
@@ -321,7 +331,12 @@ def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> tuple[list[_Num
                 continue
             out.append(_Num(m.start(), m.end(), val, None, None, False, False, raw))
         elif m.group("article"):
-            out.append(_Num(m.start(), m.end(), 1, None, None, False, True, raw))
+            implicit = raw.lower() in t.weak_determiners
+            if implicit and _AFTER_PREPOSITION.search(seg[: m.start()]):
+                continue  # "shot in the head", "killed by the soldier": no victim
+            if _SPEAKER.match(seg[m.end() :]):
+                continue  # "a civil defence official said": who tells, not who died
+            out.append(_Num(m.start(), m.end(), 1, None, None, False, True, raw, implicit))
     return out, seen
 
 
@@ -444,14 +459,20 @@ class _Raw:
 
 
 _MONTH_ALT = "|".join(_MONTHS)
+_NAME_COMMA_END = re.compile(r"\b[A-Z][a-z]+,\s*$")
 _WEEKDAY_END = re.compile(
     r"(?:\b(?:on|early|late|overnight)\s+)?\b(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday)(?:\s+(?:morning|night|evening|afternoon))?\s*$",
     re.I,
 )
 _FILLER_END = re.compile(
-    r"\b(?:a total of|another|a further|also|only|just|an additional|additional)\s*$", re.I
+    r"\b(?:a total of|another|a further|also|only|just|an additional|additional|along with|alongside|"
+    r"together with|(?:a|an|the|an entire|the entire|a whole) family of)\s*$",
+    re.I,
 )
+# a dash-enclosed aside right after a figure's noun: helps wad-01177, fakes-0122, fakes-0163
+_DASH_ASIDE = re.compile(r"^(\s*(?:[A-Za-z-]+\s+){0,3}?)?\s?[-–—]\s[^-–—.;]{3,80}?\s[-–—]\s")
+_PAREN_OPEN = re.compile(r"\(\s*(?:including\s+)?$", re.I)
 _VERB_PAIR_END = re.compile(
     r"\b(kill(?:ed|s|ing)?|execut(?:ed|es|ing))\s+(?:and|&)\s+[a-z]+(?:ed|es|s)$", re.I
 )
@@ -473,7 +494,8 @@ def _read_numbers(seg: str, nums: Sequence[_Num]) -> list[_Raw]:
     for n in nums:
         bound, qlen = _qualifier(seg[max(0, n.start - 80) : n.start])
         low, high, approx = _bounds(n, bound)
-        raws.append(_Raw(n, n.start - qlen, low, high, approx))
+        notes = ["implicit-one"] if n.implicit else []
+        raws.append(_Raw(n, n.start - qlen, low, high, approx, notes=notes))
     return raws
 
 
@@ -483,6 +505,10 @@ def _in_parts(seg: str, raws: Sequence[_Raw]) -> list[bool]:
     in_part: list[bool] = []
     for k, r in enumerate(raws):
         flag = bool(_SUBSET_BEFORE.search(seg[max(0, r.qual_start - 30) : r.qual_start]))
+        if not flag and k > 0 and _PAREN_OPEN.search(seg[max(0, r.qual_start - 20) : r.qual_start]):
+            # "15 persons died (13 civilians)": a part told in brackets after the figure;
+            # helps wad-04503, wad-05679, wad-06493 (the part was not read)
+            flag = len(_words(seg[raws[k - 1].num.end : r.qual_start])) <= 6
         if not flag and k > 0 and in_part[k - 1]:
             gap = seg[raws[k - 1].num.end : r.qual_start]
             flag = bool(
@@ -512,6 +538,16 @@ def _form_reason(seg: str, n: _Num, after_clause: str) -> str | None:
         return "date"
     if prev_char == ":" and not n.is_vague:
         return "time"
+    if (
+        not n.is_vague
+        and not n.is_article
+        and n.value < 120
+        and _NAME_COMMA_END.search(seg[: n.start])
+        and re.match(r"\s*,", seg[n.end :])
+    ):
+        # "Ana Maria Cortes, 46, was murdered": an age after a name; helps wad-02968,
+        # wad-05694, wad-06069 (the age was counted as victims)
+        return "age"
     return None
 
 
@@ -533,27 +569,59 @@ def _cue_before(r: _Raw, pre: str) -> None:
             return
 
 
+# "are said to have died", "have been reported killed": a hedge inside the verb phrase, not
+# "X said" ending the noun phrase; helps wad-03195, wad-05061, wad-05565, wad-05870, wad-06143,
+# wad-06615 (the parser offered no figure for them)
+_HEDGE_AUX = frozenset({"is", "are", "was", "were", "been", "have", "has", "had"})
+_HEDGES = frozenset({"said", "reported"})
+
+
+def _hedged(ws: Sequence[str], j: int) -> bool:
+    """Whether ``ws[j]`` is a hedge after an auxiliary ("were reported to have been")."""
+    return ws[j].lower() in _HEDGES and j > 0 and ws[j - 1].lower() in _HEDGE_AUX
+
+
 def _cue_after_at(ws: Sequence[str], is_article: bool) -> tuple[Category | None, int]:
     """The cue after the figure's noun phrase ("6 people were killed", "6 dead") and the
     word where it starts; the phrase ends at a clause word or an attack noun."""
     t = terms()
     limit = 4 if is_article else 14
     j = 0
+    held: tuple[Category, int] | None = None  # a describing cue, used if no other follows
     while j <= min(len(ws), limit):
         rest = " ".join(ws[j:])
-        for cat, pat in t.after_cues:
-            if pat.match(rest):
+        cat = next((c for c, pat in t.after_cues if pat.match(rest)), None)
+        if cat is not None and (held is None or cat != held[0]):
+            if held is not None or cat == "killed" or not _describing(ws, j):
                 return cat, j
+            held = (cat, j)
         if j >= len(ws):
             break
         w = ws[j].lower()
-        if w in _STOP_NP and not (w == "who" and j + 1 < len(ws)):
+        if w in _STOP_NP and not (w == "who" and j + 1 < len(ws)) and not _hedged(ws, j):
             break
         if j > 0 and _ATTACK_NOUN.match(w):
             # "38 A US missile strike ... killed five": the attack is the subject
             break
         j += 1
-    return None, j
+    return held if held is not None else (None, j)
+
+
+def _describing(ws: Sequence[str], j: int) -> bool:
+    """Whether the cue at ``ws[j]`` describes the victims rather than telling their fate:
+    an adjective ("20 displaced people ... were killed"), a relative clause ("34 refugees who
+    had fled ... were killed") or the first of two verbs ("were kidnapped and killed"); a
+    later cue of another category then decides. Helps wad-04026, wad-05586, wad-05698,
+    wad-07271, wad-07362 (the parser offered no killed figure for them)."""
+    words = [w.lower() for w in ws]
+    cue_end = next((k for k in range(j, min(j + 3, len(words))) if words[k] not in _HEDGE_AUX), j)
+    following = words[cue_end + 1] if cue_end + 1 < len(words) else ""
+    return (
+        following in terms().victims
+        or (following.endswith("s") and following[:-1] in terms().victims)
+        or following == "and"
+        or "who" in words[max(0, j - 3) : j]
+    )
 
 
 def _cue_after(seg: str, r: _Raw, ws: Sequence[str], next_num_start: int | None) -> None:
@@ -602,7 +670,10 @@ def _read_figure(seg: str, raws: list[_Raw], idx: int, in_part: Sequence[bool]) 
     r.background_reason = _form_reason(seg, r.num, after_clause)
     # the words after the number, up to the next number or clause end
     np_text = after_clause if next_num_start is None else seg[r.num.end : next_num_start]
-    np_words = _words(_CLAUSE_BREAK.split(np_text, maxsplit=1)[0])
+    # "17 civilians — including 10 women and one girl — were killed": the aside is no clause end
+    scan = after if next_num_start is None else np_text
+    scan = _DASH_ASIDE.sub(lambda m: (m.group(1) or "") + " ", scan, count=1)
+    np_words = _words(_CLAUSE_BREAK.split(scan, maxsplit=1)[0])
     kind, unit_reason = _victim_kind(np_words[:6])
     if kind is not None:
         r.victims = kind
@@ -708,12 +779,28 @@ def _coordinate_forward(live: Sequence[_Raw]) -> None:
                 break
 
 
+_WEEKDAYS_MONTHS = "|".join([*(d for d in calendar.day_name), *(m for m in calendar.month_name[1:])])
+# a killing verb with a named victim as its object ("killed Zinatollah Zebi, an official",
+# "stabbed to death Pamo Hobobo", "killed prominent Jordanian writer Nahed Hattar"): one victim;
+# a capitalised run ending in a plural ("killed Afghan soldiers", "Abducted Christians") and a
+# weekday or month ("killed Monday") are not; helps wad-01827, wad-03386, wad-06274,
+# wad-07115, wad-07432 (the parser offered no figure for them)
+_NAMED_ONE = re.compile(
+    r"\b(?:kill(?:ed|s|ing)?|murder(?:ed|s|ing)?|assassinat(?:ed|es|ing)|shot dead|gunned down|"
+    r"(?:stabbed|hacked|beaten) to death|beheaded|executed)\s+"
+    r"(?:(?:prominent|senior|former|local|top|well-known|renowned|veteran|leading|traditional)\s+)*"
+    r"(?!(?:" + _WEEKDAYS_MONTHS + r")\b)"
+    r"(?:[A-Z][\w'’-]*[^\Ws]\s+|[A-Z][\w'’-]*ss\s+){0,3}[A-Z][\w'’-]*[^\Ws](?=\s*(?:,|\s[a-z]+[^s\s]\b|$))"
+)
+
+
 def _implicit_one(seg: str, found: Sequence[_Raw]) -> list[_Raw]:
     """One victim told without a number ("the mayor was shot dead", "executed him"): a
     killed figure of 1 marked ``implicit-one`` for the selector to weigh, unless a killed
     figure before it already names the victims ("a reporter was shot dead"). The rule
     planner never counts it."""
-    m = _ONE_KILLED.search(seg)
+    found_at = [m for m in (_ONE_KILLED.search(seg), _NAMED_ONE.search(seg)) if m is not None]
+    m = min(found_at, key=lambda x: x.start()) if found_at else None
     if m is None or any(r.category == "killed" and r.num.start < m.start() for r in found):
         return []
     num = _Num(m.start(), m.end(), 1, None, None, False, True, m.group(0))

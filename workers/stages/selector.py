@@ -15,8 +15,10 @@ planner's pick.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,14 @@ _EARLIER = pattern("events.earlier")
 _ATTACKERS = pattern("selector.attackers")
 _TOLL = pattern("selector.toll")
 _KINDS = ("civilians", "children", "women", "fighters", "soldiers", "unspecified")
+_NONCOMBATANT = ("civilians", "children", "women")
+_COMBATANT = ("fighters", "soldiers")
+# "five more", "three others", "another two", "also killed": victims besides those counted
+# before, which a summary of several incidents adds up
+_ADDITIVE = re.compile(
+    r"\b(?:more|other|others|another|also|further|additional|along with|alongside|together with)\b", re.I
+)
+ADDITIVE_WINDOW = 25  # characters either side of the figure
 
 FEATURES: tuple[str, ...] = (
     "log_value",
@@ -77,6 +87,11 @@ FEATURES: tuple[str, ...] = (
     "noncombatant_kind",
     "combatants_in_sentence",
     "above_planned",
+    "noncombatant_part",
+    "combatant_part",
+    "part_beside_combatants",
+    "additive_words",
+    "net_of_combatants",
 )
 
 
@@ -101,10 +116,39 @@ def candidates(
 ) -> list[Candidate]:
     """The killed, non-background figures of an article with their features, in reading order
     (title first). ``planned`` is the rule planner's pick for the killed toll."""
-    pool = [f for f in figs if f.category == "killed" and not f.background]
+    pool = _with_net_figures([f for f in figs if f.category == "killed" and not f.background])
     planned_ids = {id(f) for f in planned}
     planned_total = sum(f.value for f in planned)
     return [Candidate(f, _features(ent, pool, k, planned_ids, planned_total)) for k, f in enumerate(pool)]
+
+
+NET = "net-of-combatants"  # the note of a derived figure: a total less its combatant parts
+
+
+def _with_net_figures(pool: Sequence[CasualtyFigure]) -> list[CasualtyFigure]:
+    """``pool`` with, after each total that names combatant parts ("killed 22 people including
+    six military personnel"), the total less those parts (16): the non-combatants WAD counts.
+    Derived figures are candidates for ``killed_noncombatants`` only (:func:`counts_for`)."""
+    out: list[CasualtyFigure] = []
+    for f in pool:
+        out.append(f)
+        if f.subset or f.vague or f.low is None:
+            continue
+        parts = [
+            g
+            for g in pool
+            if g.sentence == f.sentence and g.subset and g.start > f.start and g.victims in _COMBATANT
+        ]
+        net = f.low - sum(g.value for g in parts)
+        if parts and net > 0:
+            high = None if f.high is None else max(net, f.high - sum(g.value for g in parts))
+            out.append(dataclasses.replace(f, low=net, high=high, notes=(*f.notes, NET)))
+    return out
+
+
+def counts_for(figure: CasualtyFigure, target: Target) -> bool:
+    """Whether ``figure`` may count toward ``target`` (a derived net figure: non-combatants only)."""
+    return target == "killed_noncombatants" or NET not in figure.notes
 
 
 def _features(
@@ -166,8 +210,32 @@ def _features(
             any(g.victims in ("fighters", "soldiers") for g in in_sentence if g is not f)
         ),
         "above_planned": float(planned_total > 0 and f.value > planned_total),
+        **_part_features(f, in_sentence),
+        "additive_words": float(bool(_ADDITIVE.search(_around(ent, f)))),
+        "net_of_combatants": float(NET in f.notes),
     }
     return tuple(row[name] for name in FEATURES)
+
+
+def _part_features(f: CasualtyFigure, in_sentence: Sequence[CasualtyFigure]) -> dict[str, float]:
+    """Who a total is made of: "Eleven people, including eight civilians and three
+    assailants" — WAD counts the civilian part, FA-KES the total."""
+    parts = [g for g in in_sentence if g.subset and g is not f and g.start > f.start and g.value < f.value]
+    siblings = [g for g in in_sentence if g.subset and g is not f]
+    return {
+        "noncombatant_part": float(not f.subset and any(g.victims in _NONCOMBATANT for g in parts)),
+        "combatant_part": float(not f.subset and any(g.victims in _COMBATANT for g in parts)),
+        "part_beside_combatants": float(
+            f.subset and f.victims in _NONCOMBATANT and any(g.victims in _COMBATANT for g in siblings)
+        ),
+    }
+
+
+def _around(ent: ArticleEntities, f: CasualtyFigure) -> str:
+    """The figure with ``ADDITIVE_WINDOW`` characters of its sentence either side."""
+    offset = 0 if f.sentence < 0 else int(ent["sentences"][f.sentence]["start"])
+    start, end = f.start - offset, f.end - offset
+    return f.sentence_text[max(0, start - ADDITIVE_WINDOW) : end + ADDITIVE_WINDOW]
 
 
 def _sum_of_two(value: int, others: Sequence[int]) -> bool:
@@ -221,23 +289,28 @@ class LogisticModel(_Model):
 
 
 class TreesModel(_Model):
-    """Gradient-boosted trees (a LightGBM model in its text format)."""
+    """Gradient-boosted trees: one or more LightGBM models in their text format, fitted with
+    different seeds; the probability is their mean (a bag, steadier than one model)."""
 
-    def __init__(self, text: str):
+    def __init__(self, texts: str | Sequence[str]):
         import lightgbm
 
-        self.text = text
-        self.booster = lightgbm.Booster(model_str=text)
-        if self.booster.num_feature() != len(FEATURES):
+        self.texts = [texts] if isinstance(texts, str) else list(texts)
+        if not self.texts:
+            raise StageError("tree selector model has no trees")
+        self.boosters = [lightgbm.Booster(model_str=t) for t in self.texts]
+        if any(b.num_feature() != len(FEATURES) for b in self.boosters):
             raise StageError("tree selector model does not match the feature list")
 
     def predict(self, rows: Sequence[Sequence[float]]) -> list[float]:
         if not rows:
             return []
-        return [float(p) for p in self.booster.predict([list(r) for r in rows])]
+        matrix = [list(r) for r in rows]
+        runs = [b.predict(matrix) for b in self.boosters]
+        return [float(sum(ps) / len(ps)) for ps in zip(*runs, strict=True)]
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "lightgbm", "model": self.text}
+        return {"kind": "lightgbm", "models": self.texts}
 
 
 def _model_from_json(obj: Mapping[str, Any]) -> _Model:
@@ -245,7 +318,7 @@ def _model_from_json(obj: Mapping[str, Any]) -> _Model:
     if kind == "logistic":
         return LogisticModel(obj["weights"], float(obj["bias"]), obj["mean"], obj["scale"])
     if kind == "lightgbm":
-        return TreesModel(str(obj["model"]))
+        return TreesModel([str(t) for t in obj["models"]] if "models" in obj else str(obj["model"]))
     raise StageError(f"unknown selector model kind {kind!r}")
 
 
@@ -271,7 +344,9 @@ class FigureSelector:
             planned = FEATURES.index("planned")
             return [(c.figure, float(c.features[planned])) for c in cands]
         probs = model.predict([c.features for c in cands])
-        return [(c.figure, p) for c, p in zip(cands, probs, strict=True)]
+        return [
+            (c.figure, p if counts_for(c.figure, target) else 0.0) for c, p in zip(cands, probs, strict=True)
+        ]
 
     def select(
         self, ent: ArticleEntities, figs: Sequence[CasualtyFigure], planned: Sequence[CasualtyFigure]
