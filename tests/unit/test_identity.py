@@ -364,6 +364,25 @@ def test_near_duplicate_copy_is_linked_even_when_extraction_differs() -> None:
     assert [s["article_id"] for s in event["sources"]] == ["wire", "copy"]
 
 
+def test_the_perpetrator_type_goes_with_the_perpetrator_a_later_report_brings() -> None:
+    unnamed = make_candidate("first", text=COPY, perpetrator=None, perpetrator_type="unknown")
+    named = make_candidate(
+        "second",
+        text=WIRE,
+        perpetrator="SYR_GOV",
+        perpetrator_type="state_forces",
+        observed_at="2019-08-31T13:00:00",
+    )
+    consumer = Consumer()
+    consumer.feed([unnamed, named])
+    [event] = consumer.events()
+    assert (event["perpetrator"], event.get("perpetrator_type")) == ("SYR_GOV", "state_forces")
+    # a third report naming nobody does not wipe the type
+    consumer.send(make_candidate("third", text=COPY + " More.", perpetrator=None, perpetrator_type="unknown"))
+    [event] = consumer.events()
+    assert event.get("perpetrator_type") == "state_forces"
+
+
 def test_seed_pair_same_us_strike_is_one_event() -> None:
     """Seeds 000 and 001: US, Idlib, "at least 40"; the second adds a wounded child and a target."""
     first = make_candidate(
