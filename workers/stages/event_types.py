@@ -87,5 +87,12 @@ def classify(texts: Iterable[str], *, long_text_from: int = 2) -> tuple[str, boo
 def is_violent_text(text: str) -> bool:
     """True when ``text`` names a violent act (a trigger of a violent type)."""
     return any(t.violent and t.name != "attack" for t in match_types(text)) or bool(
-        re.search(r"\b(?:kill(?:ed|ing|s)?|dead|died|wounded|injured)\b", text, re.I)
+        # the ways a death is told without "killed" (wad-01384, 04357, 05970, 07001, 07073)
+        re.search(
+            r"\b(?:kill(?:ed|ing|s)?|dead|died|wounded|injured|murder(?:ed|s)?|slain|assassinated"
+            r"|stabbed|gunned down|lynched|strangled|perished|fatally"
+            r"|(?:beaten|hacked|burned|burnt|stoned|tortured) (?:to death|alive))\b",
+            text,
+            re.I,
+        )
     )
