@@ -398,3 +398,20 @@ def test_the_means_the_article_dwells_on_beats_a_passing_blast_word() -> None:
     # within one short text the most specific means still wins, wherever it stands
     short = ["Explosions were heard as a suicide bomber struck"]
     assert classify(short, long_text_from=1)[0] == "suicide_attack"
+
+
+@pytest.mark.parametrize(
+    ("text", "violent"),
+    [
+        ("Gunmen murdered a village chief and his son in the night.", True),
+        ("The teacher was beaten to death by a mob outside the school.", True),
+        ("Two farmers were gunned down on the road to the market.", True),
+        ("A journalist was stabbed outside her home.", True),
+        ("The minister met the delegation to discuss the budget.", False),
+        ("Protesters marched peacefully through the capital.", False),
+    ],
+)
+def test_a_death_told_without_the_word_killed_still_makes_the_text_violent(text: str, violent: bool) -> None:
+    from workers.stages.event_types import is_violent_text
+
+    assert is_violent_text(text) is violent
