@@ -24,6 +24,8 @@ from workers.evaluation.matching import same_division
         ("Jammu and Kashmir", "Kashmir"),
         ("FATA", "Federally Administered Tribal Areas"),  # an acronym
         ("ARMM", "Autonomous Region in Muslim Mindanao"),
+        ("FCT", "Abuja Federal Capital Territory"),
+        ("Kiev", "Kyiv City"),
     ],
 )
 def test_one_division_written_two_ways(gold: str, predicted: str) -> None:
@@ -42,6 +44,7 @@ def test_one_division_written_two_ways(gold: str, predicted: str) -> None:
         ("Sanaa", "Saada"),
         ("Kaduna", "Katsina"),
         ("Mosul", "Ninawa"),
+        ("FCT", "Federal Capital Territory of Brasilia and more"),
     ],
 )
 def test_two_divisions_that_share_a_word(gold: str, predicted: str) -> None:

@@ -139,3 +139,32 @@ def test_the_surname_of_a_person_named_in_full_is_no_place(nlp: Language) -> Non
     ents = ["B-PERSON", "I-PERSON", "O", "O", "O", "B-GPE", "O", "B-GPE", "O", "O", "O"]
     doc = recognizer(_doc(nlp, words, ents))
     assert [s.text for s in doc.spans["places"]] == ["Karachi"]
+
+
+def test_a_place_is_read_in_the_division_or_country_it_is_said_to_be_in(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["killed", "in", "Kosa", "Qala", "village", "in", "Faryab", "province"]
+    doc = _doc(nlp, words, ["O", "O", "O", "B-GPE", "O", "O", "B-GPE", "O"])
+    doc = recognizer(doc)
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    # no Qala of Afghanistan: the Maltese council of that name is no reading here
+    assert places.get("Qala") is None
+    entry = places.get("Faryab") or places.get("Faryab province")
+    assert entry is not None and entry.country == "AF"
+
+
+def test_a_foreign_capital_inside_a_named_country_is_no_reading(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["violence", "near", "the", "village", "of", "Bangui", "in", "Niger"]
+    doc = recognizer(_doc(nlp, words, ["O"] * 5 + ["B-GPE", "O", "B-GPE"]))
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    assert places["Bangui"] is None
+    assert places["Niger"] is not None and places["Niger"].country == "NE"
+
+
+def test_a_town_named_twice_counts_once_for_its_country(nlp: Language) -> None:
+    words = ["Ruwa", "attack", ".", "Ruwa", "in", "Nasarawa", "State"]
+    doc = _doc(nlp, words, ["B-GPE", "O", "O", "B-GPE", "O", "B-GPE", "O"])
+    spans = [Span(doc, 0, 1, label="GPE"), Span(doc, 3, 4, label="GPE"), Span(doc, 5, 7, label="GPE")]
+    ctx = place_context(doc, spans)
+    assert ctx.country == "NG" and "ZW" not in ctx.countries

@@ -12,11 +12,14 @@ from workers.gazetteer.places import (
     choose_place,
     clean_admin1,
     demonym_country,
+    division_at,
     place_candidates,
     resolve_in_context,
     resolve_place,
     skeleton,
 )
+from workers.stages.event_place import event_place
+from workers.types import ArticleEntities, PlaceMention
 
 
 @pytest.mark.parametrize(
@@ -225,3 +228,53 @@ def test_armed_groups_name_the_country_they_fight_in() -> None:
     assert actor_country("TALIBAN") == "AF"
     assert actor_country("ISIS") is None  # several countries
     assert actor_country("USA") is None  # a foreign force fights anywhere
+
+
+def test_a_compass_word_taken_into_the_name_is_dropped() -> None:
+    place = resolve_in_context("Falluja west", PlaceContext("IQ", frozenset({"IQ"})))
+    assert place is not None and (place.country, place.admin1) == ("IQ", "Anbar")
+
+
+def test_two_divisions_of_one_name_the_more_populous_country_first() -> None:
+    # Plateau is a state of Nigeria and a department of Benin; nothing else in the text says which
+    place = resolve_in_context("Plateau State", PlaceContext())
+    assert place is not None and (place.country, place.admin1) == ("NG", "Plateau")
+
+
+def test_the_division_at_a_point_is_that_of_the_nearest_place_of_the_country() -> None:
+    assert division_at(33.34, 44.40, "IQ") == "Baghdad"
+    assert division_at(32.62, 44.40, "IQ") == "Babil"  # 80 km south of Baghdad
+    assert division_at(0.0, -30.0, "IQ") is None  # mid-Atlantic: no place of Iraq near
+
+
+def _article(text: str, places: list[PlaceMention]) -> ArticleEntities:
+    return {
+        "schema_version": 1,
+        "id": "a",
+        "source": "s",
+        "url": None,
+        "published_at": "2017-05-01",
+        "title": "",
+        "text": text,
+        "sentences": [{"start": 0, "end": len(text)}],
+        "content_hash": "0" * 64,
+        "actors": [],
+        "places": places,
+    }
+
+
+def test_a_distance_from_a_reference_point_moves_the_event_place() -> None:
+    text = "A car bomb killed 12 people in a market 80 km (50 miles) south of Baghdad on Sunday."
+    start = text.index("Baghdad")
+    baghdad: PlaceMention = {
+        "text": "Baghdad", "name": "Baghdad", "admin1": "Baghdad", "country": "IQ", "lat": 33.34,
+        "lon": 44.40, "sentence": 0, "start": start, "end": start + 7,
+    }  # fmt: skip
+    place = event_place(_article(text, [baghdad]), 0, None, text.index("12"))
+    assert place is not None and (place["admin1"], place["country"]) == ("Babil", "IQ")
+    assert place["name"] == "80 km (50 miles) south of Baghdad"
+    # named without a distance, the reference point is the place
+    plain = text.replace("80 km (50 miles) south of", "in")
+    baghdad = {**baghdad, "start": plain.index("Baghdad"), "end": plain.index("Baghdad") + 7}
+    place = event_place(_article(plain, [baghdad]), 0, None, plain.index("12"))
+    assert place is not None and place["admin1"] == "Baghdad"

@@ -128,7 +128,10 @@ def _one_within_other(a: str, b: str) -> bool:
     wa, wb = _words(a), _words(b)
     short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     extra = set(long) - set(short)
-    return bool(short) and set(short) <= set(long) and not extra & _DISTINGUISHING
+    if not short or extra & _DISTINGUISHING:
+        return False
+    # spelt alike or transliterated alike ("Kiev" / "Kyiv City")
+    return set(short) <= set(long) or {_skeleton(w) for w in short} <= {_skeleton(w) for w in long}
 
 
 def _acronym_of(gold: str, predicted: str) -> bool:
@@ -138,7 +141,8 @@ def _acronym_of(gold: str, predicted: str) -> bool:
     if not (short.isupper() and short.isalpha() and len(short) >= 3):
         return False
     initials = "".join(w[0] for w in fold(long).split() if w not in {"of", "in", "the", "and"})
-    return initials == short.lower()
+    # the acronym of the whole name or of its last words ("FCT", "Abuja Federal Capital Territory")
+    return initials.endswith(short.lower())
 
 
 # ---------------------------------------------------------------- countries

