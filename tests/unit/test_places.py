@@ -12,14 +12,11 @@ from workers.gazetteer.places import (
     choose_place,
     clean_admin1,
     demonym_country,
-    division_at,
     place_candidates,
     resolve_in_context,
     resolve_place,
     skeleton,
 )
-from workers.stages.event_place import event_place
-from workers.types import ArticleEntities, PlaceMention
 
 
 @pytest.mark.parametrize(
@@ -241,40 +238,7 @@ def test_two_divisions_of_one_name_the_more_populous_country_first() -> None:
     assert place is not None and (place.country, place.admin1) == ("NG", "Plateau")
 
 
-def test_the_division_at_a_point_is_that_of_the_nearest_place_of_the_country() -> None:
-    assert division_at(33.34, 44.40, "IQ") == "Baghdad"
-    assert division_at(32.62, 44.40, "IQ") == "Babil"  # 80 km south of Baghdad
-    assert division_at(0.0, -30.0, "IQ") is None  # mid-Atlantic: no place of Iraq near
-
-
-def _article(text: str, places: list[PlaceMention]) -> ArticleEntities:
-    return {
-        "schema_version": 1,
-        "id": "a",
-        "source": "s",
-        "url": None,
-        "published_at": "2017-05-01",
-        "title": "",
-        "text": text,
-        "sentences": [{"start": 0, "end": len(text)}],
-        "content_hash": "0" * 64,
-        "actors": [],
-        "places": places,
-    }
-
-
-def test_a_distance_from_a_reference_point_moves_the_event_place() -> None:
-    text = "A car bomb killed 12 people in a market 80 km (50 miles) south of Baghdad on Sunday."
-    start = text.index("Baghdad")
-    baghdad: PlaceMention = {
-        "text": "Baghdad", "name": "Baghdad", "admin1": "Baghdad", "country": "IQ", "lat": 33.34,
-        "lon": 44.40, "sentence": 0, "start": start, "end": start + 7,
-    }  # fmt: skip
-    place = event_place(_article(text, [baghdad]), 0, None, text.index("12"))
-    assert place is not None and (place["admin1"], place["country"]) == ("Babil", "IQ")
-    assert place["name"] == "80 km (50 miles) south of Baghdad"
-    # named without a distance, the reference point is the place
-    plain = text.replace("80 km (50 miles) south of", "in")
-    baghdad = {**baghdad, "start": plain.index("Baghdad"), "end": plain.index("Baghdad") + 7}
-    place = event_place(_article(plain, [baghdad]), 0, None, plain.index("12"))
-    assert place is not None and place["admin1"] == "Baghdad"
+def test_a_citys_own_name_before_another_citys_old_name() -> None:
+    # "Islamabad" is also an old name of Chattogram, ten times bigger
+    place = resolve_place("Islamabad")
+    assert place is not None and place.country == "PK"

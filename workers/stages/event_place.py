@@ -14,12 +14,10 @@ the event.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from workers.gazetteer.places import division_at
 from workers.stages.event_text import segment_text
 from workers.stages.event_types import is_violent_text
 from workers.stages.patterns import pattern
@@ -150,51 +148,6 @@ def _weights(
     return weights
 
 
-_DISTANCE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*-?\s*(km|kms|kilomet(?:er|re)s?|miles?)\b[^.;]{0,25}?\b"
-    r"(north|south|east|west|north-?east|north-?west|south-?east|south-?west)\s+of\s+[^.;,()]{0,30}$",
-    re.IGNORECASE,
-)
-_KM_PER_DEGREE = 111.0
-_MILE_KM = 1.609
-
-
-def _offset(ent: ArticleEntities, p: PlaceMention) -> PlaceMention:
-    """ "80 km south of Baghdad": the event is not at the reference point but that far from it;
-    its division is the one at the point so far in that direction (the nearest GeoNames place
-    of the same country there), its name the phrase itself."""
-    if p["lat"] is None or p["lon"] is None or not p["country"]:
-        return p
-    seg = ent["title"] if p["sentence"] < 0 else ent["text"]
-    m = _DISTANCE.search(seg[max(0, p["start"] - 90) : p["start"]])
-    if m is None:
-        return p
-    km = float(m.group(1)) * (_MILE_KM if m.group(2).lower().startswith("mile") else 1.0)
-    word = m.group(3).lower().replace("-", "")
-    dy = (1.0 if "north" in word else -1.0 if "south" in word else 0.0) / (2**0.5 if len(word) > 5 else 1.0)
-    dx = (1.0 if "east" in word else -1.0 if "west" in word else 0.0) / (2**0.5 if len(word) > 5 else 1.0)
-    lat = p["lat"] + km * dy / _KM_PER_DEGREE
-    lon = p["lon"] + km * dx / (_KM_PER_DEGREE * max(math.cos(math.radians(p["lat"])), 0.1))
-    admin1 = division_at(lat, lon, p["country"])
-    if admin1 is None:
-        return p
-    start = max(0, p["start"] - 90) + m.start()
-    text = seg[start : p["end"]]
-    return PlaceMention(
-        text=text, name=text, admin1=admin1, country=p["country"], lat=round(lat, 4), lon=round(lon, 4),
-        sentence=p["sentence"], start=start, end=p["end"],
-    )  # fmt: skip
-
-
-def _with_offsets(ent: ArticleEntities) -> ArticleEntities:
-    """The article with each reference point of a distance read as the point it gives."""
-    moved = [_offset(ent, p) for p in ent["places"]]
-    if all(m is p for m, p in zip(moved, ent["places"], strict=True)):
-        return ent
-    out: ArticleEntities = {**ent, "places": moved}
-    return out
-
-
 def event_place(
     ent: ArticleEntities,
     anchor: int,
@@ -206,11 +159,8 @@ def event_place(
 
     Mentions in the event's sentence weigh most (the one closest to the figure most of
     all), then the title, then the neighbouring sentences, then the rest of the article.
-    Places outside the article's main country count only when nothing else is named. A
-    place named as the reference of a distance ("80 km south of Baghdad") stands for the
-    point that far from it (:func:`_offset`).
+    Places outside the article's main country count only when nothing else is named.
     """
-    ent = _with_offsets(ent)
     places = [p for p in ent["places"] if (admin1 is None or p["admin1"] == admin1) and not metonym(ent, p)]
     if not places:
         return None
