@@ -227,11 +227,6 @@ def test_armed_groups_name_the_country_they_fight_in() -> None:
     assert actor_country("USA") is None  # a foreign force fights anywhere
 
 
-def test_a_compass_word_taken_into_the_name_is_dropped() -> None:
-    place = resolve_in_context("Falluja west", PlaceContext("IQ", frozenset({"IQ"})))
-    assert place is not None and (place.country, place.admin1) == ("IQ", "Anbar")
-
-
 def test_two_divisions_of_one_name_the_more_populous_country_first() -> None:
     # Plateau is a state of Nigeria and a department of Benin; nothing else in the text says which
     place = resolve_in_context("Plateau State", PlaceContext())

@@ -147,10 +147,8 @@ _QUALIFIERS_AFTER = (
     "province", "governorate", "countryside", "city", "town", "village", "district", "region", "area",
     "suburb", "suburbs", "outskirts", "neighbourhood", "neighborhood", "countryside", "camp", "governate",
     "municipality", "county", "rural", "areas", "villages", "towns", "neighbourhoods", "neighborhoods",
-    "state", "states", "oblast", "department", "prefecture", "territory", "provinces", "regions", "regional",
+    "state", "states", "oblast", "department", "prefecture", "territory", "provinces", "regions",
     "province's", "plain", "plains", "desert", "mountains", "mountain", "front", "border", "enclave",
-    # a compass word the model took into the name: "Falluja west (of Baghdad)"
-    "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
 )  # fmt: skip
 _QUALIFIERS_BEFORE = (
     "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west",

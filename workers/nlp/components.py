@@ -489,8 +489,7 @@ def _located_name(doc: Doc, start: int, end: int) -> bool:
         return True
     prev = doc[start - 1].lower_
     if prev == "of":
-        # "the town of Chibok", "the provincial capital of Chara Kar"
-        return start >= 2 and doc[start - 2].lower_ in _SETTLEMENT_NOUNS | {"capital"}
+        return start >= 2 and doc[start - 2].lower_ in _SETTLEMENT_NOUNS
     # "Yemen's third city Taez", "the town Tal Afar"
     return prev in _LOCATIVE or prev in {"city", "town", "village"}
 
