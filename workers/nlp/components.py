@@ -25,7 +25,7 @@ Both read their data once, when the pipeline is built.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -38,15 +38,19 @@ from spacy.util import filter_spans
 
 from workers.gazetteer.actors import actor, all_actors, is_acronym, resolve_actor, surface_variants
 from workers.gazetteer.places import (
+    Candidates,
     PlaceContext,
     PlaceEntry,
+    actor_country,
     admin_words,
     capital_of,
+    choose_place,
     country_entry,
     demonym_country,
     glued_direction,
     matcher_names,
     place_candidates,
+    place_key,
     resolve_in_context,
     resolve_place,
 )
@@ -399,9 +403,23 @@ def _admin_hint(span: Span) -> bool:
     return span.start >= 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in words
 
 
+_LEADER_WORDS = frozenset({"led", "backed", "supported", "sponsored", "allied", "funded", "trained"})
+
+
+def _leads_others(ent: Span) -> bool:
+    """ "Saudi-led coalition", "Iranian-backed militias": the demonym names who leads or backs a
+    force, not where the article is set."""
+    doc = ent.doc
+    return ent.end + 1 < len(doc) and doc[ent.end].text == "-" and doc[ent.end + 1].lower_ in _LEADER_WORDS
+
+
 def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
-    """Countries the article names: country names, names that belong to one country, demonyms."""
+    """Countries the article names: country names, names that belong to one country, demonyms,
+    armed groups that fight in one country (one vote per group). When none of these is there,
+    names whose every reading (villages included) lies in one country decide."""
     votes: Counter[str] = Counter()
+    weak: Counter[str] = Counter()
+    towns: defaultdict[str, set[str]] = defaultdict(set)
     for span in spans:
         cands = place_candidates(span.text)
         hint = cands.admin_hint or _admin_hint(span)
@@ -409,17 +427,31 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
         countries = {e.country for e in known if e.country and e.free}
         if len(countries) == 1:
             # a country or a division the words call one ("Faryab province") outweighs a town name
-            strong = any(e.kind == "country" or (e.kind == "admin1" and hint) for e in known)
-            votes[countries.pop()] += 2 if strong else 1
+            if any(e.kind == "country" or (e.kind == "admin1" and hint) for e in known):
+                votes[countries.pop()] += 2
+            else:
+                # a town's name counts once however often it comes back (the headline repeats the lead):
+                # "Ruwa" twice does not make Zimbabwe a country the article names
+                town_cc = countries.pop()
+                towns[town_cc].add(place_key(span.text))
+                votes[town_cc] += 0  # first seen here: the order of first mention breaks ties
+        elif not countries and len(every := {e.country for e in cands.entries if e.country}) == 1:
+            weak[every.pop()] += 1  # "Qayyara", "Tiyeglow": a village only one country has
+    for town_cc, names in towns.items():
+        votes[town_cc] += len(names)
     for ent in doc.ents:
-        if ent.label_ == "NORP" and (cc := demonym_country(ent.text)):
+        if ent.label_ == "NORP" and not _leads_others(ent) and (cc := demonym_country(ent.text)):
             votes[cc] += 1
         elif ent.label_ == "GPE" and not any(s.start <= ent.start < s.end for s in spans):
             # a country named as an actor ("Iran's parliament", "Iran says") still sets the scene
             entry = resolve_place(ent.text)
             if entry is not None and entry.kind == "country" and entry.country:
                 votes[entry.country] += 2
-    return votes
+    groups = {s.label_ for s in doc.spans.get("actors", []) if s.label_}
+    for group in sorted(groups):
+        if cc := actor_country(group):
+            votes[cc] += 1
+    return votes or weak
 
 
 def place_context(doc: Doc, spans: list[Span]) -> PlaceContext:
@@ -442,19 +474,24 @@ def place_context(doc: Doc, spans: list[Span]) -> PlaceContext:
 
 
 _LOCATIVE = frozenset({"in", "near", "at", "outside", "around", "of"})
+_MISLABELLED = frozenset({"ORG", "PERSON", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
 _SETTLEMENT_NOUNS = frozenset(
     {"town", "city", "village", "villages", "towns", "district", "area", "community"}
 )
 
 
 def _located_name(doc: Doc, start: int, end: int) -> bool:
-    """A capitalised name right after "in", "near", "at" ... or "the town of" / "village of"."""
+    """A capitalised name right after "in", "near", "at" ... or "the town of" / "village of", or
+    right before "town", "city", "village" ("Houthi-controlled Ibb city", "near Janaale town")."""
     if start < 1 or not doc[start].text[:1].isupper():
         return False
+    if end < len(doc) and doc[end].lower_ in _SETTLEMENT_NOUNS - {"area", "community"}:
+        return True
     prev = doc[start - 1].lower_
     if prev == "of":
         return start >= 2 and doc[start - 2].lower_ in _SETTLEMENT_NOUNS
-    return prev in _LOCATIVE
+    # "Yemen's third city Taez", "the town Tal Afar"
+    return prev in _LOCATIVE or prev in {"city", "town", "village"}
 
 
 def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext | None) -> list[Span]:
@@ -467,8 +504,15 @@ def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext | None) -
     taken = {i for s in spans for i in range(s.start, s.end)}
     resolved_actors = {i for s in doc.spans.get("actors", []) if s.label_ for i in range(s.start, s.end)}
     found: list[Span] = []
-    pieces = [(e.start, e.end) for e in doc.ents if e.label_ in {"ORG", "PERSON", "NORP"}]
-    pieces += [(t.i, t.i + 1) for t in doc if t.pos_ == "PROPN" and not t.ent_type_]
+    # the small model also calls a town it does not know a product or a work ("Ibb city")
+    pieces = [(e.start, e.end) for e in doc.ents if e.label_ in _MISLABELLED]
+    # ... or a common noun, when it is capitalised inside a sentence ("Yemen's third city Taez")
+    pieces += [
+        (t.i, t.i + 1)
+        for t in doc
+        if not t.ent_type_
+        and (t.pos_ == "PROPN" or (t.pos_ == "NOUN" and t.text[:1].isupper() and not t.is_sent_start))
+    ]
     for start, end in pieces:
         if any(i in taken or i in resolved_actors for i in range(start, end)):
             continue
@@ -531,22 +575,91 @@ def _country_named(ent: Span) -> str | None:
 
 
 def _demonym_place(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
-    """ "Iraqi officials say a bombing ...", "Iran's parliament": when no place of the dominant country
-    is named, its first demonym or name (as an actor) places the article in that country, with no
-    division."""
+    """ "Iraqi officials say a bombing ...", "Iran's parliament", "Taliban fighters killed ...": when
+    no place of the dominant country is named, its first demonym or name (as an actor), else the
+    first armed group that fights there, places the article in that country, with no division."""
     if ctx.country is None or any(
         (e := place_of(s)) is not None and e.country == ctx.country for s in places
     ):
         return []
     taken = {i for s in places for i in range(s.start, s.end)}
-    for ent in doc.ents:
-        if ent.label_ in {"NORP", "GPE"} and _country_named(ent) == ctx.country:
-            if any(i in taken for i in range(ent.start, ent.end)):
-                continue
-            span = Span(doc, ent.start, ent.end, label=ent.label_)
+    found = [
+        (ent.start, ent.end, ent.label_)
+        for ent in doc.ents
+        if ent.label_ in {"NORP", "GPE"} and _country_named(ent) == ctx.country
+    ]
+    found += [
+        (s.start, s.end, "GAZ")
+        for s in doc.spans.get("actors", [])
+        if s.label_ and actor_country(s.label_) == ctx.country
+    ]
+    for start, end, label in found:
+        if not any(i in taken for i in range(start, end)):
+            span = Span(doc, start, end, label=label)
             span._.place = country_entry(ctx.country)
             return [span] if span._.place is not None else []
     return []
+
+
+def _surnames(doc: Doc) -> frozenset[str]:
+    """Last names of the people the article names in full ("Daniel Pearl" -> "Pearl"): the name
+    alone later in the article is the person, not the town of that name. Country names excepted."""
+    out = set()
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and len(ent) >= 2 and ent[-1].is_alpha and ent[-1].text[:1].isupper():
+            entry = resolve_place(ent[-1].text)
+            if entry is None or entry.kind != "country":
+                out.add(ent[-1].text)
+    return frozenset(out)
+
+
+_CONTAINER_GAP = 10  # tokens between a place and the division or country it is said to be in
+_NOT_INSIDE = frozenset(
+    {"near", "from", "to", "towards", "toward", "between", "and", "or", "border", "outside", "beyond"}
+)
+
+
+def _inside(doc: Doc, place: Span, container: Span) -> bool:
+    """ "Kosa Qala village in Faryab province", "Yala Local Government Area of Cross River State",
+    "Palma District, northern Mozambique": words of containment ("in", "of", a comma) and no
+    verb, sentence end or word of nearness between the place and the one that contains it."""
+    gap = doc[place.end : container.start]
+    if len(gap) > _CONTAINER_GAP or not any(t.lower_ in {"in", "of", ","} for t in gap):
+        return False
+    return not any(
+        t.lower_ in _NOT_INSIDE
+        or t.pos_ in {"VERB", "AUX", "NUM"}
+        or t.text in {".", ";", "!", "?", "(", ")"}
+        for t in gap
+    )
+
+
+def _read_inside_container(spans: list[Span]) -> None:
+    """A place named inside a division or country ("Bangui in Niger", "Ruwa District ... of
+    Nasarawa State") takes its reading in that country, preferring one inside that division;
+    with no reading there it stays unresolved rather than become a foreign town."""
+    for i, span in enumerate(spans):
+        entry = place_of(span)
+        if entry is not None and entry.kind != "place":
+            continue
+        container = next(
+            (c for c in spans[i + 1 :] if (e := place_of(c)) is not None and e.kind != "place" and e.country),
+            None,
+        )
+        outer = place_of(container) if container is not None else None
+        if outer is None or container is None or not _inside(span.doc, span, container):
+            continue
+        cc = outer.country
+        assert cc is not None
+        if (
+            entry is not None
+            and entry.country == cc
+            and (outer.kind == "country" or entry.admin1 == outer.admin1)
+        ):
+            continue
+        admin1s = frozenset({(cc, outer.admin1)}) if outer.admin1 else frozenset()
+        readings = tuple(e for e in place_candidates(span.text).entries if e.country == cc)
+        span._.place = choose_place(Candidates(readings, False), PlaceContext(cc, frozenset({cc}), admin1s))
 
 
 class PlaceRecognizer:
@@ -597,6 +710,8 @@ class PlaceRecognizer:
             ),
             key=lambda s: s.start,
         )
+        surnames = _surnames(doc)
+        spans = [s for s in spans if s.text not in surnames]
         spans = _with_located_names(doc, spans, None)
         ctx = place_context(doc, spans)
         spans = _with_located_names(doc, spans, ctx)
@@ -607,6 +722,7 @@ class PlaceRecognizer:
                 continue  # a gazetteer hit with no reading in this article
             span._.place = entry
             kept.append(span)
+        _read_inside_container(kept)
         kept += _capitals(doc, kept, ctx)
         doc.spans["places"] = sorted([*kept, *_demonym_place(doc, kept, ctx)], key=lambda s: s.start)
         return doc
