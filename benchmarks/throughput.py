@@ -39,12 +39,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/throughput.py`
 
-from workers import codec  # noqa: E402
-from workers.batch import run_batch, to_raw  # noqa: E402
-from workers.evaluation.devsets import find_eval_dir  # noqa: E402
-from workers.settings import Settings, load_settings  # noqa: E402
-from workers.stages.events import assemble_events  # noqa: E402
-from workers.stages.normalize import normalize  # noqa: E402
+from workers import codec
+from workers.batch import run_batch, to_raw
+from workers.evaluation.devsets import find_eval_dir
+from workers.settings import Settings, load_settings
+from workers.stages.events import assemble_events
+from workers.stages.normalize import normalize
 
 ROWS = ("bare", "extract", "worker1", "worker2", "latency")
 BATCH = 32
