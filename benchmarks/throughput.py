@@ -175,7 +175,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, Any]]:
@@ -209,7 +209,10 @@ def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, Any]]:
 
 
 def format_table(summary: dict[str, dict[str, Any]]) -> str:
-    head = f"{'what':<12}{'n':>5} {'articles/s min/med':>19} {'CPU ms/article min/med':>23} {'x bare (rate, CPU)':>19}  other"
+    head = (
+        f"{'what':<12}{'n':>5} {'articles/s min/med':>19} {'CPU ms/article min/med':>23}"
+        f" {'x bare (rate, CPU)':>19}  other"
+    )
     lines = [head, "-" * len(head)]
     for row, e in summary.items():
         ratio = f"{e['rate_x_bare']:.2f}, {e['cpu_x_bare']:.2f}" if "rate_x_bare" in e else "-"
@@ -335,7 +338,8 @@ def _round(
         sample = Sample(run.articles, run.seconds, run.cpu_seconds, run.peak_rss_mib, run.latencies)
         note("latency", sample)
         print(
-            f"  at {rate:.1f} articles/s: p50 {percentile(run.latencies, 50):.2f} s, p99 {percentile(run.latencies, 99):.2f} s"
+            f"  at {rate:.1f} articles/s: p50 {percentile(run.latencies, 50):.2f} s,"
+            f" p99 {percentile(run.latencies, 99):.2f} s"
         )
 
 

@@ -473,9 +473,12 @@ def _merge(merged: EnrichedEvent, report: EnrichedEvent) -> None:
         _take_evidence(merged, report, "perpetrator")
         if "perpetrator_type" in report:  # the type goes with the doer it describes
             merged["perpetrator_type"] = report["perpetrator_type"]
-    elif merged.get("perpetrator_type", "unknown") == "unknown" and "perpetrator_type" in report:
-        if merged["perpetrator"] is None or merged["perpetrator"] == report["perpetrator"]:
-            merged["perpetrator_type"] = report["perpetrator_type"]
+    elif (
+        merged.get("perpetrator_type", "unknown") == "unknown"
+        and "perpetrator_type" in report
+        and merged["perpetrator"] in (None, report["perpetrator"])
+    ):
+        merged["perpetrator_type"] = report["perpetrator_type"]
     doers = [d for d in [report["perpetrator"], *report["co_perpetrators"]] if d]
     merged["co_perpetrators"] = [
         d for d in _union(merged["co_perpetrators"], doers) if d != merged["perpetrator"]
