@@ -130,8 +130,8 @@ class InProcess:
         for nlp in (self.bare, self.nlp):
             if nlp is not None:
                 list(nlp.pipe(self.texts[:BATCH], batch_size=BATCH))  # warm up
-        if self.nlp is not None:  # warm up the extract path (gazetteers, selector trees load lazily)
-            run_batch(self.encoded[:8], io.BytesIO(), lambda b: extract_entities_batch(self.nlp, list(b)))
+        if (nlp := self.nlp) is not None:  # warm up the extract path (gazetteers, selector trees load lazily)
+            run_batch(self.encoded[:8], io.BytesIO(), lambda b: extract_entities_batch(nlp, list(b)))
 
     def run_bare(self) -> Sample:
         assert self.bare is not None
