@@ -106,16 +106,41 @@ class Outcome:
         return self.counts.get(actor_id, {})
 
 
+async def true_ends(
+    bootstrap: str, tps: Sequence[TopicPartition], patience: float = STALL_SECONDS
+) -> dict[Any, int]:
+    """The end offsets of ``tps`` as Fetch responses report them, for every non-empty partition.
+
+    The embedded broker's ListOffsets can under-report an end (the base offset of the last
+    batch + 1), and ``fetch_highwaters`` leaves out a partition that did not answer in time
+    (a loaded machine): an end taken from ListOffsets alone would make a drill read part of a
+    topic, or call a pipeline settled while messages are unconsumed. So: ask again until every
+    partition answered, and fail after ``patience`` seconds rather than guess.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+        await consumer.start()
+        try:
+            listed = await consumer.end_offsets(list(tps))
+        finally:
+            await consumer.stop()
+        fetched = await fetch_highwaters(bootstrap, listed, timeout=30.0)
+        unanswered = [tp for tp in tps if listed[tp] > 0 and tp not in fetched]
+        if not unanswered:
+            return {tp: max(listed[tp], fetched.get(tp, 0)) for tp in tps}
+        if time.monotonic() > deadline:
+            raise DrillFailed(f"no high watermark from a fetch for {unanswered} within {patience:.0f} s")
+
+
 async def read_all(bootstrap: str, topic: str, partitions: int) -> list[kafka_io.Record]:
-    """Every message of ``topic`` up to its true end offsets (from a fetch: the embedded broker's
-    ListOffsets can under-report them), so a settled pipeline's output is read completely."""
+    """Every message of ``topic`` up to its true end offsets (:func:`true_ends`), so a settled
+    pipeline's output is read completely."""
     tps = [TopicPartition(topic, p) for p in range(partitions)]
+    ends = await true_ends(bootstrap, tps)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        listed = await consumer.end_offsets(tps)
-        fetched = await fetch_highwaters(bootstrap, listed)
-        ends = {tp: max(listed[tp], fetched.get(tp, 0)) for tp in tps}
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         records: list[kafka_io.Record] = []
@@ -531,14 +556,7 @@ class Pipeline:
             for topic in [*self.consumed_topics, *self.output_topics]
             for p in range(self.settings.partitions)
         ]
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=10_000)
-        await consumer.start()
-        try:
-            listed = await consumer.end_offsets(tps)
-        finally:
-            await consumer.stop()
-        fetched = await fetch_highwaters(self.bootstrap, listed)
-        marks = {tp: max(listed[tp], fetched.get(tp, 0)) for tp in tps}
+        marks = await true_ends(self.bootstrap, tps)
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10_000)
         await admin.start()
         try:
