@@ -564,13 +564,14 @@ class Pipeline:
             committed = await admin.list_consumer_group_offsets(self.settings.app_id, partitions=consumed)
         finally:
             await admin.close()
-        lag: dict[str, int] = {}
+        lag: dict[str, int] = {}  # "topic[partition]" -> messages behind (committed offset / end)
         for tp in tps:
             if tp.topic in self.consumed_topics:
                 done = committed.get(tp)
-                behind = marks[tp] - (done.offset if done is not None and done.offset >= 0 else 0)
-                if behind > 0:
-                    lag[tp.topic] = lag.get(tp.topic, 0) + behind
+                position = done.offset if done is not None and done.offset >= 0 else 0
+                if marks[tp] > position:
+                    name = tp.topic.removeprefix(self.settings.topics.prefix)
+                    lag[f"{name}[{tp.partition}] {position}/{marks[tp]}"] = marks[tp] - position
         return marks, lag
 
     def outcome(self) -> Outcome:
