@@ -27,6 +27,7 @@ import os
 import signal
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -373,6 +374,7 @@ def assert_all(*comparisons: Comparison) -> None:
 class Worker:
     process: Any  # subprocess.Popen[bytes]
     log: Path
+    web_port: int = 0
     killed: bool = False
 
 
@@ -427,7 +429,7 @@ class Pipeline:
         settings = replace(self.settings, web_port=free_port(), data_dir=self.scratch / f"worker-{index}")
         log = self.scratch / f"worker-{index}.log"
         process = self._stack.enter_context(worker_process(settings, self.bootstrap, log))
-        worker = Worker(process, log)
+        worker = Worker(process, log, settings.web_port)
         self.workers.append(worker)
         return worker
 
@@ -528,7 +530,25 @@ class Pipeline:
         try:
             asyncio.run(self._settle(stall, limit, quiet))
         except TimeoutError as exc:
-            raise DrillFailed(f"not settled: {exc}\n{self.logs()}") from exc
+            tails = self.logs()  # before the post-mortem's stack dump lands in the logs
+            raise DrillFailed(f"not settled: {exc}\n{self.post_mortem()}\n{tails}") from exc
+
+    def post_mortem(self) -> str:
+        """Each live worker's consumer offsets per partition (its /debug/offsets page), and a dump of
+        its tasks' stacks into its log (SIGUSR1, Faust's own handler): where a stalled worker stands."""
+        lines = []
+        for i, worker in enumerate(self.workers):
+            if worker.killed or worker.process.poll() is not None:
+                continue
+            url = f"http://127.0.0.1:{worker.web_port}/debug/offsets"
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    lines.append(f"--- worker {i + 1} offsets ---\n{response.read().decode()}")
+            except OSError as exc:
+                lines.append(f"--- worker {i + 1} offsets: {exc!r}")
+            worker.process.send_signal(signal.SIGUSR1)
+        time.sleep(3)
+        return "\n".join(lines)
 
     async def _settle(self, stall: float, limit: float, quiet: float) -> None:
         started = time.monotonic()
