@@ -21,7 +21,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Crash, replay and hostile-input drills on the real broker (issue 9), kept out of `make test`
-# (about 12 minutes here). DRILL_RUNS=3 runs them three times in a row and prints the table.
+# (14-18 minutes a run here). DRILL_RUNS=3 runs them three times in a row and prints the table.
 DRILL_RUNS ?= 1
 drills: install
 	$(BIN)/python -m tests.support.drill_runs --runs $(DRILL_RUNS) -- $(PYTEST_ARGS)

@@ -274,6 +274,12 @@ def build_app(settings: Settings) -> Conflictwire:
             # a tombstone: the compacted topic forgets the window as the table does
             await counts_topic.send(key=counting.daily_key(actor, window).encode(), value=None)
 
+    @app.page("/debug/offsets")
+    async def offsets(web: View, request: Request) -> Response:
+        # where this worker's consumer stands per partition (no article text): what a stalled
+        # partition needs for a post-mortem (the drills read it when they stall)
+        return web.json(consumer_offsets(app))
+
     @app.page("/actors")
     async def list_actors(web: View, request: Request) -> Response:
         # This worker's partitions; with several workers, each serves its own share.
@@ -315,6 +321,31 @@ def build_app(settings: Settings) -> Conflictwire:
         block_states=block_states,
         dead_letters=dead_letters,
     )
+
+
+def consumer_offsets(app: faust.App) -> dict[str, Any]:
+    """Per assigned partition of a stream (changelogs left out): the committed offset, the last
+    offset read, the acked offsets not yet committed, the unacked in flight, paused or not."""
+    consumer: Any = app.consumer  # Faust's private bookkeeping: read only
+    unacked: dict[Any, list[int]] = {}
+    for message in list(consumer._unacked_messages):
+        unacked.setdefault(message.tp, []).append(message.offset)
+    partitions = {}
+    for tp in sorted(consumer.assignment()):
+        if tp.topic.endswith("-changelog") or "__assignor" in tp.topic:
+            continue
+        partitions[f"{tp.topic}[{tp.partition}]"] = {
+            "committed": consumer._committed_offset.get(tp),
+            "read": consumer._read_offset.get(tp),
+            "acked": sorted(consumer._acked.get(tp) or [])[:20],
+            "unacked": sorted(unacked.get(tp, []))[:20],
+            "paused": tp in consumer._paused_partitions,
+        }
+    return {
+        "flow_active": bool(consumer.flow_active),
+        "generation": app.consumer_generation_id,
+        "partitions": partitions,
+    }
 
 
 async def run_nlp(

@@ -2,9 +2,11 @@
 
 In: a bootstrap address, input messages, and what to do to the worker or broker while they
 flow. Out: an :class:`Outcome` read back from the output topics the way a downstream
-consumer reads them (``actors.counts`` latest per key, ``events.enriched`` latest version per
-event id), and a :class:`Comparison` of two outcomes counting what was lost, double-counted,
-or published twice under one version with different content.
+consumer reads them (``actors.counts`` latest per key, ``events.enriched`` highest version per
+event id, tombstoned ids left out), and a :class:`Comparison` of two outcomes counting what was
+lost, double-counted, or published twice under one version with different content. Events are
+compared by their final content, not their version number: a version counts the publications
+of an id within one stream (the events.enriched contract), so it depends on arrival timing.
 
 A :class:`Pipeline` is one app (its own topic prefix, app id and consumer group) with its
 worker processes, started as ``conflictwire worker`` exactly as in production. It is
@@ -21,9 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -56,6 +60,10 @@ __all__ = [
 # several merges and a dozen actors, few enough for a drill to take about a minute here.
 FAKES_IN_CORPUS = 60
 COUNT_FIELDS = ("events", "killed_low", "injured_low")
+# A drill waits while the worker makes progress, however slowly (the machine may be loaded); it
+# fails after STALL_SECONDS without any (no message written, no offset committed), or LIMIT_SECONDS.
+STALL_SECONDS = 180.0
+LIMIT_SECONDS = 1200.0
 # Fields of an output message that say when it was written, not what it says.
 VOLATILE_FIELDS = frozenset({"updated_at"})
 RESULTS: list[Comparison] = []
@@ -91,22 +99,49 @@ class Outcome:
     conflicts: dict[str, int]  # "event_id v<version>" -> distinct contents published under it (>= 2)
     enriched_messages: int
     dead_letters: list[dict[str, Any]]
+    # topic -> "messages/distinct keys" for every topic of the app: where a loss happened
+    census: dict[str, str] = field(default_factory=dict)
 
     def totals(self, actor_id: str) -> dict[str, Any]:
         """The all-time counts of one actor ({} when it has none)."""
         return self.counts.get(actor_id, {})
 
 
+async def true_ends(
+    bootstrap: str, tps: Sequence[TopicPartition], patience: float = STALL_SECONDS
+) -> dict[Any, int]:
+    """The end offsets of ``tps`` as Fetch responses report them, for every non-empty partition.
+
+    The embedded broker's ListOffsets can under-report an end (the base offset of the last
+    batch + 1), and ``fetch_highwaters`` leaves out a partition that did not answer in time
+    (a loaded machine): an end taken from ListOffsets alone would make a drill read part of a
+    topic, or call a pipeline settled while messages are unconsumed. So: ask again until every
+    partition answered, and fail after ``patience`` seconds rather than guess.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+        await consumer.start()
+        try:
+            listed = await consumer.end_offsets(list(tps))
+        finally:
+            await consumer.stop()
+        fetched = await fetch_highwaters(bootstrap, listed, timeout=30.0)
+        unanswered = [tp for tp in tps if listed[tp] > 0 and tp not in fetched]
+        if not unanswered:
+            return {tp: max(listed[tp], fetched.get(tp, 0)) for tp in tps}
+        if time.monotonic() > deadline:
+            raise DrillFailed(f"no high watermark from a fetch for {unanswered} within {patience:.0f} s")
+
+
 async def read_all(bootstrap: str, topic: str, partitions: int) -> list[kafka_io.Record]:
-    """Every message of ``topic`` up to its true end offsets (from a fetch: the embedded broker's
-    ListOffsets can under-report them), so a settled pipeline's output is read completely."""
+    """Every message of ``topic`` up to its true end offsets (:func:`true_ends`), so a settled
+    pipeline's output is read completely."""
     tps = [TopicPartition(topic, p) for p in range(partitions)]
+    ends = await true_ends(bootstrap, tps)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        listed = await consumer.end_offsets(tps)
-        fetched = await fetch_highwaters(bootstrap, listed)
-        ends = {tp: max(listed[tp], fetched.get(tp, 0)) for tp in tps}
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         records: list[kafka_io.Record] = []
@@ -152,6 +187,15 @@ async def read_outcome(bootstrap: str, topics: Topics, partitions: int) -> Outco
     return Outcome(counts, events, conflicts, messages, letters)
 
 
+async def read_census(bootstrap: str, topics: Sequence[str], partitions: int) -> dict[str, str]:
+    """Per topic, its messages and distinct keys (``messages/keys``)."""
+    census = {}
+    for topic in topics:
+        records = await read_all(bootstrap, topic, partitions)
+        census[topic] = f"{len(records)}/{len({r.key for r in records})}"
+    return census
+
+
 # -- comparing a drill with the clean run ----------------------------------------------------------
 
 
@@ -166,6 +210,7 @@ class Comparison:
     conflicting: list[str] = field(default_factory=list)  # one event id + version, several contents
     event_diffs: list[str] = field(default_factory=list)  # latest events missing, extra or different
     other: list[str] = field(default_factory=list)  # drill-specific failures (dead letters, liveness)
+    census: dict[str, str] = field(default_factory=dict)  # the drill's topics (shown when it fails)
 
     @property
     def ok(self) -> bool:
@@ -196,6 +241,8 @@ class Comparison:
                 parts.extend(f"    {item}" for item in items[:25])
                 if len(items) > 25:
                     parts.append(f"    ... and {len(items) - 25} more")
+        if self.census:
+            parts.append("  topics (messages/keys): " + ", ".join(f"{t}={n}" for t, n in self.census.items()))
         return "\n".join(parts)
 
 
@@ -233,19 +280,26 @@ def _event_summary(event: dict[str, Any]) -> str:
     return f"v{event['version']} {event['perpetrator']} killed_low={killed} sources=[{sources}]"
 
 
+def _final(event: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An event's final content without its version number: versions count an id's publications
+    in one stream (see the events.enriched schema), so the same final content can be v1 in one
+    run and v2 in another whose reports arrived in another order."""
+    return None if event is None else {k: v for k, v in event.items() if k != "version"}
+
+
 def _compare_events(
     clean: dict[str, dict[str, Any]], drill: dict[str, dict[str, Any]], out: Comparison
 ) -> None:
     for event_id in sorted(set(clean) | set(drill)):
         want, got = clean.get(event_id), drill.get(event_id)
-        if want == got:
+        if _final(want) == _final(got):
             continue
         if got is None:
             out.event_diffs.append(f"{event_id} missing (clean: {_event_summary(want or {})})")
         elif want is None:
             out.event_diffs.append(f"{event_id} extra ({_event_summary(got)})")
         else:
-            fields = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
+            fields = sorted(k for k in set(want) | set(got) if k != "version" and want.get(k) != got.get(k))
             out.event_diffs.append(
                 f"{event_id} differs in {fields}: clean {_event_summary(want)} / drill {_event_summary(got)}"
             )
@@ -263,8 +317,9 @@ def compare(
     """Compare counts and latest events with the clean run; list conflicting versions of the drill.
 
     ``ignore_actors``: actor ids (and their daily windows) left out of the count comparison, and
-    ``ignore_articles``: article ids whose own events are left out of the event comparison — for
-    input that only the drill sends (its effect is checked by the drill itself).
+    ``ignore_articles``: article ids whose own events are left out of the event comparison and
+    whose dead letters are expected — for input that only the drill sends (its effect is checked
+    by the drill itself). Any other dead letter the clean run did not have is a failure.
     """
     actors, articles = set(ignore_actors), set(ignore_articles)
 
@@ -276,7 +331,7 @@ def compare(
             k: e for k, e in events.items() if not {s["article_id"] for s in e.get("sources", [])} <= articles
         }
 
-    result = Comparison(drill, reference)
+    result = Comparison(drill, reference, census=outcome.census)
     _compare_counts(kept(clean.counts), kept(outcome.counts), result)
     _compare_events(
         ours(clean.events) if articles else clean.events,
@@ -285,6 +340,12 @@ def compare(
     )
     result.conflicting = [
         f"{version}: {n} different contents" for version, n in sorted(outcome.conflicts.items())
+    ]
+    expected = {d.get("key") for d in clean.dead_letters} | articles
+    result.other += [
+        f"{d.get('key')}: dead-lettered at {d.get('stage')} ({d.get('error')}), not in {reference}"
+        for d in outcome.dead_letters
+        if d.get("key") not in expected
     ]
     return result
 
@@ -313,6 +374,7 @@ def assert_all(*comparisons: Comparison) -> None:
 class Worker:
     process: Any  # subprocess.Popen[bytes]
     log: Path
+    web_port: int = 0
     killed: bool = False
 
 
@@ -328,11 +390,14 @@ class Pipeline:
         self.bootstrap = bootstrap
         self.scratch = scratch
         self.env = env
+        loaded = load_settings(env or {})
         self.settings: Settings = replace(
-            load_settings(env or {}),
+            loaded,
             bootstrap_servers=bootstrap,
             app_id=f"cw-drill-{run_id}",
             topics=Topics(prefix=f"drill-{run_id}."),
+            # DRILL_LOG_LEVEL=INFO: the workers' logs say more (kept with DRILL_KEEP)
+            log_level=os.environ.get("DRILL_LOG_LEVEL", loaded.log_level),
         )
         self.workers: list[Worker] = []
         self._stack = contextlib.ExitStack()
@@ -364,7 +429,7 @@ class Pipeline:
         settings = replace(self.settings, web_port=free_port(), data_dir=self.scratch / f"worker-{index}")
         log = self.scratch / f"worker-{index}.log"
         process = self._stack.enter_context(worker_process(settings, self.bootstrap, log))
-        worker = Worker(process, log)
+        worker = Worker(process, log, settings.web_port)
         self.workers.append(worker)
         return worker
 
@@ -392,7 +457,7 @@ class Pipeline:
         thread.start()
         return thread
 
-    def wait_for_members(self, count: int, timeout: float = 90.0) -> None:
+    def wait_for_members(self, count: int, timeout: float = 300.0) -> None:
         """Block until the worker's consumer group has ``count`` members (a new worker has joined)."""
         deadline = time.monotonic() + timeout
         while asyncio.run(self._members()) < count:
@@ -422,50 +487,86 @@ class Pipeline:
                     f"worker {i + 1} exited with code {worker.process.returncode}\n{self.logs()}"
                 )
 
-    def wait_for_events(self, count: int, timeout: float = 180.0) -> None:
-        """Block until ``events.enriched`` holds at least ``count`` messages."""
-        try:
-            asyncio.run(self._wait_for_events(count, timeout))
-        except TimeoutError as exc:
-            raise DrillFailed(f"fewer than {count} events within {timeout:.0f} s\n{self.logs()}") from exc
+    def wait_for_events(self, count: int, stall: float = STALL_SECONDS, limit: float = LIMIT_SECONDS) -> None:
+        """Block until ``events.enriched`` holds at least ``count`` messages.
 
-    async def _wait_for_events(self, count: int, timeout: float) -> None:
+        Fails when no new event came for ``stall`` seconds (or after ``limit`` in all): a loaded
+        machine makes the worker slow, which is no failure; a worker that stopped making progress is.
+        """
+        try:
+            asyncio.run(self._wait_for_events(count, stall, limit))
+        except TimeoutError as exc:
+            raise DrillFailed(f"fewer than {count} events: {exc}\n{self.logs()}") from exc
+
+    async def _wait_for_events(self, count: int, stall: float, limit: float) -> None:
         topic = self.settings.topics.enriched
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         await consumer.start()
         try:
             consumer.assign([TopicPartition(topic, p) for p in range(self.settings.partitions)])
             await consumer.seek_to_beginning()
-            seen, deadline = 0, time.monotonic() + timeout
+            seen, started = 0, time.monotonic()
+            progressed = started
             while seen < count:
-                if time.monotonic() > deadline:
-                    raise TimeoutError
+                now = time.monotonic()
+                if now - progressed > stall or now - started > limit:
+                    raise TimeoutError(
+                        f"{seen} after {now - started:.0f} s, the last {now - progressed:.0f} s none"
+                    )
                 self.check_alive()
                 batches = await consumer.getmany(timeout_ms=100)
-                seen += sum(len(messages) for messages in batches.values())
+                arrived = sum(len(messages) for messages in batches.values())
+                if arrived:
+                    seen, progressed = seen + arrived, time.monotonic()
         finally:
             await consumer.stop()
 
-    def settle(self, timeout: float = 240.0, quiet: float = 4.0) -> None:
-        """Block until every consumed message is committed and no topic has grown for ``quiet`` s."""
-        try:
-            asyncio.run(self._settle(timeout, quiet))
-        except TimeoutError as exc:
-            raise DrillFailed(f"not settled within {timeout:.0f} s: {exc}\n{self.logs()}") from exc
+    def settle(self, stall: float = STALL_SECONDS, limit: float = LIMIT_SECONDS, quiet: float = 4.0) -> None:
+        """Block until every consumed message is committed and no topic has grown for ``quiet`` s.
 
-    async def _settle(self, timeout: float, quiet: float) -> None:
-        deadline = time.monotonic() + timeout
-        previous: dict[TopicPartition, int] | None = None
-        stable_since = time.monotonic()
+        Fails when neither a topic grew nor a commit moved for ``stall`` seconds (or after
+        ``limit`` in all): slow progress on a loaded machine is waited for, a stall is not.
+        """
+        try:
+            asyncio.run(self._settle(stall, limit, quiet))
+        except TimeoutError as exc:
+            tails = self.logs()  # before the post-mortem's stack dump lands in the logs
+            raise DrillFailed(f"not settled: {exc}\n{self.post_mortem()}\n{tails}") from exc
+
+    def post_mortem(self) -> str:
+        """Each live worker's consumer offsets per partition (its /debug/offsets page), and a dump of
+        its tasks' stacks into its log (SIGUSR1, Faust's own handler): where a stalled worker stands."""
+        lines = []
+        for i, worker in enumerate(self.workers):
+            if worker.killed or worker.process.poll() is not None:
+                continue
+            url = f"http://127.0.0.1:{worker.web_port}/debug/offsets"
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    lines.append(f"--- worker {i + 1} offsets ---\n{response.read().decode()}")
+            except OSError as exc:
+                lines.append(f"--- worker {i + 1} offsets: {exc!r}")
+            worker.process.send_signal(signal.SIGUSR1)
+        time.sleep(3)
+        return "\n".join(lines)
+
+    async def _settle(self, stall: float, limit: float, quiet: float) -> None:
+        started = time.monotonic()
+        previous: tuple[dict[TopicPartition, int], dict[str, int]] | None = None
+        progressed = started
         while True:
             self.check_alive()
             marks, lag = await self._marks_and_lag()
-            if marks != previous:
-                previous, stable_since = marks, time.monotonic()
-            elif not lag and time.monotonic() - stable_since >= quiet:
+            now = time.monotonic()
+            if (marks, lag) != previous:
+                previous, progressed = (marks, lag), now
+            elif not lag and now - progressed >= quiet:
                 return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"uncommitted messages: {lag}")
+            if now - progressed > stall or now - started > limit:
+                raise TimeoutError(
+                    f"uncommitted messages {lag} after {now - started:.0f} s,"
+                    f" no progress for {now - progressed:.0f} s"
+                )
             await asyncio.sleep(0.5)
 
     async def _marks_and_lag(self) -> tuple[dict[TopicPartition, int], dict[str, int]]:
@@ -475,14 +576,7 @@ class Pipeline:
             for topic in [*self.consumed_topics, *self.output_topics]
             for p in range(self.settings.partitions)
         ]
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=10_000)
-        await consumer.start()
-        try:
-            listed = await consumer.end_offsets(tps)
-        finally:
-            await consumer.stop()
-        fetched = await fetch_highwaters(self.bootstrap, listed)
-        marks = {tp: max(listed[tp], fetched.get(tp, 0)) for tp in tps}
+        marks = await true_ends(self.bootstrap, tps)
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10_000)
         await admin.start()
         try:
@@ -490,17 +584,26 @@ class Pipeline:
             committed = await admin.list_consumer_group_offsets(self.settings.app_id, partitions=consumed)
         finally:
             await admin.close()
-        lag: dict[str, int] = {}
+        lag: dict[str, int] = {}  # "topic[partition]" -> messages behind (committed offset / end)
         for tp in tps:
             if tp.topic in self.consumed_topics:
                 done = committed.get(tp)
-                behind = marks[tp] - (done.offset if done is not None and done.offset >= 0 else 0)
-                if behind > 0:
-                    lag[tp.topic] = lag.get(tp.topic, 0) + behind
+                position = done.offset if done is not None and done.offset >= 0 else 0
+                if marks[tp] > position:
+                    name = tp.topic.removeprefix(self.settings.topics.prefix)
+                    lag[f"{name}[{tp.partition}] {position}/{marks[tp]}"] = marks[tp] - position
         return marks, lag
 
     def outcome(self) -> Outcome:
-        return asyncio.run(read_outcome(self.bootstrap, self.settings.topics, self.settings.partitions))
+        outcome = asyncio.run(read_outcome(self.bootstrap, self.settings.topics, self.settings.partitions))
+        app, prefix = self.settings.app_id, self.settings.topics.prefix
+        changelogs = [
+            f"{app}-{table}-changelog" for table in ("article-ledger", "identity-blocks", "actor-counts")
+        ]
+        topics = [*self.consumed_topics, *self.output_topics, *changelogs]
+        census = asyncio.run(read_census(self.bootstrap, topics, self.settings.partitions))
+        outcome.census = {t.removeprefix(prefix).removeprefix(app): n for t, n in census.items()}
+        return outcome
 
     def close(self) -> None:
         self._stack.close()
