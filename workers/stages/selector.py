@@ -306,7 +306,9 @@ class TreesModel(_Model):
         if not rows:
             return []
         matrix = [list(r) for r in rows]
-        runs = [b.predict(matrix) for b in self.boosters]
+        # one thread: an article has a handful of candidates, and starting LightGBM's OpenMP
+        # threads for each call cost ~3-6 ms of a 0.1 ms prediction (same scores either way)
+        runs = [b.predict(matrix, num_threads=1) for b in self.boosters]
         return [float(sum(ps) / len(ps)) for ps in zip(*runs, strict=True)]
 
     def to_json(self) -> dict[str, Any]:
