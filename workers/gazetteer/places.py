@@ -409,7 +409,7 @@ def _entries(bucket: PlaceEntry | list[PlaceEntry] | None) -> Sequence[PlaceEntr
 
 
 class _Gazetteer:
-    """Name tables built once: curated, countries, divisions, places (lists of readings)."""
+    """Name tables built once: curated, countries, divisions, places (readings: an entry or a list)."""
 
     def __init__(self) -> None:
         self.exact: dict[str, PlaceEntry] = {}  # curated aliases: always win
