@@ -59,6 +59,8 @@ def iter_object_values(path: Path) -> Iterator[object]:
     decoder = json.JSONDecoder()
     with path.open(encoding="utf-8") as handle:
         buf = handle.read(_CHUNK)
+        while not buf.strip() and (more := handle.read(_CHUNK)):
+            buf += more  # leading white space
         opening = _OPEN.match(buf)
         if opening is None:
             raise ValueError(f"{path}: not a JSON object")
