@@ -675,3 +675,22 @@ def test_photo_credit_with_a_glued_headline_is_cut(glued: str, resumes: str) -> 
 def test_a_sentence_opening_with_an_agency_name_is_kept() -> None:
     body = "Five people were killed on Monday. AFP reported that the town was shelled again. Sputnik said so."
     assert normalize(article(body))["text"] == body
+
+
+def test_tail_needle_is_a_literal_every_match_contains() -> None:
+    from workers.stages.normalize import _needle
+
+    needle = _needle(r"[^.!?\"]*\btags\b[^.!?\"]*?community standards")
+    assert needle is not None and needle.search("TAGS: Syria, ... Community Standards")
+    assert _needle(r"\s*(?:\.{3}\s*\d*)\s*") is None  # no literal of four characters: always searched
+    assert _needle(r"read also|see more") is None  # an alternation requires neither branch
+
+
+def test_tail_with_needle_still_cut() -> None:
+    text = "Troops shelled the town on Monday, killing four people. Tags: Syria, Idlib Community standards"
+    paragraphs = [text]
+    removed: list[str] = []
+    from workers.stages.normalize import _cut_tails, _rules
+
+    _cut_tails(paragraphs, _rules(), removed)
+    assert paragraphs == ["Troops shelled the town on Monday, killing four people."]

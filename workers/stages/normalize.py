@@ -58,6 +58,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from re import _constants as _sre_constants  # type: ignore[attr-defined]
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import cast
 
 from workers import codec
@@ -129,6 +131,7 @@ class _Rules:
     labels: frozenset[str]  # case-folded
     media_words: frozenset[str]  # case-folded
     tails: tuple[re.Pattern[str], ...]
+    tail_needles: tuple[re.Pattern[str] | None, ...]  # a literal each tail must contain (a cheap test)
     abbrev_title: frozenset[str]  # never end a sentence
     abbrev: frozenset[str]  # end a sentence only before a sentence starter
     starters: frozenset[str]
@@ -146,6 +149,25 @@ def _after_sentence(words: list[str], then: str) -> re.Pattern[str] | None:
         return None
     alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"""(?:^|(?<=[.!?"]\s))(?:{alternation}){then}""")
+
+
+def _needle(pattern: str) -> re.Pattern[str] | None:
+    """The longest run of literal characters every match of ``pattern`` contains, compiled.
+
+    A tail pattern is searched from every start in the paragraph's last 2,500 characters;
+    one that opens with a greedy run ("[^.]*\\btags\\b ...") costs quadratic time in the
+    sentence length. Searching first for a literal the match must contain (at the pattern's
+    top level, compiled with the same flags) skips that almost always, with the same result.
+    """
+    runs, run = [], ""
+    for op, arg in _sre_parser.parse(pattern, re.IGNORECASE):
+        if op is _sre_constants.LITERAL:
+            run += chr(arg)
+        else:
+            runs.append(run)
+            run = ""
+    best = max([*runs, run], key=len)
+    return re.compile(re.escape(best), re.IGNORECASE) if len(best) >= 4 else None
 
 
 @functools.cache
@@ -179,6 +201,7 @@ def _rules() -> _Rules:
         labels=frozenset(p.casefold() for p in by_kind["label"]),
         media_words=frozenset(p.casefold() for p in by_kind["media_word"]),
         tails=tuple(re.compile(rf"(?:{p})\Z", re.IGNORECASE) for p in by_kind["tail"]),
+        tail_needles=tuple(_needle(p) for p in by_kind["tail"]),
         abbrev_title=frozenset(by_kind["abbrev_title"]),
         abbrev=frozenset(by_kind["abbrev"]),
         starters=frozenset(by_kind["sentence_starter"]),
@@ -364,7 +387,9 @@ def _cut_tails(paragraphs: list[str], rules: _Rules, removed: list[str]) -> None
         # a footer is a few hundred characters: looking only at the paragraph's end keeps the
         # tail patterns (which scan back from every start) linear on a 300,000-character line
         window = max(0, len(last) - _TAIL_WINDOW)
-        for pattern in rules.tails:
+        for pattern, needle in zip(rules.tails, rules.tail_needles, strict=True):
+            if needle is not None and not needle.search(last, window):
+                continue
             match = pattern.search(last, window)
             if match:
                 removed.append(match.group().strip())
