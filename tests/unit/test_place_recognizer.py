@@ -168,3 +168,13 @@ def test_a_town_named_twice_counts_once_for_its_country(nlp: Language) -> None:
     spans = [Span(doc, 0, 1, label="GPE"), Span(doc, 3, 4, label="GPE"), Span(doc, 5, 7, label="GPE")]
     ctx = place_context(doc, spans)
     assert ctx.country == "NG" and "ZW" not in ctx.countries
+
+
+def test_a_country_across_the_border_does_not_set_the_scene(nlp: Language) -> None:
+    words = ["Nigerian", "troops", "in", "a", "town", "bordering", "Cameroon"]
+    doc = _doc(nlp, words, ["B-NORP", "O", "O", "O", "O", "O", "B-GPE"])
+    assert place_context(doc, [Span(doc, 6, 7, label="GPE")]).country == "NG"
+    words = ["near", "the", "border", "with", "Nigeria", ",", "in", "Niger"]
+    doc = _doc(nlp, words, ["O", "O", "O", "O", "B-GPE", "O", "O", "B-GPE"])
+    spans = [Span(doc, 4, 5, label="GPE"), Span(doc, 7, 8, label="GPE")]
+    assert place_context(doc, spans).country == "NE"
