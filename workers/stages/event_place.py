@@ -165,7 +165,11 @@ def _weights(
     far: defaultdict[str, float] = defaultdict(float)
     for p in pool:
         adm = p["admin1"] or ""
-        if any(p is o for o in origins) or aside(ent, p):
+        if any(p is o for o in origins) or origin_or_destination(ent, p) or neighbour(ent, p):
+            continue
+        if p["sentence"] in (anchor, -1) and landmark(ent, p):
+            # a landmark beside the event's figure; further off, "the village is 10 km northwest
+            # of Manbij" still tells the region (FA-KES fakes-0754)
             continue
         if (
             p["sentence"] == anchor
