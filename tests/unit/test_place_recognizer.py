@@ -11,7 +11,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from workers.gazetteer.places import PlaceContext
+from workers.gazetteer.places import PlaceContext, country_entry
 from workers.nlp.components import (
     PlaceRecognizer,
     _admin_hint,
@@ -79,6 +79,20 @@ def test_the_capital_of_the_country_named_before_it(nlp: Language) -> None:
     assert len(spans) == 1 and spans[0].text == "Iraqi capital"
     entry = place_of(spans[0])
     assert entry is not None and (entry.country, entry.admin1) == ("IQ", "Baghdad")
+
+
+def test_the_capital_of_a_country_named_as_a_place_before_it(nlp: Language) -> None:
+    doc = _doc(
+        nlp,
+        ["fighting", "in", "Libya", "'s", "capital", "killed", "21"],
+        ["O", "O", "B-GPE", "O", "O", "O", "O"],
+    )
+    country = Span(doc, 2, 3, label="GPE")
+    country._.place = country_entry("LY")
+    spans = _capitals(doc, [country], PlaceContext("LY", frozenset({"LY"})))
+    assert len(spans) == 1 and spans[0].text == "capital"
+    entry = place_of(spans[0])
+    assert entry is not None and (entry.country, entry.admin1) == ("LY", "Tripoli")
 
 
 def test_a_capital_named_right_after_is_left_to_its_name(nlp: Language) -> None:

@@ -211,13 +211,15 @@ def _strip_qualifiers(key: str) -> list[str]:
     changed = True
     while changed and key:
         changed = False
-        for word in _QUALIFIERS_BEFORE:
-            if key.startswith(word + " ") and len(key) > len(word) + 1:
-                key, changed = key[len(word) + 1 :], True
-                forms.append(key)
+        # the administrative word first: "Lower Shabelle Region" is Lower Shabelle before Shabelle
+        # (WAD wad-07026: the name was read as "Shabelle", no division)
         for word in _QUALIFIERS_AFTER:
             if key.endswith(" " + word):
                 key, changed = key[: -len(word) - 1], True
+                forms.append(key)
+        for word in _QUALIFIERS_BEFORE:
+            if key.startswith(word + " ") and len(key) > len(word) + 1:
+                key, changed = key[len(word) + 1 :], True
                 forms.append(key)
     return forms
 

@@ -570,9 +570,14 @@ def _capitals(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
         if any(t.lower_ in lexicon().capital_qualifiers for t in before):
             continue
         prev, start, cc = doc[token.i - 1], token.i, None
-        if prev.lower_ in {"'s", "’s"} and token.i >= 2:
+        if prev.lower_ in {"'s", "’s", "'", "’"} and token.i >= 2:
             prev = doc[token.i - 2]
-        if prev.ent_type_ in {"NORP", "GPE"} and prev.i not in taken:
+        owner = next((s for s in places if s.start <= prev.i < s.end), None)
+        if owner is not None and (e := place_of(owner)) is not None and e.kind == "country":
+            # "Yemen's capital", "Honduras' capital": the country is its own place, the capital
+            # another (WAD wad-06625, wad-06847, wad-06922)
+            cc = e.country
+        elif prev.ent_type_ in {"NORP", "GPE"} and prev.i not in taken:
             named = resolve_place(prev.text)
             cc = demonym_country(prev.text) or (named.country if named and named.kind == "country" else None)
             start = prev.i
