@@ -684,7 +684,14 @@ def _read_inside_container(spans: list[Span]) -> None:
             continue
         admin1s = frozenset({(cc, outer.admin1)}) if outer.admin1 else frozenset()
         readings = tuple(e for e in place_candidates(span.text).entries if e.country == cc)
-        span._.place = choose_place(Candidates(readings, False), PlaceContext(cc, frozenset({cc}), admin1s))
+        chosen = choose_place(Candidates(readings, False), PlaceContext(cc, frozenset({cc}), admin1s))
+        if outer.kind == "admin1" and outer.admin1 and (chosen is None or chosen.admin1 != outer.admin1):
+            # the words put the town in the division: no reading of it there means the gazetteer
+            # misses it or holds a homonym elsewhere ("Tejeras in central Comayagua province",
+            # "Takum in Taraba State", "Djugu territory, Ituri Province": WAD wad-00013,
+            # wad-06939, wad-07074, wad-06075)
+            chosen = PlaceEntry(span.text, outer.admin1, cc, outer.lat, outer.lon)
+        span._.place = chosen
 
 
 class PlaceRecognizer:
