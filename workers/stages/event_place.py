@@ -163,13 +163,20 @@ def _weights(
     """Weight of each admin1 by where its mentions sit relative to the event's sentence."""
     weights: defaultdict[str, float] = defaultdict(float)
     far: defaultdict[str, float] = defaultdict(float)
+    # the event's sentence and the title when they name a place that is no landmark, origin or neighbour
+    located = {
+        p["sentence"]
+        for p in pool
+        if p["sentence"] in (anchor, -1) and not any(p is o for o in origins) and not aside(ent, p)
+    }
     for p in pool:
         adm = p["admin1"] or ""
         if any(p is o for o in origins) or origin_or_destination(ent, p) or neighbour(ent, p):
             continue
-        if p["sentence"] in (anchor, -1) and landmark(ent, p):
-            # a landmark beside the event's figure; further off, "the village is 10 km northwest
-            # of Manbij" still tells the region (FA-KES fakes-0754)
+        if p["sentence"] in located and landmark(ent, p):
+            # a landmark beside a place that says where the event was; further off, "the village
+            # is 10 km northwest of Manbij" still tells the region (FA-KES fakes-0754), and
+            # alone, "a transit point west of Aleppo" is the best there is
             continue
         if (
             p["sentence"] == anchor
