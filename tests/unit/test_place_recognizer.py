@@ -11,7 +11,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from workers.gazetteer.places import PlaceContext
+from workers.gazetteer.places import PlaceContext, country_entry
 from workers.nlp.components import (
     PlaceRecognizer,
     _admin_hint,
@@ -81,6 +81,20 @@ def test_the_capital_of_the_country_named_before_it(nlp: Language) -> None:
     assert entry is not None and (entry.country, entry.admin1) == ("IQ", "Baghdad")
 
 
+def test_the_capital_of_a_country_named_as_a_place_before_it(nlp: Language) -> None:
+    doc = _doc(
+        nlp,
+        ["fighting", "in", "Libya", "'s", "capital", "killed", "21"],
+        ["O", "O", "B-GPE", "O", "O", "O", "O"],
+    )
+    country = Span(doc, 2, 3, label="GPE")
+    country._.place = country_entry("LY")
+    spans = _capitals(doc, [country], PlaceContext("LY", frozenset({"LY"})))
+    assert len(spans) == 1 and spans[0].text == "capital"
+    entry = place_of(spans[0])
+    assert entry is not None and (entry.country, entry.admin1) == ("LY", "Tripoli")
+
+
 def test_a_capital_named_right_after_is_left_to_its_name(nlp: Language) -> None:
     doc = _doc(nlp, ["the", "Afghan", "capital", "Kabul"], ["O", "B-NORP", "O", "B-GPE"])
     assert _capitals(doc, [], PlaceContext()) == []
@@ -147,8 +161,10 @@ def test_a_place_is_read_in_the_division_or_country_it_is_said_to_be_in(nlp: Lan
     doc = _doc(nlp, words, ["O", "O", "O", "B-GPE", "O", "O", "B-GPE", "O"])
     doc = recognizer(doc)
     places = {s.text: place_of(s) for s in doc.spans["places"]}
-    # no Qala of Afghanistan: the Maltese council of that name is no reading here
-    assert places.get("Qala") is None
+    # no Qala of Afghanistan in the gazetteer: not the Maltese council of that name, but a
+    # village of the province the words put it in
+    qala = places.get("Qala")
+    assert qala is not None and (qala.country, qala.admin1) == ("AF", "Faryab")
     entry = places.get("Faryab") or places.get("Faryab province")
     assert entry is not None and entry.country == "AF"
 
@@ -168,3 +184,13 @@ def test_a_town_named_twice_counts_once_for_its_country(nlp: Language) -> None:
     spans = [Span(doc, 0, 1, label="GPE"), Span(doc, 3, 4, label="GPE"), Span(doc, 5, 7, label="GPE")]
     ctx = place_context(doc, spans)
     assert ctx.country == "NG" and "ZW" not in ctx.countries
+
+
+def test_a_country_across_the_border_does_not_set_the_scene(nlp: Language) -> None:
+    words = ["Nigerian", "troops", "in", "a", "town", "bordering", "Cameroon"]
+    doc = _doc(nlp, words, ["B-NORP", "O", "O", "O", "O", "O", "B-GPE"])
+    assert place_context(doc, [Span(doc, 6, 7, label="GPE")]).country == "NG"
+    words = ["near", "the", "border", "with", "Nigeria", ",", "in", "Niger"]
+    doc = _doc(nlp, words, ["O", "O", "O", "O", "B-GPE", "O", "O", "B-GPE"])
+    spans = [Span(doc, 4, 5, label="GPE"), Span(doc, 7, 8, label="GPE")]
+    assert place_context(doc, spans).country == "NE"

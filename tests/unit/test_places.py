@@ -237,3 +237,21 @@ def test_a_citys_own_name_before_another_citys_old_name() -> None:
     # "Islamabad" is also an old name of Chattogram, ten times bigger
     place = resolve_place("Islamabad")
     assert place is not None and place.country == "PK"
+
+
+def test_a_second_level_division_is_a_place_of_its_region() -> None:
+    # pycountry: Seno is a province of Burkina Faso's Sahel region, Pangasinan of Ilocos
+    burkina = PlaceContext("BF", frozenset({"BF"}))
+    place = resolve_in_context("Seno province", burkina, hint=True)
+    assert place is not None and (place.country, place.admin1) == ("BF", "Sahel")
+    place = resolve_in_context("Pangasinan", PlaceContext("PH", frozenset({"PH"})))
+    assert place is not None and (place.country, place.admin1) == ("PH", "Ilocos")
+    assert resolve_place("Seno") is None or resolve_place("Seno").country != "BF"  # not outside its country
+
+
+def test_a_national_capital_over_a_small_town_of_the_articles_country() -> None:
+    usa = PlaceContext("US", frozenset({"US"}))
+    place = resolve_in_context("London", usa)
+    assert place is not None and place.country == "GB"
+    place = resolve_in_context("Tripoli", PlaceContext("LB", frozenset({"LB"})))
+    assert place is not None and place.country == "LB"  # Lebanon's own Tripoli is a city of 230,000

