@@ -55,6 +55,7 @@ class _Prosecution:
     state_agent: re.Pattern[str]
     defender: re.Pattern[str]
     law_enforcement_kinds: frozenset[str]
+    killing: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class _Rules:
     unnamed_fallback_kinds: frozenset[str]
     types_by_kind: dict[str, PerpetratorType]
     private_doer: re.Pattern[str]
+    state_action: re.Pattern[str]
 
 
 def _stems(words: Sequence[str]) -> re.Pattern[str]:
@@ -96,10 +98,12 @@ def _rules() -> _Rules:
             state_agent=_stems(pro["state_agent"]),
             defender=_stems(pro["defender"]),
             law_enforcement_kinds=frozenset(str(k) for k in pro["law_enforcement_kinds"]),
+            killing=_stems(pro["killing"]),
         ),
         unnamed_fallback_kinds=frozenset(str(k) for k in data["unnamed_fallback_kinds"]),
         types_by_kind={str(k): _perpetrator_type(v) for k, v in data["types_by_kind"].items()},
         private_doer=re.compile(_stems(data["private_doer"]).pattern + r"s?\b", re.IGNORECASE),
+        state_action=_stems(data["state_action"]),
     )
 
 
@@ -358,11 +362,26 @@ def perpetrator_type(
         if kind is None:
             kind = next((m["kind"] for m in ent["actors"] if m["actor_id"] == perpetrator), None)
         return rules.types_by_kind.get(kind or "", "unknown")
-    if prosecuted_crime(ent["title"]) or rules.private_doer.search(ent["title"]):
+    if prosecuted_crime(ent["title"]):
+        # the annotators class one prosecuted for a killing with armed non-state actors, one
+        # prosecuted for a kidnapping or an assault as a private person (hrd-train-892601079,
+        # -1025199421, -1024395605, hrd-dev-922593980)
+        return "non_state_armed" if rules.prosecution.killing.search(ent["title"]) else "private"
+    if rules.private_doer.search(ent["title"]):
         return "private"
     if _unnamed_doer(ent, set(anchors), (), frozenset(), None) is not None:
         return "non_state_armed"
+    if rules.state_action.search(_lead(ent)):
+        # arrested, detained, sentenced, summoned with no doer named: only a state does that
+        return "state_authority"
     return "unknown"
+
+
+def _lead(ent: ArticleEntities) -> str:
+    """The title and the first ``LEAD_SENTENCES`` + 1 sentences of the text."""
+    sentences = ent["sentences"][: LEAD_SENTENCES + 1]
+    end = sentences[-1]["end"] if sentences else 0
+    return ent["title"] + "\n" + ent["text"][:end]
 
 
 def role_ids(ent: ArticleEntities, role: str, sentences: set[int] | None) -> list[str]:
