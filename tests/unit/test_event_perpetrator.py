@@ -184,3 +184,15 @@ def test_state_action_with_no_doer_named_is_a_state_authority() -> None:
     ent = _with_lead("Activist abducted, later detained", ["Kidnappers took him.", "They called."])
     ent["actors"] = [kidnappers]
     assert perpetrator_type(ent, None, {0}) == "non_state_armed"
+
+
+def test_a_headline_accusation_makes_the_doer_the_body_is_left_to_the_parse() -> None:
+    # Title Case headlines are what the small model misparses; there the words decide
+    rebels = _mention("rebels", "REBELS", "armed_group", "mentioned", -1)
+    ent = _titled("rebels were responsible for the massacre", [rebels])
+    assert perpetrators(ent, {0})[0] == "REBELS"
+    # in the body a "mentioned" role from the parse stands
+    in_body = _mention("rebels", "REBELS", "armed_group", "mentioned", 0)
+    ent = _titled("Report", [in_body])
+    ent["text"] = "rebels were responsible for the massacre"
+    assert perpetrators(ent, {0})[0] is None
