@@ -91,3 +91,94 @@ def test_a_generic_force_right_after_a_state_is_that_state(
         doc, len(words) - 1, len(words), label="POLICE" if words[-1] == "police" else "SECURITY_FORCES"
     )
     assert owner_of_generic(generic, previous) == expected
+
+
+def test_the_one_behind_an_attack_is_the_perpetrator() -> None:
+    # headline "Rebels behind chemical attack"
+    doc = _doc(
+        ["Rebels", "behind", "chemical", "attack"],
+        [0, 0, 3, 1],
+        ["ROOT", "prep", "amod", "pobj"],
+        ["NOUN", "ADP", "ADJ", "NOUN"],
+    )
+    assert role_of(Span(doc, 0, 1, label="REBELS")) == "perpetrator"
+    # "The army was behind the raid"
+    doc = _doc(
+        ["The", "army", "was", "behind", "the", "raid"],
+        [1, 2, 2, 2, 5, 3],
+        ["det", "nsubj", "ROOT", "prep", "det", "pobj"],
+        ["DET", "NOUN", "AUX", "ADP", "DET", "NOUN"],
+    )
+    assert role_of(Span(doc, 1, 2, label="SECURITY_FORCES")) == "perpetrator"
+    # "The army was behind the times": no attack, no doer
+    doc = _doc(
+        ["The", "army", "was", "behind", "the", "times"],
+        [1, 2, 2, 2, 5, 3],
+        ["det", "nsubj", "ROOT", "prep", "det", "pobj"],
+        ["DET", "NOUN", "AUX", "ADP", "DET", "NOUN"],
+    )
+    assert role_of(Span(doc, 1, 2, label="SECURITY_FORCES")) == "mentioned"
+
+
+@pytest.mark.parametrize(("thing", "role"), [("strike", "perpetrator"), ("delay", "mentioned")])
+def test_the_one_responsible_for_an_attack_is_the_perpetrator(thing: str, role: str) -> None:
+    # "Moscow was responsible for the strike" / "... for the delay"
+    doc = _doc(
+        ["Moscow", "was", "responsible", "for", "the", thing],
+        [1, 1, 1, 2, 5, 3],
+        ["nsubj", "ROOT", "acomp", "prep", "det", "pobj"],
+        ["PROPN", "AUX", "ADJ", "ADP", "DET", "NOUN"],
+    )
+    assert role_of(Span(doc, 0, 1, label="RUS")) == role
+
+
+def test_responsible_after_the_noun_and_held_accountable() -> None:
+    # "militants responsible for the murder"
+    doc = _doc(
+        ["militants", "responsible", "for", "the", "murder"],
+        [0, 0, 1, 4, 2],
+        ["ROOT", "amod", "prep", "det", "pobj"],
+        ["NOUN", "ADJ", "ADP", "DET", "NOUN"],
+    )
+    assert role_of(Span(doc, 0, 1, label="ARMED_UNSPECIFIED")) == "perpetrator"
+    # "They hold the regime accountable for the attacks" (a small clause: regime <- accountable)
+    doc = _doc(
+        ["They", "hold", "the", "regime", "accountable", "for", "the", "attacks"],
+        [1, 1, 3, 4, 1, 4, 7, 5],
+        ["nsubj", "ROOT", "det", "nsubj", "ccomp", "prep", "det", "pobj"],
+        ["PRON", "VERB", "DET", "NOUN", "ADJ", "ADP", "DET", "NOUN"],
+    )
+    assert role_of(Span(doc, 3, 4, label="SYR_GOV")) == "perpetrator"
+
+
+def test_using_a_weapon_qualified_by_an_attack_word_is_an_attack() -> None:
+    # "Assad used chemical weapons": "use" counts as an attack verb when an attack word
+    # qualifies its object
+    doc = _doc(
+        ["Assad", "used", "chemical", "weapons"],
+        [1, 1, 3, 1],
+        ["nsubj", "ROOT", "amod", "dobj"],
+        ["PROPN", "VERB", "ADJ", "NOUN"],
+        ["NNP", "VBD", "JJ", "NNS"],
+    )
+    assert role_of(Span(doc, 0, 1, label="SYR_GOV")) == "perpetrator"
+    doc = _doc(
+        ["Assad", "used", "new", "words"],
+        [1, 1, 3, 1],
+        ["nsubj", "ROOT", "amod", "dobj"],
+        ["PROPN", "VERB", "ADJ", "NOUN"],
+        ["NNP", "VBD", "JJ", "NNS"],
+    )
+    assert role_of(Span(doc, 0, 1, label="SYR_GOV")) == "mentioned"
+
+
+def test_responsibility_is_read_on_the_actor_before_climbing_its_phrase() -> None:
+    # "the accountability of terrorists responsible for the murder": the actor's own modifier
+    # makes it the doer, though its phrase hangs on "accountability of"
+    doc = _doc(
+        ["the", "accountability", "of", "terrorists", "responsible", "for", "the", "murder"],
+        [1, 1, 1, 2, 3, 4, 7, 5],
+        ["det", "ROOT", "prep", "pobj", "amod", "prep", "det", "pobj"],
+        ["DET", "NOUN", "ADP", "NOUN", "ADJ", "ADP", "DET", "NOUN"],
+    )
+    assert role_of(Span(doc, 3, 4, label="ARMED_UNSPECIFIED")) == "perpetrator"

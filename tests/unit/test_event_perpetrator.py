@@ -9,7 +9,7 @@ from workers.stages.event_perpetrator import (
     perpetrators,
     prosecuted_crime,
 )
-from workers.types import ActorKind, ActorMention, ActorRole, ArticleEntities, PlaceMention
+from workers.types import ActorKind, ActorMention, ActorRole, ArticleEntities, PlaceMention, Sentence
 
 
 def _mention(
@@ -147,3 +147,52 @@ def test_perpetrator_type_follows_the_actor_kind() -> None:
     assert perpetrator_type(_titled("Workers locked out by management", []), None) == "private"
     assert perpetrator_type(_titled("The firm stood firmly by its workers", []), None) == "private"
     assert perpetrator_type(_titled("They stood firmly by their union", []), None) == "unknown"
+
+
+def test_the_accused_of_a_prosecuted_killing_is_an_armed_non_state_doer() -> None:
+    assert perpetrator_type(_titled("Court jails pair over murder of farmer", []), None) == "non_state_armed"
+    assert perpetrator_type(_titled("Fugitive arrested in slaying of agent", []), None) == "non_state_armed"
+    # a kidnapping or an assault: a private person
+    assert perpetrator_type(_titled("Police arrest man for kidnapping of schoolgirls", []), None) == "private"
+    assault = _titled("Court sentences pair for hammer attack on blogger", [])
+    assert perpetrator_type(assault, None) == "private"
+
+
+def _with_lead(title: str, sentences: list[str]) -> ArticleEntities:
+    ent = _titled(title, [])
+    ent["text"] = " ".join(sentences)
+    bounds: list[Sentence] = []
+    start = 0
+    for s in sentences:
+        bounds.append({"start": start, "end": start + len(s)})
+        start += len(s) + 1
+    ent["sentences"] = bounds
+    return ent
+
+
+def test_state_action_with_no_doer_named_is_a_state_authority() -> None:
+    ent = _with_lead("Rights lawyer in custody", ["The lawyer was detained on Monday.", "He denies it."])
+    assert perpetrator_type(ent, None, {0}) == "state_authority"
+    ent = _with_lead("Poet summoned over his verses", [])
+    assert perpetrator_type(ent, None) == "state_authority"
+    # only the title and the lead count: a later sentence is background
+    lead = ["A union held a rally.", "Workers marched.", "They sang.", "Police spoke.", "Two were arrested."]
+    assert perpetrator_type(_with_lead("Union rally in the capital", lead), None) == "unknown"
+    # the accused of a prosecuted crime and unnamed doers come first
+    assert perpetrator_type(_with_lead("Man jailed for kidnapping of a boy", []), None) == "private"
+    kidnappers = _mention("the kidnappers", "UNIDENTIFIED_ARMED", "unidentified", "mentioned", 1)
+    ent = _with_lead("Activist abducted, later detained", ["Kidnappers took him.", "They called."])
+    ent["actors"] = [kidnappers]
+    assert perpetrator_type(ent, None, {0}) == "non_state_armed"
+
+
+def test_a_headline_accusation_makes_the_doer_the_body_is_left_to_the_parse() -> None:
+    # Title Case headlines are what the small model misparses; there the words decide
+    rebels = _mention("rebels", "REBELS", "armed_group", "mentioned", -1)
+    ent = _titled("rebels were responsible for the massacre", [rebels])
+    assert perpetrators(ent, {0})[0] == "REBELS"
+    # in the body a "mentioned" role from the parse stands
+    in_body = _mention("rebels", "REBELS", "armed_group", "mentioned", 0)
+    ent = _titled("Report", [in_body])
+    ent["text"] = "rebels were responsible for the massacre"
+    assert perpetrators(ent, {0})[0] is None
