@@ -255,19 +255,3 @@ def test_the_fit_learns_which_candidates_name_the_gold_month() -> None:
     assert accuracy(ranker, train) == 0.75
     assert fit_dates([_example(True)] * 12, leads=(20,)).weights["pub"] > 0
     assert fit_dates(train, leads=(10, 20)).lead in (10, 20)
-
-
-def test_a_month_last_year_is_read_in_the_year_before_publication() -> None:
-    sentences = [
-        "In March last year two lawyers were executed.",
-        "The union was raided last June, and again in May.",
-    ]
-    got = read(DateContext(sentences, "2011-06-28"))
-    assert got is not None
-    assert [(m.kind, m.value) for m in got.mentions if m.kind == "month"] == [
-        ("month", dt.date(2010, 3, 1)),
-        ("month", dt.date(2010, 6, 1)),
-        ("month", dt.date(2011, 5, 1)),
-    ]
-    march = next(c for c in got.candidates if c.value == dt.date(2010, 3, 1))
-    assert "age=13+" in march.features and "age=2-3" not in march.features

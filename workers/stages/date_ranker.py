@@ -25,7 +25,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from workers import codec
@@ -155,8 +155,6 @@ def _tense(text: str) -> dict[str, float]:
     if _BACKGROUND.search(text):
         out["background_word"] = 1.0
     return out
-
-
 def _month_features(cands: Sequence[Candidate]) -> None:
     """Features shared by the candidates naming one month: an act told right before one of
     its dates, its rank among the written dates (earliest, latest)."""
@@ -205,32 +203,6 @@ def _near_day(mentions: Sequence[DateMention], pub: dt.date) -> DateMention | No
     return None
 
 
-_LAST_YEAR_AFTER = re.compile(r"\s+(?:of\s+)?last\s+year\b", re.IGNORECASE)
-_LAST_BEFORE = re.compile(r"\blast\s+$", re.IGNORECASE)
-
-
-def _last_year(d: DateMention, text: str, pub: dt.date) -> DateMention:
-    """A month or day written without a year, read again when the words around it place it
-    in the year before publication: "in March last year", "on 5 May of last year", and "last
-    June" written in June. The mention as found otherwise."""
-    if d.kind not in ("month", "day_month") or d.value.year != pub.year:
-        return d
-    after = _LAST_YEAR_AFTER.match(text, d.end)
-    same_month_last = (
-        d.kind == "month" and d.value.month == pub.month and _LAST_BEFORE.search(text, 0, d.start)
-    )
-    if not after and not same_month_last:
-        return d
-    try:
-        value = d.value.replace(year=pub.year - 1)
-    except ValueError:  # 29 February
-        value = d.value.replace(year=pub.year - 1, day=28)
-    feats = {k: v for k, v in d.features.items() if not k.startswith("age=")}
-    feats[dates._age_bin(value, pub)] = 1.0  # kept in dates.py: the entity cache's key
-    end = after.end() if after else d.end
-    return replace(d, end=end, value=value, features=feats)
-
-
 @dataclass(frozen=True)
 class DateContext:
     """What the ranker reads of an article: its sentences in order, the publication time
@@ -266,8 +238,7 @@ def read(ctx: DateContext) -> Read | None:
         if found is None:
             return None
         pub, inferred = dt.date.fromisoformat(found), True
-    found = dates.candidates(ctx.sentences, pub, title=ctx.title, anchors=ctx.anchors)[1:]
-    mentions = [_last_year(d, ctx.title if d.sentence < 0 else ctx.sentences[d.sentence], pub) for d in found]
+    mentions = dates.candidates(ctx.sentences, pub, title=ctx.title, anchors=ctx.anchors)[1:]
     cands = all_candidates(mentions, ctx.sentences, pub, title=ctx.title)
     for c in cands:
         if c.mention is not None and c.sentence in ctx.other_time:
