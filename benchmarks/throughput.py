@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smoke test: 24 articles, 1 repeat, 6 s of latency"
     )
+    parser.add_argument(
+        "--nlp-processes",
+        type=int,
+        default=None,
+        help="NLP processes of each worker (default: the settings', CONFLICTWIRE_NLP_PROCESSES)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="default: <data dir>/bench.json")
     args = parser.parse_args(argv)
     rows = {r.strip() for r in args.only.split(",") if r.strip()}
@@ -274,11 +280,14 @@ def main(argv: list[str] | None = None) -> int:
             min(args.latency_seconds, 6.0),
         )
     settings = load_settings()
+    if args.nlp_processes is not None:
+        settings = replace(settings, nlp_processes=args.nlp_processes)
     lines = dev_lines(args.articles or None)
     words = sum(len(f"{x.get('title') or ''} {x['text']}".split()) for x in lines) / len(lines)
     print(
         f"corpus: {len(lines)} FA-KES dev articles, {words:.0f} words each with title; "
-        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+        f"workers with {settings.nlp_processes} NLP processes, {settings.partitions} partitions",
         flush=True,
     )
     here = InProcess(settings, lines, rows)
@@ -298,7 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     path = args.json or settings.data_dir / "bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"articles": len(lines), "repeats": args.repeats, "load_end": os.getloadavg()[0]}
+    meta = {
+        "articles": len(lines),
+        "repeats": args.repeats,
+        "load_end": os.getloadavg()[0],
+        "nlp_processes": settings.nlp_processes,
+        "partitions": settings.partitions,
+    }
     path.write_text(json.dumps({"meta": meta, "rows": summary}, indent=2))
     print(f"written {path}")
     return 0

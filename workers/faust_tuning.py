@@ -7,7 +7,7 @@ Why: a fetch that finds no new record waits on the broker up to ``fetch.max.wait
 answers it as soon as a record arrives, but the embedded broker (Tansu) lets it run out, so
 with Faust's 1.5 s every hop of the pipeline (five topics from articles.raw to
 events.enriched) cost up to 1.5 s of latency, 0.75 s on average. A short wait costs an empty
-fetch request per wait (10 a second at 100 ms, one request for all partitions of a broker),
+fetch request per wait (20 a second at 50 ms, one request for all partitions of a broker),
 which neither broker minds.
 
 How: :func:`apply_consumer_tuning` wraps ``AIOKafkaConsumerThread._create_worker_consumer``

@@ -5,10 +5,11 @@ In: the model name and a process count (``Settings.nlp_processes``), then batche
 :func:`workers.stages.entities.extract_entities_batch` returns for it (the same code, run in a
 child process), or an exception. One batch is one task; the worker keeps several in flight.
 
-* ``processes`` 0 or 1: in this process, in a thread of the event loop's default executor (the
-  behaviour before the pool existed; what tests and small machines use).
-* ``processes`` >= 2: a :class:`~concurrent.futures.ProcessPoolExecutor` of that many
-  processes. They are started by a *forkserver* (never by forking the worker itself, whose
+* ``processes`` 0: in this process, in a thread of the event loop's default executor (the
+  behaviour before the pool existed).
+* ``processes`` >= 1: a :class:`~concurrent.futures.ProcessPoolExecutor` of that many
+  processes. One is already worth having: the model then runs beside the worker's own work
+  (decoding, normalize, events, identity, Kafka) instead of sharing its interpreter lock. They are started by a *forkserver* (never by forking the worker itself, whose
   threads and event loop a fork would copy mid-flight) that has imported
   :mod:`workers.nlp_preload`, i.e. loaded the model and the gazetteers once; every pool process
   is a fork of it, so they share those pages copy-on-write (``gc.freeze`` keeps the collector
@@ -92,7 +93,7 @@ class NlpPool:
         preload: bool = True,
     ) -> None:
         self.model = model
-        self.processes = processes if processes >= 2 else 0
+        self.processes = max(0, processes)
         self.task = task
         self.preload = preload
         self.restarts = 0  # executors replaced after a process died

@@ -316,16 +316,18 @@ class Settings:
 
     - ``nlp_processes`` (``CONFLICTWIRE_NLP_PROCESSES``, default 2): processes that run the
       spaCy model for the entities stage (:mod:`workers.nlp_pool`), each taking one batch at a
-      time; 0 or 1: in the worker process itself (in a thread). On a machine of N cores with
-      one worker, N; with one worker per core, 1. Each process holds a working copy of the
-      model (the model and gazetteers themselves are loaded once and shared).
+      time; 0: in the worker process itself (in a thread, sharing the interpreter lock with
+      everything else). One worker on N cores: N (1 already puts the model on a core of its
+      own beside the worker's other stages); one worker per core: 0. Each process adds
+      about 100 MiB of its own; the model and gazetteers are loaded once (in the pool's
+      forkserver) and shared.
     - ``nlp_batch_size`` (``CONFLICTWIRE_NLP_BATCH_SIZE``, default 32): the most articles in
       one ``nlp.pipe`` batch.
     - ``nlp_batch_seconds`` (``CONFLICTWIRE_NLP_BATCH_SECONDS``, default 0): how long a batch
       waits for more articles once a process is free for it; 0: it takes the articles waiting
       now and goes (an idle stream gets batches of one at once, a busy one full batches,
       since articles pile up while every process is busy).
-    - ``fetch_max_wait_ms`` (``CONFLICTWIRE_FETCH_MAX_WAIT_MS``, default 100): the longest a
+    - ``fetch_max_wait_ms`` (``CONFLICTWIRE_FETCH_MAX_WAIT_MS``, default 50): the longest a
       consumer's fetch waits on the broker for new records (Faust fixes 1500). Kafka answers
       as soon as a record arrives; the embedded broker waits it out, so each hop of the
       pipeline costs up to this much latency. Lower: more empty fetch requests.
@@ -353,7 +355,7 @@ class Settings:
     seen_retention_days: int = 400
     log_format: str = "text"  # text | json (one object a line, with stage and article id)
     nlp_processes: int = 2
-    fetch_max_wait_ms: int = 100
+    fetch_max_wait_ms: int = 50
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     @property
@@ -565,5 +567,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=_choice(env, "CONFLICTWIRE_LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
         security=load_security(env),
         nlp_processes=_int(env, "CONFLICTWIRE_NLP_PROCESSES", 2, minimum=0, maximum=64),
-        fetch_max_wait_ms=_int(env, "CONFLICTWIRE_FETCH_MAX_WAIT_MS", 100, minimum=0, maximum=60_000),
+        fetch_max_wait_ms=_int(env, "CONFLICTWIRE_FETCH_MAX_WAIT_MS", 50, minimum=0, maximum=60_000),
     )

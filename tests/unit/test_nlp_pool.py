@@ -81,7 +81,7 @@ async def test_the_pool_gives_exactly_the_entities_of_the_in_process_stage(
 async def test_in_process_mode_runs_the_same_task_without_processes(
     articles: list[NormalizedArticle], expected: dict[str, Any]
 ) -> None:
-    local = NlpPool(MODEL, 1)
+    local = NlpPool(MODEL, 0)
     assert local.in_process and local.slots == 1
     await local.start()
     assert await local.extract(articles[:2]) == [expected[a["id"]] for a in articles[:2]]

@@ -13,7 +13,7 @@ def test_defaults_use_two_processes_take_what_is_there_and_fetch_briefly() -> No
     assert settings.nlp_processes == 2
     assert settings.nlp_batch_size == 32
     assert settings.nlp_batch_seconds == 0.0
-    assert settings.fetch_max_wait_ms == 100 < FAUST_FETCH_MAX_WAIT_MS
+    assert settings.fetch_max_wait_ms == 50 < FAUST_FETCH_MAX_WAIT_MS
 
 
 def test_speed_settings_come_from_the_environment_and_travel_to_a_child() -> None:
