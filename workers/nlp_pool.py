@@ -9,7 +9,8 @@ child process), or an exception. One batch is one task; the worker keeps several
   behaviour before the pool existed).
 * ``processes`` >= 1: a :class:`~concurrent.futures.ProcessPoolExecutor` of that many
   processes. One is already worth having: the model then runs beside the worker's own work
-  (decoding, normalize, events, identity, Kafka) instead of sharing its interpreter lock. They are started by a *forkserver* (never by forking the worker itself, whose
+  (decoding, normalize, events, identity, Kafka) instead of sharing its interpreter lock.
+  The processes are started by a *forkserver* (never by forking the worker itself, whose
   threads and event loop a fork would copy mid-flight) that has imported
   :mod:`workers.nlp_preload`, i.e. loaded the model and the gazetteers once; every pool process
   is a fork of it, so they share those pages copy-on-write (``gc.freeze`` keeps the collector
