@@ -10,8 +10,12 @@ seconds from its publish to its first events.enriched message.
 Each run gets a topic prefix, app id and data dir of its own, and fresh worker processes
 (started as ``conflictwire run`` starts them: :func:`workers.runner.worker_process`), so no
 run sees another's articles, ledger or identity blocks. The workers are warmed up (model
-loaded, partitions assigned, a few articles through) before anything is timed. CPU and peak
-RSS come from /proc (Linux): utime + stime, and VmHWM.
+loaded, partitions assigned, a few articles through) before anything is timed. CPU and memory
+come from /proc (Linux) and cover each worker's whole process tree (its NLP pool's forkserver
+and processes): CPU is utime + stime (+ that of reaped children); memory is the worker's own
+VmHWM, and, sampled every second, the sum of PSS over the tree (shared pages such as the
+model's, loaded once and shared by the pool's forks, split between their users: the tree's
+real footprint) and the sum of RSS (shared pages counted once per process: an overstatement).
 """
 
 from __future__ import annotations
@@ -41,23 +45,69 @@ class StreamRun:
     workers: int
     articles: int
     seconds: float  # first publish -> last events.enriched message of our articles
-    cpu_seconds: float  # all worker processes, over the timed window
-    peak_rss_mib: float  # the largest worker's VmHWM
+    cpu_seconds: float  # all worker processes and their descendants, over the timed window
+    peak_rss_mib: float  # the largest worker's VmHWM (its own process only)
     latencies: list[float] = field(default_factory=list)  # publish -> first events.enriched, per article
+    # one worker with everything it started (NLP pool, forkserver), sampled during the run:
+    peak_pss_mib: float = 0.0  # sum of PSS (shared pages split between their users): its real footprint
+    peak_rss_sum_mib: float = 0.0  # sum of RSS (counts shared pages once per process: an overstatement)
+
+
+def _stat_fields(pid: int) -> list[str]:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (the NLP pool's forkserver and its children)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children.setdefault(int(_stat_fields(int(entry.name))[1]), []).append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads), from /proc/PID/stat."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    """utime + stime of a process tree: each live process's own, plus cutime + cstime (what its
+    reaped children used), from /proc/PID/stat."""
+    total = 0
+    for member in descendants(pid):
+        try:
+            fields = _stat_fields(member)
+        except OSError:
+            continue
+        total += sum(int(fields[i]) for i in (11, 12, 13, 14))
+    return total / _TICKS
+
+
+def _status_kib(pid: int, key: str, name: str = "status") -> int:
+    try:
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return _status_kib(pid, "VmHWM:") / 1024
+
+
+def tree_memory_mib(pid: int) -> tuple[float, float]:
+    """(sum of PSS, sum of RSS) over ``pid`` and its descendants, now."""
+    tree = descendants(pid)
+    pss = sum(_status_kib(p, "Pss:", "smaps_rollup") for p in tree)
+    rss = sum(_status_kib(p, "VmRSS:") for p in tree)
+    return pss / 1024, rss / 1024
 
 
 def _ready(port: int) -> bool:
@@ -71,8 +121,11 @@ def _ready(port: int) -> bool:
 class _Watcher:
     """Reads articles.entities and events.enriched of one run; notes when each article shows up."""
 
-    def __init__(self, settings: Settings, bootstrap: str) -> None:
+    def __init__(self, settings: Settings, bootstrap: str, pids: Sequence[int] = ()) -> None:
         self.topics = settings.topics
+        self.pids = list(pids)
+        self.peak_pss = self.peak_rss_sum = 0.0
+        self._sampled = 0.0
         self.consumer = AIOKafkaConsumer(
             self.topics.entities,
             self.topics.enriched,
@@ -87,7 +140,17 @@ class _Watcher:
         self.enriched_at: dict[str, float] = {}  # article id -> first events.enriched message
         self.last_enriched = 0.0
 
+    def sample_memory(self) -> None:
+        """Every second: the largest worker's process tree (PSS and RSS sums)."""
+        if time.monotonic() - self._sampled < 1.0:
+            return
+        self._sampled = time.monotonic()
+        for pid in self.pids:
+            pss, rss = tree_memory_mib(pid)
+            self.peak_pss, self.peak_rss_sum = max(self.peak_pss, pss), max(self.peak_rss_sum, rss)
+
     async def poll(self) -> None:
+        self.sample_memory()
         for tp, messages in (await self.consumer.getmany(timeout_ms=100)).items():
             now = time.monotonic()
             for m in messages:
@@ -146,7 +209,7 @@ async def _measure(
     rate: float | None,
     timeout: float,
 ) -> StreamRun:
-    watcher = _Watcher(settings, bootstrap)
+    watcher = _Watcher(settings, bootstrap, pids)
     await watcher.consumer.start()
     try:
         warm_ids = {k.decode() for k, _ in warm}
@@ -164,7 +227,11 @@ async def _measure(
     seconds = (max(ends) if ends else time.monotonic()) - first
     latencies = sorted(watcher.enriched_at[a] - sent[a] for a in ids if a in watcher.enriched_at)
     rss = max(peak_rss_mib(p) for p in pids)
-    return StreamRun(len(pids), len(ids), seconds, cpu, rss, latencies)
+    watcher._sampled = 0.0
+    watcher.sample_memory()
+    return StreamRun(
+        len(pids), len(ids), seconds, cpu, rss, latencies, watcher.peak_pss, watcher.peak_rss_sum
+    )
 
 
 async def _publish_and_watch(

@@ -16,8 +16,10 @@ Rows (``--only`` picks some):
   of the 1-worker throughput measured in the same round (``--latency-seconds`` long).
 
 CPU is process CPU time (in process: ``time.process_time``; workers: /proc utime + stime of
-every worker process), per article. Peak RSS is the worker's VmHWM. The machine is shared:
-compare ratios within one run, not absolute figures across runs.
+every worker process and its descendants, the NLP pool included), per article. Memory: the
+worker's own peak RSS (VmHWM), and the peak over the run of its process tree's sum of PSS (the
+footprint: pages shared by the pool's forks counted once) and sum of RSS (counted per process).
+The machine is shared: compare ratios within one run, not absolute figures across runs.
 
     .venv/bin/python benchmarks/throughput.py [--repeats 3] [--only bare,extract] [--quick]
 """
@@ -33,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,8 @@ class Sample:
     cpu: float
     rss_mib: float | None = None
     latencies: list[float] = field(default_factory=list)
+    pss_mib: float | None = None  # a worker's process tree (with its NLP pool): sum of PSS
+    rss_sum_mib: float | None = None  # the same tree: sum of RSS
 
     @property
     def rate(self) -> float:
@@ -171,6 +175,19 @@ class InProcess:
         return stages
 
 
+def sample_of(run: Any) -> Sample:
+    """A benchmarks/stream.py StreamRun as a Sample."""
+    return Sample(
+        run.articles,
+        run.seconds,
+        run.cpu_seconds,
+        run.peak_rss_mib,
+        run.latencies,
+        run.peak_pss_mib,
+        run.peak_rss_sum_mib,
+    )
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -194,6 +211,10 @@ def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, Any]]:
         rss = [s.rss_mib for s in runs if s.rss_mib is not None]
         if rss:
             entry["rss_mib_min"], entry["rss_mib_max"] = min(rss), max(rss)
+        pss = [s.pss_mib for s in runs if s.pss_mib]
+        if pss:
+            entry["pss_mib_max"] = max(pss)
+            entry["rss_sum_mib_max"] = max(s.rss_sum_mib or 0.0 for s in runs)
         lat = [x for s in runs for x in s.latencies]
         if lat:
             entry.update({f"p{q}": percentile(lat, q) for q in (50, 95, 99)})
@@ -221,6 +242,8 @@ def format_table(summary: dict[str, dict[str, Any]]) -> str:
             other.append(f"{e['rate_x_worker1']:.2f} x worker1")
         if "rss_mib_max" in e:
             other.append(f"RSS {e['rss_mib_min']:.0f}-{e['rss_mib_max']:.0f} MiB")
+        if "pss_mib_max" in e:
+            other.append(f"tree PSS {e['pss_mib_max']:.0f} MiB (RSS sum {e['rss_sum_mib_max']:.0f})")
         if "p50" in e:
             other.append(f"p50 {e['p50']:.2f} s p95 {e['p95']:.2f} s p99 {e['p99']:.2f} s")
         lines.append(
@@ -239,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smoke test: 24 articles, 1 repeat, 6 s of latency"
     )
+    parser.add_argument(
+        "--nlp-processes",
+        type=int,
+        default=None,
+        help="NLP processes of each worker (default: the settings', CONFLICTWIRE_NLP_PROCESSES)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="default: <data dir>/bench.json")
     args = parser.parse_args(argv)
     rows = {r.strip() for r in args.only.split(",") if r.strip()}
@@ -251,11 +280,14 @@ def main(argv: list[str] | None = None) -> int:
             min(args.latency_seconds, 6.0),
         )
     settings = load_settings()
+    if args.nlp_processes is not None:
+        settings = replace(settings, nlp_processes=args.nlp_processes)
     lines = dev_lines(args.articles or None)
     words = sum(len(f"{x.get('title') or ''} {x['text']}".split()) for x in lines) / len(lines)
     print(
         f"corpus: {len(lines)} FA-KES dev articles, {words:.0f} words each with title; "
-        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+        f"workers with {settings.nlp_processes} NLP processes, {settings.partitions} partitions",
         flush=True,
     )
     here = InProcess(settings, lines, rows)
@@ -275,7 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     path = args.json or settings.data_dir / "bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"articles": len(lines), "repeats": args.repeats, "load_end": os.getloadavg()[0]}
+    meta = {
+        "articles": len(lines),
+        "repeats": args.repeats,
+        "load_end": os.getloadavg()[0],
+        "nlp_processes": settings.nlp_processes,
+        "partitions": settings.partitions,
+    }
     path.write_text(json.dumps({"meta": meta, "rows": summary}, indent=2))
     print(f"written {path}")
     return 0
@@ -325,7 +363,7 @@ def _round(
                 settings, bootstrap, scratch, f"r{r}w{n}", n, warm, messages(lines, f"r{r}"), with_events
             )
             one = run if n == 1 else one
-            note(f"worker{n}", Sample(run.articles, run.seconds, run.cpu_seconds, run.peak_rss_mib))
+            note(f"worker{n}", sample_of(run))
     if "latency" in rows:
         rate = (one.articles / one.seconds if one else 6.0) / 2
         count = max(1, int(rate * latency_seconds))
@@ -335,7 +373,7 @@ def _round(
         run = run_stream(
             settings, bootstrap, scratch, f"r{r}lat", 1, warm, messages(paced, f"l{r}"), expect, rate=rate
         )
-        sample = Sample(run.articles, run.seconds, run.cpu_seconds, run.peak_rss_mib, run.latencies)
+        sample = sample_of(run)
         note("latency", sample)
         print(
             f"  at {rate:.1f} articles/s: p50 {percentile(run.latencies, 50):.2f} s,"

