@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,8 +36,6 @@ from workers.types import EventDate
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "models" / "date_ranker.json"
 # characters before a date read for the act told right before it ("was arrested on ...")
 _TIGHT = 40
-# nothing but closing punctuation up to the end of the sentence
-_CLOSES = re.compile(r"[\s.\"'’”)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -99,10 +96,6 @@ def _context(m: DateMention, text: str) -> dict[str, float]:
         out["as_of"] = 1.0  # "as of 18 August": a tally's date
     if not text[: m.start].strip(" \"'([—-"):
         out["opens_sentence"] = 1.0  # a timeline's entry or a dateline
-    if _CLOSES.match(text, m.end):
-        out["ends_sentence"] = 1.0
-        if m.sentence <= 1 and m.kind == "full":
-            out["caption"] = 1.0  # "... in Minsk on 17 August 2020.": a photo's caption
     return out
 
 
@@ -124,9 +117,7 @@ def all_candidates(
         if d.precision == "year" or not dates.ranked(d):
             continue
         feats = dict(d.features)
-        text = title if d.sentence < 0 else sentences[d.sentence]
-        feats.update(_context(d, text))
-        feats.update(_tense(text))
+        feats.update(_context(d, title if d.sentence < 0 else sentences[d.sentence]))
         feats["month_support"] = math.log1p(months[(d.value.year, d.value.month)] - 1)
         if (d.value.year, d.value.month) == pub_month:
             feats["same_month_as_pub"] = 1.0
@@ -141,20 +132,8 @@ def all_candidates(
 
 
 _EXPLICIT = frozenset({"full", "day_month", "month_year"})
-_PERFECT = re.compile(r"\b(?:has|have)\s+(?:been\s+)?\w+(?:ed|en|wn)\b", re.IGNORECASE)
-_BACKGROUND = re.compile(r"\b(?:since|following|after|earlier|previously|before|ago)\b", re.IGNORECASE)
 
 
-def _tense(text: str) -> dict[str, float]:
-    """How a date's sentence places it in time: a present perfect ("has been detained since")
-    reports the news; "since", "after", "earlier" tie the date to another happening, the
-    background of the news."""
-    out: dict[str, float] = {}
-    if _PERFECT.search(text):
-        out["perfect"] = 1.0
-    if _BACKGROUND.search(text):
-        out["background_word"] = 1.0
-    return out
 def _month_features(cands: Sequence[Candidate]) -> None:
     """Features shared by the candidates naming one month: an act told right before one of
     its dates, its rank among the written dates (earliest, latest)."""
@@ -239,12 +218,8 @@ def read(ctx: DateContext) -> Read | None:
             return None
         pub, inferred = dt.date.fromisoformat(found), True
     mentions = dates.candidates(ctx.sentences, pub, title=ctx.title, anchors=ctx.anchors)[1:]
+    mentions = [d for d in mentions if d.sentence not in ctx.other_time]
     cands = all_candidates(mentions, ctx.sentences, pub, title=ctx.title)
-    for c in cands:
-        if c.mention is not None and c.sentence in ctx.other_time:
-            # a sentence about another time ("In March last year ...") still names the
-            # event's month now and then: the ranker weighs that, it is no veto
-            c.features["other_time"] = 1.0
     return Read(pub, inferred, mentions, cands)
 
 
