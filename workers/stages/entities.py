@@ -715,8 +715,14 @@ def extract_entities(article: NormalizedArticle, doc: Doc) -> ArticleEntities:
 
 
 def extract_entities_batch(nlp: Language, articles: Sequence[NormalizedArticle]) -> list[ArticleEntities]:
-    """Entities of a batch with one ``nlp.pipe`` call (the model is the whole cost)."""
+    """Entities of a batch with one ``nlp.pipe`` call (the model is the whole cost).
+
+    The batch runs in a memory zone: strings the texts add to the vocabulary are freed after
+    it, so a long-running worker's string store does not grow with the feed. The results are
+    plain data built inside the zone; no Doc, Span or Token outlives it.
+    """
     for article in articles:
         _check(article)
-    docs = nlp.pipe([doc_text(a) for a in articles])
-    return [extract_entities(article, doc) for article, doc in zip(articles, docs, strict=True)]
+    with nlp.memory_zone():
+        docs = nlp.pipe([doc_text(a) for a in articles])
+        return [extract_entities(article, doc) for article, doc in zip(articles, docs, strict=True)]
