@@ -1,8 +1,11 @@
-"""Workaround for the embedded broker's wrong ListOffsets(latest), for Faust table recovery.
+"""Workarounds for Faust and broker quirks: the embedded broker's wrong ListOffsets(latest) in
+table recovery, and fetched messages Faust's consumer discards unprocessed (issue 9).
 
-In: nothing (a process-wide patch of faust-streaming 0.15.3's aiokafka driver).
-Out: Faust takes each changelog partition's high-water mark from a Fetch response
-instead of trusting ListOffsets(latest) alone.
+In: nothing (process-wide patches of faust-streaming 0.15.3 and its aiokafka driver; both are
+applied by :func:`apply_broker_workarounds`). Out: Faust takes each changelog partition's
+high-water mark from a Fetch response instead of trusting ListOffsets(latest) alone; and a
+stream message Faust fetched and then threw away unacked is fetched again (see
+:func:`apply_consumer_fixes` and the comment above it).
 
 The problem: the embedded broker (Tansu 0.6.0) answers ListOffsets(latest) with
 "base offset of the partition's last record batch + 1" instead of the log end
