@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nfitted event month: {right}/{total} = {right / max(total, 1):.3f} (lead {ranker.lead})")
     if args.salts > 0:
         scores = salted_cv(examples, args.salts)
-        shown = " ".join(f"{v:.3f}" for v in scores)
-        print(f"cross-validated under {len(scores)} fold salts: {shown}  mean {statistics.mean(scores):.3f}")
+        listed = " ".join(f"{v:.3f}" for v in scores)
+        print(f"cross-validated under {len(scores)} fold salts: {listed}  mean {statistics.mean(scores):.3f}")
     return 0
 
 
