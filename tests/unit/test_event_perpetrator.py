@@ -175,15 +175,28 @@ def test_state_action_with_no_doer_named_is_a_state_authority() -> None:
     assert perpetrator_type(ent, None, {0}) == "state_authority"
     ent = _with_lead("Poet summoned over his verses", [])
     assert perpetrator_type(ent, None) == "state_authority"
-    # only the title and the lead count: a later sentence is background
+    # anywhere in the article: a state acted on someone
     lead = ["A union held a rally.", "Workers marched.", "They sang.", "Police spoke.", "Two were arrested."]
-    assert perpetrator_type(_with_lead("Union rally in the capital", lead), None) == "unknown"
+    assert perpetrator_type(_with_lead("Union rally in the capital", lead), None) == "state_authority"
+    # nobody named, nothing only a state does: no doer at all
+    calm = ["A union held a rally.", "Workers marched.", "They sang."]
+    assert perpetrator_type(_with_lead("Union rally in the capital", calm), None) == "unknown"
     # the accused of a prosecuted crime and unnamed doers come first
     assert perpetrator_type(_with_lead("Man jailed for kidnapping of a boy", []), None) == "private"
     kidnappers = _mention("the kidnappers", "UNIDENTIFIED_ARMED", "unidentified", "mentioned", 1)
     ent = _with_lead("Activist abducted, later detained", ["Kidnappers took him.", "They called."])
     ent["actors"] = [kidnappers]
     assert perpetrator_type(ent, None, {0}) == "non_state_armed"
+
+
+def test_a_private_employer_in_the_lead_is_the_doer_when_no_state_acted() -> None:
+    lead = ["Workers walked out on Monday.", "The company plans to move the plant abroad."]
+    assert perpetrator_type(_with_lead("Fury over plant relocation", lead), None) == "private"
+    # a state action anywhere comes first; an employer after the lead does not count
+    arrested = [*lead, "Two strikers were arrested."]
+    assert perpetrator_type(_with_lead("Fury over plant relocation", arrested), None) == "state_authority"
+    late = ["Workers walked out.", "They marched.", "They sang.", "The company said nothing."]
+    assert perpetrator_type(_with_lead("Fury over plant relocation", late), None) == "unknown"
 
 
 def test_a_headline_accusation_makes_the_doer_the_body_is_left_to_the_parse() -> None:

@@ -22,5 +22,8 @@ def test_shipped_mappings() -> None:
     assert hrd.label_event({"perpetrator": None, "perpetrator_type": "non_state_armed"}) == (
         "other actors without permissions"
     )
+    # no doer named and no state action anywhere: the article reports no perpetrator
+    assert hrd.label_event({"perpetrator": None, "perpetrator_type": "unknown"}) == "no perpetrator mentioned"
+    assert hrd.label_event({"perpetrator": None, "perpetrator_type": "state_authority"}) == "state actor"
     # FA-KES has no type mapping: an event without a perpetrator stays "unknown"
     assert fakes_labels().label_event({"perpetrator": None, "perpetrator_type": "private"}) == "unknown"
