@@ -18,7 +18,8 @@ names the accused as the doer, so the police, court or government acting on it a
 
 :func:`perpetrator_type` gives each event a type a user can filter on (``PerpetratorType``:
 state_forces, state_authority, pro_government_armed, non_state_armed, private, international,
-unknown): the type of the perpetrator's kind, else read from the headline and lead.
+unknown): the type of the perpetrator's kind, else read from the headline, the lead and the
+whole article (a state action anywhere: an arrest, a sentence).
 """
 
 from __future__ import annotations
