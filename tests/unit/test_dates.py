@@ -19,7 +19,7 @@ from workers.stages.date_ranker import (
 from workers.stages.date_ranker import event_date as rank_event_date
 from workers.stages.dates import candidates, find_dates, infer_published, parse_published
 from workers.stages.errors import StageError
-from workers.training.dates import DateExample, accuracy, fit_dates
+from workers.training.dates import DateExample, _pairs, accuracy, fit_dates
 from workers.types import EventDate
 
 PUB = dt.date(2019, 9, 2)  # a Monday
@@ -242,3 +242,17 @@ def test_the_fit_learns_which_candidates_name_the_gold_month() -> None:
     assert accuracy(ranker, train) == 0.75
     assert fit_dates([_example(True)] * 12, leads=(20,)).weights["pub"] > 0
     assert fit_dates(train, leads=(10, 20)).lead in (10, 20)
+
+
+def test_the_fit_pairs_right_and_wrong_candidates_within_an_article_each_weighing_one() -> None:
+    sentences = ["The journalist was abducted on 3 May 2019.", "He was charged on 12 June 2019."]
+    mentions = candidates(sentences, PUB, anchors=[0])[1:]
+    cands = all_candidates(mentions, sentences, PUB)
+    assert [c.month for c in cands] == [(2019, 9), (2019, 5), (2019, 6)]
+    right, wrong, weights = _pairs([DateExample(cands, (2019, 5))], 20)
+    assert len(right) == len(wrong) == 2 and sum(weights) == pytest.approx(1.0)
+    assert all("act_before" in r for r in right)  # the abduction's date is right in both pairs
+    # an article whose gold month is no candidate pairs nothing (it cannot teach an order)
+    assert _pairs([DateExample(cands, (2018, 1))], 20) == ([], [], [])
+    # with nothing to pair the publication date stands in
+    assert fit_dates([DateExample(cands, (2018, 1))] * 8, leads=(20,)).weights == {"pub": 1.0}
