@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from spacy.attrs import ENT_TYPE, IS_ALPHA, LOWER, POS  # type: ignore[import-not-found]
+from spacy.attrs import ENT_TYPE, IS_ALPHA, LOWER, ORTH, POS  # type: ignore[import-not-found]
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.parts_of_speech import NOUN, PROPN  # type: ignore[import-not-found]
@@ -352,17 +352,37 @@ def _column(doc: Doc, attr: int) -> npt.NDArray[np.uint64]:
     return np.asarray(doc.to_array([attr]), dtype=np.uint64).reshape(-1)
 
 
+_CAPITALISED: dict[int, bool] = {}  # word id -> its first character is upper case
+_CAPITALISED_MAX = 200_000  # a long-running worker meets new words for ever: start afresh then
+
+
+def _capitalised(doc: Doc) -> npt.NDArray[np.bool_]:
+    """Per token: ``token.text[:1].isupper()``, looked up by word id (words recur)."""
+    known, strings = _CAPITALISED, doc.vocab.strings
+    if len(known) > _CAPITALISED_MAX:
+        known.clear()
+    out = []
+    for orth in _column(doc, ORTH).tolist():
+        cap = known.get(orth)
+        if cap is None:
+            cap = known[orth] = strings[orth][:1].isupper()
+        out.append(cap)
+    return np.array(out, dtype=bool)
+
+
 def _glued_places(doc: Doc) -> list[Span]:
     """Tokens like "Kobaninorth" (a Syrian place with a direction glued on) that NER misses."""
     if not len(doc):
         return []
     candidates = np.flatnonzero(
-        (_column(doc, IS_ALPHA) == 1) & ~np.isin(_column(doc, ENT_TYPE), _label_ids(ACTOR_LABELS))
+        _capitalised(doc)
+        & (_column(doc, IS_ALPHA) == 1)
+        & ~np.isin(_column(doc, ENT_TYPE), _label_ids(ACTOR_LABELS))
     )
     out: list[Span] = []
     for i in candidates.tolist():
         token = doc[i]
-        if token.text[:1].isupper() and glued_direction(token.lower_) and resolve_place(token.text) is not None:
+        if glued_direction(token.lower_) and resolve_place(token.text) is not None:
             out.append(Span(doc, i, i + 1, label="GAZ"))
     return out
 
@@ -553,8 +573,8 @@ def _name_pieces(doc: Doc) -> list[tuple[int, int]]:
         return pieces
     pos = _column(doc, POS)
     outside = _column(doc, ENT_TYPE) == 0
-    for i in np.flatnonzero(outside & ((pos == PROPN) | (pos == NOUN))).tolist():
-        if pos[i] == PROPN or (doc[i].text[:1].isupper() and not doc[i].is_sent_start):
+    for i in np.flatnonzero(outside & ((pos == PROPN) | ((pos == NOUN) & _capitalised(doc)))).tolist():
+        if pos[i] == PROPN or not doc[i].is_sent_start:
             pieces.append((i, i + 1))
     return pieces
 
