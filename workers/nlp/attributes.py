@@ -49,6 +49,7 @@ class _Rule:
     index: int
     columns: tuple[tuple[int, int], ...]  # (column in _WRITE, value)
     others: dict[int, Any]  # attributes from_array does not write (TAG, DEP on whitespace)
+    tag: int | None = None  # one-token pattern that asks for this fine tag: test only those tokens
 
 
 class _Regex:
@@ -119,7 +120,9 @@ def compile_ruler(ruler: AttributeRuler) -> list[_Rule] | None:
                 return None
             columns = tuple((_WRITE.index(a), int(v)) for a, v in attrs.items() if a in _WRITE)
             others = {a: v for a, v in attrs.items() if a not in _WRITE}
-            rules.append(_Rule(tuple(t for t in tests if t), index % len(pattern), columns, others))
+            tag = pattern[0].get("TAG") if len(pattern) == 1 else None
+            tag_id = int(strings.add(tag)) if isinstance(tag, str) and tag else None
+            rules.append(_Rule(tuple(t for t in tests if t), index % len(pattern), columns, others, tag_id))
     return rules
 
 
@@ -137,16 +140,29 @@ class AttributeSetter:
         cols = tuple(np.ascontiguousarray(read[:, j]) for j in range(len(_READ)))
         out = np.asarray(doc.to_array(list(_WRITE)), dtype=np.uint64)
         per_token: list[tuple[int, dict[int, Any]]] = []
+        by_tag = _tokens_by_value(cols[0])
+        tag_cols: dict[int, tuple[Column, ...]] = {}  # the columns cut to one tag's tokens
         for rule in self.rules:
             width = len(rule.tests)
             if width > n:
                 continue
-            mask = rule.tests[0](*(c[: n - width + 1] for c in cols))
-            for k in range(1, width):
-                mask &= rule.tests[k](*(c[k : n - width + 1 + k] for c in cols))
-            if not mask.any():
-                continue
-            hits = np.flatnonzero(mask) + rule.index
+            if rule.tag is not None:  # most patterns name one tag: test the few tokens that have it
+                where = by_tag.get(rule.tag)
+                if where is None:
+                    continue
+                sub = tag_cols.get(rule.tag)
+                if sub is None:
+                    sub = tag_cols[rule.tag] = tuple(c[where] for c in cols)
+                hits = where[rule.tests[0](*sub)]
+                if not len(hits):
+                    continue
+            else:
+                mask = rule.tests[0](*(c[: n - width + 1] for c in cols))
+                for k in range(1, width):
+                    mask &= rule.tests[k](*(c[k : n - width + 1 + k] for c in cols))
+                if not mask.any():
+                    continue
+                hits = np.flatnonzero(mask) + rule.index
             for col, value in rule.columns:
                 out[hits, col] = value
             if rule.others:
@@ -156,6 +172,14 @@ class AttributeSetter:
             for attr, value in attrs.items():
                 _set(doc[i], attr, value)
         return doc
+
+
+def _tokens_by_value(column: Column) -> dict[int, npt.NDArray[np.intp]]:
+    """Token indices per value of ``column`` (ascending within each value)."""
+    order = np.argsort(column, kind="stable")
+    values, starts = np.unique(column[order], return_index=True)
+    ends = [*starts.tolist()[1:], len(column)]
+    return {v: order[a:b] for v, a, b in zip(values.tolist(), starts.tolist(), ends, strict=True)}
 
 
 def _set(token: Token, attr: int, value: Any) -> None:

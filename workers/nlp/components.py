@@ -31,8 +31,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+from spacy.attrs import ENT_TYPE, IS_ALPHA, LOWER, ORTH, POS  # type: ignore[import-not-found]
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.parts_of_speech import NOUN, PROPN  # type: ignore[import-not-found]
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
@@ -324,18 +329,61 @@ def _locates(actor_span: Span) -> bool:
     return True
 
 
+def _ids(words: Iterable[str]) -> npt.NDArray[np.uint64]:
+    """The string ids (hashes) of ``words``, to compare with a column of ``Doc.to_array``."""
+    return np.array(sorted({get_string_id(w) for w in words}), dtype=np.uint64)
+
+
+@cache
+def _label_ids(labels: frozenset[str]) -> npt.NDArray[np.uint64]:
+    return _ids(labels)
+
+
+@cache
+def _admin_word_ids() -> npt.NDArray[np.uint64]:
+    return _ids(admin_words())
+
+
+def _column(doc: Doc, attr: int) -> npt.NDArray[np.uint64]:
+    """One token attribute of the whole doc as an array (ids, as ``Doc.to_array`` gives them).
+
+    The scans below look at every token; building a ``Token`` object per token cost more than
+    the tests themselves, so they pick their few candidates from arrays first."""
+    return np.asarray(doc.to_array([attr]), dtype=np.uint64).reshape(-1)
+
+
+_CAPITALISED: dict[int, bool] = {}  # word id -> its first character is upper case
+_CAPITALISED_MAX = 200_000  # a long-running worker meets new words for ever: start afresh then
+
+
+def _capitalised(doc: Doc) -> npt.NDArray[np.bool_]:
+    """Per token: ``token.text[:1].isupper()``, looked up by word id (words recur)."""
+    known, strings = _CAPITALISED, doc.vocab.strings
+    if len(known) > _CAPITALISED_MAX:
+        known.clear()
+    out = []
+    for orth in _column(doc, ORTH).tolist():
+        cap = known.get(orth)
+        if cap is None:
+            cap = known[orth] = strings[orth][:1].isupper()
+        out.append(cap)
+    return np.array(out, dtype=bool)
+
+
 def _glued_places(doc: Doc) -> list[Span]:
     """Tokens like "Kobaninorth" (a Syrian place with a direction glued on) that NER misses."""
+    if not len(doc):
+        return []
+    candidates = np.flatnonzero(
+        _capitalised(doc)
+        & (_column(doc, IS_ALPHA) == 1)
+        & ~np.isin(_column(doc, ENT_TYPE), _label_ids(ACTOR_LABELS))
+    )
     out: list[Span] = []
-    for token in doc:
-        if (
-            token.is_alpha
-            and token.text[:1].isupper()
-            and token.ent_type_ not in ACTOR_LABELS
-            and glued_direction(token.lower_)
-            and resolve_place(token.text) is not None
-        ):
-            out.append(Span(doc, token.i, token.i + 1, label="GAZ"))
+    for i in candidates.tolist():
+        token = doc[i]
+        if glued_direction(token.lower_) and resolve_place(token.text) is not None:
+            out.append(Span(doc, i, i + 1, label="GAZ"))
     return out
 
 
@@ -374,11 +422,13 @@ def _division_phrases(doc: Doc) -> list[Span]:
     """ "Rivers State", "Jowzjan Province", "Far North region": up to three capitalised words
     before an administrative word, when they name a division (any division name is safe with
     its administrative word; the model often tags the phrase as an organisation)."""
-    words = admin_words()
     out: list[Span] = []
-    for token in doc:
-        if token.lower_ not in words or token.i == 0:
+    if not len(doc):
+        return out
+    for i in np.flatnonzero(np.isin(_column(doc, LOWER), _admin_word_ids())).tolist():
+        if i == 0:
             continue
+        token = doc[i]
         for size in range(min(_MAX_NAME_TOKENS, token.i), 0, -1):
             start = token.i - size
             if not all(t.text[:1].isupper() or t.text == "-" for t in doc[start : token.i]):
@@ -514,26 +564,35 @@ def _located_name(doc: Doc, start: int, end: int) -> bool:
     return prev in _LOCATIVE or prev in {"city", "town", "village"}
 
 
-def _with_located_names(doc: Doc, spans: list[Span], ctx: PlaceContext | None) -> list[Span]:
+def _name_pieces(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges that may be a place the model labelled otherwise: entities the small model
+    gives a town it does not know ("Ibb city" as a product or a work), proper nouns outside any
+    entity, and common nouns capitalised inside a sentence ("Yemen's third city Taez")."""
+    pieces = [(e.start, e.end) for e in doc.ents if e.label_ in _MISLABELLED]
+    if not len(doc):
+        return pieces
+    pos = _column(doc, POS)
+    outside = _column(doc, ENT_TYPE) == 0
+    for i in np.flatnonzero(outside & ((pos == PROPN) | ((pos == NOUN) & _capitalised(doc)))).tolist():
+        if pos[i] == PROPN or not doc[i].is_sent_start:
+            pieces.append((i, i + 1))
+    return pieces
+
+
+def _with_located_names(
+    doc: Doc, spans: list[Span], ctx: PlaceContext | None, pieces: list[tuple[int, int]] | None = None
+) -> list[Span]:
     """Add names the model labelled otherwise (ORG, PERSON) or missed, where the words say a place
     ("in Cizre", "the town of Chibok"): before the article's country is known (``ctx`` None) the
     names any article may mean (a country's division, a town over 15,000 people), after it the
-    places of its dominant country. An unresolved actor span on the same words is dropped."""
+    places of its dominant country. An unresolved actor span on the same words is dropped.
+    ``pieces``: :func:`_name_pieces` of the doc, when the caller has them already."""
     if ctx is not None and ctx.country is None:
         return spans
     taken = {i for s in spans for i in range(s.start, s.end)}
     resolved_actors = {i for s in doc.spans.get("actors", []) if s.label_ for i in range(s.start, s.end)}
     found: list[Span] = []
-    # the small model also calls a town it does not know a product or a work ("Ibb city")
-    pieces = [(e.start, e.end) for e in doc.ents if e.label_ in _MISLABELLED]
-    # ... or a common noun, when it is capitalised inside a sentence ("Yemen's third city Taez")
-    pieces += [
-        (t.i, t.i + 1)
-        for t in doc
-        if not t.ent_type_
-        and (t.pos_ == "PROPN" or (t.pos_ == "NOUN" and t.text[:1].isupper() and not t.is_sent_start))
-    ]
-    for start, end in pieces:
+    for start, end in _name_pieces(doc) if pieces is None else pieces:
         if any(i in taken or i in resolved_actors for i in range(start, end)):
             continue
         if not _located_name(doc, start, end):
@@ -560,8 +619,11 @@ def _capitals(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
     ("the capital Kabul", "the capital of ...") or is figurative ("the de facto capital")."""
     taken = {i for s in places for i in range(s.start, s.end)}
     out: list[Span] = []
-    for token in doc:
-        if token.lower_ != "capital" or token.i in taken or token.i == 0:
+    if not len(doc):
+        return out
+    for i in np.flatnonzero(_column(doc, LOWER) == np.uint64(get_string_id("capital"))).tolist():
+        token = doc[i]
+        if token.i in taken or token.i == 0:
             continue
         nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if nxt is not None and (nxt.lower_ == "of" or nxt.text[:1].isupper()):
@@ -744,9 +806,10 @@ class PlaceRecognizer:
         )
         surnames = _surnames(doc)
         spans = [s for s in spans if s.text not in surnames]
-        spans = _with_located_names(doc, spans, None)
+        pieces = _name_pieces(doc)
+        spans = _with_located_names(doc, spans, None, pieces)
         ctx = place_context(doc, spans)
-        spans = _with_located_names(doc, spans, ctx)
+        spans = _with_located_names(doc, spans, ctx, pieces)
         kept: list[Span] = []
         for span in spans:
             entry = resolve_in_context(span.text, ctx, _admin_hint(span))
