@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import logging
+
 import pytest
 
-from workers.faust_tuning import FAUST_FETCH_MAX_WAIT_MS, fetch_max_wait_of, set_fetch_max_wait
+from workers.faust_tuning import (
+    FAUST_FETCH_MAX_WAIT_MS,
+    fetch_max_wait_of,
+    quiet_spinner,
+    set_fetch_max_wait,
+)
 from workers.settings import SettingsError, load_settings
 
 
@@ -68,3 +76,25 @@ def test_an_app_without_the_setting_keeps_fausts_wait() -> None:
     assert fetch_max_wait_of(app) is None
     set_fetch_max_wait(app, 7)
     assert fetch_max_wait_of(app) == 7
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("output", "spinning"), [(io.StringIO, False), (_Terminal, True)])
+def test_the_spinner_sets_the_root_logger_to_debug_only_on_a_terminal(
+    output: type[io.StringIO], spinning: bool
+) -> None:
+    from faust import worker as faust_worker
+
+    quiet_spinner()
+    stub = type("Worker", (), {})()  # only what the method reads: its spinner
+    stub.spinner = faust_worker.terminal.Spinner(file=output())
+    logger = logging.Logger("root-stand-in", logging.WARNING)
+    logger.addHandler(logging.NullHandler())
+    faust_worker.Worker._setup_spinner_handler(stub, logger, logging.WARNING)
+    # without a terminal every debug call would otherwise build a record that nobody shows
+    assert logger.isEnabledFor(logging.DEBUG) is spinning
+    assert (stub.spinner is not None, len(logger.handlers)) == (spinning, 2 if spinning else 1)
