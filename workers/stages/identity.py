@@ -415,7 +415,8 @@ def _resemblance(a: Sequence[int], b: Sequence[int]) -> float:
     """Estimated Jaccard resemblance of two MinHash signatures: the share of equal slots."""
     if len(a) != len(b) or not a:
         return 0.0  # made with another num_perm: not comparable
-    return sum(map(operator.eq, a, b)) / len(a)  # equal slots, counted in C (same lengths: checked)
+    equal: int = sum(map(operator.eq, a, b))  # equal slots, counted in C (same lengths: checked)
+    return equal / len(a)
 
 
 # ---------------------------------------------------------------- merging
@@ -604,7 +605,7 @@ def _copy_state(state: BlockState) -> BlockState:
     record) is shared with ``state``, which is thus left as it was. Copying the events too (a
     JSON round trip of the whole block) cost as much as the rest of a resolution."""
     return {
-        "reports": [dict(report) for report in state["reports"]],
+        "reports": [cast(Report, dict(report)) for report in state["reports"]],
         "emitted": dict(state["emitted"]),
         "ledger": {key: list(entry) for key, entry in state["ledger"].items()},
     }
