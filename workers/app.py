@@ -112,8 +112,9 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 
     Why: glibc gives each thread that allocates its own arena (up to 8 per core). The model runs
     in executor threads, and a batch's arrays freed in one of those arenas mostly stay mapped: a
-    worker with the model in process peaked at 0.9-1.2 GiB resident, 0.66 GiB with 2 arenas
-    (``MALLOC_ARENA_MAX=2`` does the same from the environment, which takes precedence).
+    worker with the model in process and batches of 32 peaked at 1.0-1.2 GiB resident with the
+    default arenas, 0.90-0.93 GiB with 2, at the same speed (benchmarks/throughput.py, worker1).
+    ``MALLOC_ARENA_MAX`` in the environment does the same and takes precedence.
     """
     if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
         return
