@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -98,3 +101,34 @@ def test_the_spinner_sets_the_root_logger_to_debug_only_on_a_terminal(
     # without a terminal every debug call would otherwise build a record that nobody shows
     assert logger.isEnabledFor(logging.DEBUG) is spinning
     assert (stub.spinner is not None, len(logger.handlers)) == (spinning, 2 if spinning else 1)
+
+
+_ARENA_PROBE = """
+import ctypes, sys, threading
+if sys.argv[1] == "limit":
+    from workers.app import limit_malloc_arenas
+    limit_malloc_arenas()
+together = threading.Barrier(8)
+def work():
+    keep = [bytearray(100_000) for _ in range(20)]  # under the mmap threshold: from an arena
+    together.wait()  # all threads allocate at once, so glibc would give them arenas of their own
+    del keep
+threads = [threading.Thread(target=work) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+ctypes.CDLL("libc.so.6").malloc_stats()  # one "Arena N:" block per arena, on stderr
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_a_worker_process_keeps_to_two_malloc_arenas() -> None:
+    def arenas(mode: str) -> int:
+        env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+        run = subprocess.run(
+            [sys.executable, "-c", _ARENA_PROBE, mode], env=env, capture_output=True, text=True, check=True
+        )
+        return sum(line.startswith("Arena ") for line in run.stderr.splitlines())
+
+    assert arenas("limit") <= 2 < arenas("default")
