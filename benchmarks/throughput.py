@@ -11,9 +11,17 @@ Rows (``--only`` picks some):
 * ``extract``: ``conflictwire extract``'s path in process (normalize -> entities -> events),
   with ``normalize`` and ``events`` also timed alone;
 * ``worker1`` / ``worker2``: the worker end to end through the embedded broker, 1 worker and 2
-  in one group: articles/s from the first publish to the last events.enriched message;
-* ``latency``: publish -> first events.enriched per article, with 1 worker, publishing at half
-  of the 1-worker throughput measured in the same round (``--latency-seconds`` long).
+  in one group: articles/s from the first publish to the last events.enriched message, over the
+  corpus sent ``--stream-copies`` times (default 3: with one copy the keys' hashing alone gives
+  one worker up to 57 % of the words, capping the ratio below 1.8). They run
+  as the design scales out, one worker per core with the model in process
+  (``--nlp-processes``, default 0), so ``worker2 / worker1`` is the scale-out ratio and their
+  RSS a worker's whole footprint;
+* ``pool``: 1 worker with its model in a process pool (``--pool-processes``, default the
+  settings' ``CONFLICTWIRE_NLP_PROCESSES``): one worker using every core;
+* ``latency``: publish -> first events.enriched per article, with 1 worker as ``worker1`` runs,
+  publishing at half of the 1-worker throughput measured in the same round
+  (``--latency-seconds`` long).
 
 CPU is process CPU time (in process: ``time.process_time``; workers: /proc utime + stime of
 every worker process and its descendants, the NLP pool included), per article. Memory: the
@@ -48,7 +56,7 @@ from workers.settings import Settings, load_settings
 from workers.stages.events import assemble_events
 from workers.stages.normalize import normalize
 
-ROWS = ("bare", "extract", "worker1", "worker2", "latency")
+ROWS = ("bare", "extract", "worker1", "worker2", "pool", "latency")
 BATCH = 32
 
 
@@ -95,6 +103,16 @@ def dev_lines(limit: int | None) -> list[dict[str, Any]]:
     return out
 
 
+def copied(lines: Sequence[dict[str, Any]], copies: int) -> list[dict[str, Any]]:
+    """``lines`` ``copies`` times, each copy after the first with ids and titles of its own."""
+    out = list(lines)
+    for copy in range(1, copies):
+        out += [
+            {**x, "id": f"{x['id']}~copy{copy}", "title": f"{x.get('title') or ''} [{copy}]"} for x in lines
+        ]
+    return out
+
+
 def messages(lines: Sequence[dict[str, Any]], tag: str) -> list[tuple[bytes, bytes]]:
     """articles.raw messages for ``lines``, ids suffixed with ``tag``."""
     out = []
@@ -124,7 +142,7 @@ class InProcess:
         self.bare = spacy.load(settings.spacy_model) if "bare" in rows else None
         self.nlp = (
             load_pipeline(settings.spacy_model)
-            if rows & {"extract", "worker1", "worker2", "latency"}
+            if rows & {"extract", "worker1", "worker2", "pool", "latency"}
             else None
         )
         self.extract_entities_batch = extract_entities_batch
@@ -260,13 +278,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=0, help="0: every FA-KES dev article once")
     parser.add_argument("--latency-seconds", type=float, default=60.0)
     parser.add_argument(
+        "--stream-copies",
+        type=int,
+        default=3,
+        help="worker1, worker2 and pool stream the corpus this many times (distinct ids and titles):"
+        " the keys' hashing alone splits 178 articles' words up to 57:43 between two workers,"
+        " which caps worker2/worker1 at 1.76-1.89; three copies at 1.95-1.98",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="smoke test: 24 articles, 1 repeat, 6 s of latency"
     )
     parser.add_argument(
         "--nlp-processes",
         type=int,
+        default=0,
+        help="NLP processes of each worker in worker1, worker2 and latency (default 0: the model in"
+        " process, one worker per core)",
+    )
+    parser.add_argument(
+        "--nlp-batch-size",
+        type=int,
         default=None,
-        help="NLP processes of each worker (default: the settings', CONFLICTWIRE_NLP_PROCESSES)",
+        help="articles per model batch in every worker (default: the settings', CONFLICTWIRE_NLP_BATCH_SIZE)",
+    )
+    parser.add_argument(
+        "--pool-processes",
+        type=int,
+        default=None,
+        help="NLP processes of the pool row's worker (default: the settings', CONFLICTWIRE_NLP_PROCESSES)",
     )
     parser.add_argument("--json", type=Path, default=None, help="default: <data dir>/bench.json")
     args = parser.parse_args(argv)
@@ -274,25 +313,32 @@ def main(argv: list[str] | None = None) -> int:
     if rows - set(ROWS):
         parser.error(f"unknown rows {sorted(rows - set(ROWS))}; choose from {','.join(ROWS)}")
     if args.quick:
-        args.repeats, args.articles, args.latency_seconds = (
+        args.repeats, args.articles, args.latency_seconds, args.stream_copies = (
             1,
             args.articles or 24,
             min(args.latency_seconds, 6.0),
+            1,
         )
-    settings = load_settings()
-    if args.nlp_processes is not None:
-        settings = replace(settings, nlp_processes=args.nlp_processes)
+    base = load_settings()
+    if args.nlp_batch_size is not None:
+        base = replace(base, nlp_batch_size=args.nlp_batch_size)
+    settings = replace(base, nlp_processes=args.nlp_processes)
+    pool = replace(
+        base, nlp_processes=base.nlp_processes if args.pool_processes is None else args.pool_processes
+    )
     lines = dev_lines(args.articles or None)
     words = sum(len(f"{x.get('title') or ''} {x['text']}".split()) for x in lines) / len(lines)
     print(
         f"corpus: {len(lines)} FA-KES dev articles, {words:.0f} words each with title; "
         f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
-        f"workers with {settings.nlp_processes} NLP processes, {settings.partitions} partitions",
+        f"workers with {settings.nlp_processes} NLP processes (pool row: {pool.nlp_processes}), "
+        f"NLP batches of {settings.nlp_batch_size}, {settings.partitions} partitions; "
+        f"the worker rows stream the corpus {max(1, args.stream_copies)} times",
         flush=True,
     )
     here = InProcess(settings, lines, rows)
     samples: dict[str, list[Sample]] = {}
-    stream_rows = rows & {"worker1", "worker2", "latency"}
+    stream_rows = rows & {"worker1", "worker2", "pool", "latency"}
     with (
         tempfile.TemporaryDirectory(prefix="cw-bench-") as scratch,
         _broker(settings, bool(stream_rows)) as bootstrap,
@@ -300,8 +346,18 @@ def main(argv: list[str] | None = None) -> int:
         if stream_rows and "extract" not in rows:
             here.run_extract()  # which articles have events: the stream waits for those
         for r in range(args.repeats):
-            _round(r, rows, here, samples, settings, bootstrap, Path(scratch), lines, args.latency_seconds)
-    order = ["bare", "extract", "normalize", "events", "worker1", "worker2", "latency"]
+            _round(
+                r,
+                rows,
+                here,
+                samples,
+                (settings, pool),
+                bootstrap,
+                Path(scratch),
+                (lines, max(1, args.stream_copies)),
+                args.latency_seconds,
+            )
+    order = ["bare", "extract", "normalize", "events", "worker1", "worker2", "pool", "latency"]
     summary = summarize({k: samples[k] for k in order if k in samples})
     print(format_table(summary))
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
@@ -312,7 +368,11 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats,
         "load_end": os.getloadavg()[0],
         "nlp_processes": settings.nlp_processes,
+        "pool_processes": pool.nlp_processes,
+        "nlp_batch_size": settings.nlp_batch_size,
         "partitions": settings.partitions,
+        "stream_copies": max(1, args.stream_copies),
+        "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX"),
     }
     path.write_text(json.dumps({"meta": meta, "rows": summary}, indent=2))
     print(f"written {path}")
@@ -332,13 +392,17 @@ def _round(
     rows: set[str],
     here: InProcess,
     samples: dict[str, list[Sample]],
-    settings: Settings,
+    configs: tuple[Settings, Settings],
     bootstrap: str,
     scratch: Path,
-    lines: list[dict[str, Any]],
+    corpus: tuple[list[dict[str, Any]], int],
     latency_seconds: float,
 ) -> None:
-    """One round of every chosen row, in order (rounds interleave the rows)."""
+    """One round of every chosen row, in order (rounds interleave the rows). ``configs``: the
+    settings of the scale-out rows (worker1, worker2, latency) and of the pool row; ``corpus``: the
+    articles and how many times the stream rows send them."""
+    settings, pool = configs
+    lines, copies = corpus
     from stream import run_stream  # benchmarks/ is on sys.path when run as a script
 
     def note(row: str, sample: Sample) -> None:
@@ -355,15 +419,21 @@ def _round(
         for name, sample in here.run_stages().items():
             note(name, sample)
     warm = messages(lines[:8], f"warm{r}")
-    with_events = {f"{i}-r{r}" for i in here.with_events}
+    streamed = copied(lines, copies)
+    with_events = {f"{x['id']}-r{r}" for x in streamed if x["id"].split("~copy")[0] in here.with_events}
     one = None
     for n in (1, 2):
         if f"worker{n}" in rows:
             run = run_stream(
-                settings, bootstrap, scratch, f"r{r}w{n}", n, warm, messages(lines, f"r{r}"), with_events
+                settings, bootstrap, scratch, f"r{r}w{n}", n, warm, messages(streamed, f"r{r}"), with_events
             )
             one = run if n == 1 else one
             note(f"worker{n}", sample_of(run))
+    if "pool" in rows:
+        run = run_stream(
+            pool, bootstrap, scratch, f"r{r}pool", 1, warm, messages(streamed, f"r{r}"), with_events
+        )
+        note("pool", sample_of(run))
     if "latency" in rows:
         rate = (one.articles / one.seconds if one else 6.0) / 2
         count = max(1, int(rate * latency_seconds))

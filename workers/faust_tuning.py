@@ -1,4 +1,5 @@
-"""The Faust consumer's fetch wait, which faust-streaming 0.15 hard-codes to 1.5 s.
+"""The Faust consumer's fetch wait, which faust-streaming 0.15 hard-codes to 1.5 s; and the
+worker's terminal spinner, which turns every debug log call of Faust and aiokafka into a record.
 
 In: a ``faust.App`` and a number of milliseconds (``Settings.fetch_max_wait_ms``). Out: the
 app's stream consumer asks the broker to hold an empty fetch at most that long.
@@ -21,7 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FAUST_FETCH_MAX_WAIT_MS", "apply_consumer_tuning", "fetch_max_wait_of", "set_fetch_max_wait"]
+__all__ = [
+    "FAUST_FETCH_MAX_WAIT_MS",
+    "apply_consumer_tuning",
+    "fetch_max_wait_of",
+    "quiet_spinner",
+    "set_fetch_max_wait",
+]
 
 FAUST_FETCH_MAX_WAIT_MS = 1500  # faust/transport/drivers/aiokafka.py, _create_worker_consumer
 _ATTRIBUTE = "conflictwire_fetch_max_wait_ms"
@@ -58,3 +65,41 @@ def apply_consumer_tuning() -> None:
     cls: Any = driver.AIOKafkaConsumerThread  # a plain object: we wrap one of its methods
     if not getattr(cls._create_worker_consumer, _MARK, False):
         cls._create_worker_consumer = _tuned(cls._create_worker_consumer)
+
+
+# The spinner. At a log level of WARNING or above (ours by default) faust.Worker sets up a
+# terminal progress spinner that turns once per log record, and for that sets the root logger to
+# DEBUG (Worker._setup_spinner_handler). From then on every ``log.debug`` in aiokafka, Faust and
+# mode (several per message: each request sent and received, each fetch, each send) builds a
+# LogRecord and runs the handlers, which drop it: about 2 % of the worker's time for nothing.
+# Without a terminal nobody sees the spinner, so there the patch leaves it out, and the root
+# logger keeps the level the worker was started with.
+
+
+def _quiet(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _setup_spinner_handler(self: Any, logger: Any, level: int) -> None:
+        spinner = self.spinner
+        if spinner is not None and not _is_terminal(spinner.file):
+            self.spinner = None
+            return
+        original(self, logger, level)
+
+    setattr(_setup_spinner_handler, _MARK, True)
+    return _setup_spinner_handler
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed file
+        return False
+
+
+def quiet_spinner() -> None:
+    """Patch ``faust.Worker`` once per process: no spinner (and no root logger at DEBUG) when its
+    output is not a terminal (see the comment above)."""
+    from faust import worker
+
+    cls: Any = worker.Worker
+    if not getattr(cls._setup_spinner_handler, _MARK, False):
+        cls._setup_spinner_handler = _quiet(cls._setup_spinner_handler)

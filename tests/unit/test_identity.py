@@ -254,6 +254,29 @@ def test_inputs_are_not_modified() -> None:
     assert consumer.state == frozen and later == before
 
 
+def test_no_state_a_block_went_through_changes_afterwards() -> None:
+    """A resolution shares the unchanged parts of the state it is given (the reports' events and
+    signatures) with the state it returns: merges, revisions and withdrawals later in the block's
+    life must leave every earlier state as it was (a redelivery may be resolved against one)."""
+    consumer = Consumer()
+    states: list[tuple[Any, Any]] = []
+
+    def keep() -> None:
+        states.append((consumer.state, copy.deepcopy(consumer.state)))
+
+    for candidate in [
+        make_candidate("a1", co_perpetrators=["SYR_GOV"], killed={"low": 30, "high": None}),
+        make_candidate("b1", perpetrator="RUS"),
+        make_candidate("c1", observed_at="2019-08-30T12:00:00+00:00"),  # out of order: re-assigns
+        make_candidate("a1", text="Corrected: Russian jets alone.", co_perpetrators=[]),  # a revision
+    ]:
+        consumer.send(candidate)
+        keep()
+    resolve_message(consumer, withdrawal_for("b1", "f" * 64, "SY:idlib"))
+    keep()
+    assert all(state == frozen for state, frozen in states)
+
+
 # ---------------------------------------------------------------- revisions
 
 

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import os
+import subprocess
+import sys
+
 import pytest
 
-from workers.faust_tuning import FAUST_FETCH_MAX_WAIT_MS, fetch_max_wait_of, set_fetch_max_wait
+from workers.faust_tuning import (
+    FAUST_FETCH_MAX_WAIT_MS,
+    fetch_max_wait_of,
+    quiet_spinner,
+    set_fetch_max_wait,
+)
 from workers.settings import SettingsError, load_settings
 
 
@@ -68,3 +79,56 @@ def test_an_app_without_the_setting_keeps_fausts_wait() -> None:
     assert fetch_max_wait_of(app) is None
     set_fetch_max_wait(app, 7)
     assert fetch_max_wait_of(app) == 7
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("output", "spinning"), [(io.StringIO, False), (_Terminal, True)])
+def test_the_spinner_sets_the_root_logger_to_debug_only_on_a_terminal(
+    output: type[io.StringIO], spinning: bool
+) -> None:
+    from faust import worker as faust_worker
+
+    quiet_spinner()
+    stub = type("Worker", (), {})()  # only what the method reads: its spinner
+    stub.spinner = faust_worker.terminal.Spinner(file=output())
+    logger = logging.Logger("root-stand-in", logging.WARNING)
+    logger.addHandler(logging.NullHandler())
+    faust_worker.Worker._setup_spinner_handler(stub, logger, logging.WARNING)
+    # without a terminal every debug call would otherwise build a record that nobody shows
+    assert logger.isEnabledFor(logging.DEBUG) is spinning
+    assert (stub.spinner is not None, len(logger.handlers)) == (spinning, 2 if spinning else 1)
+
+
+_ARENA_PROBE = """
+import ctypes, sys, threading
+if sys.argv[1] == "limit":
+    from workers.app import limit_malloc_arenas
+    limit_malloc_arenas()
+together = threading.Barrier(8)
+def work():
+    keep = [bytearray(100_000) for _ in range(20)]  # under the mmap threshold: from an arena
+    together.wait()  # all threads allocate at once, so glibc would give them arenas of their own
+    del keep
+threads = [threading.Thread(target=work) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+ctypes.CDLL("libc.so.6").malloc_stats()  # one "Arena N:" block per arena, on stderr
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_a_worker_process_keeps_to_two_malloc_arenas() -> None:
+    def arenas(mode: str) -> int:
+        env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+        run = subprocess.run(
+            [sys.executable, "-c", _ARENA_PROBE, mode], env=env, capture_output=True, text=True, check=True
+        )
+        return sum(line.startswith("Arena ") for line in run.stderr.splitlines())
+
+    assert arenas("limit") <= 2 < arenas("default")
