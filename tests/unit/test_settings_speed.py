@@ -22,7 +22,7 @@ from workers.settings import SettingsError, load_settings
 def test_defaults_use_two_processes_take_what_is_there_and_fetch_briefly() -> None:
     settings = load_settings({})
     assert settings.nlp_processes == 2
-    assert settings.nlp_batch_size == 32
+    assert settings.nlp_batch_size == 8
     assert settings.nlp_batch_seconds == 0.0
     assert settings.fetch_max_wait_ms == 50 < FAUST_FETCH_MAX_WAIT_MS
 
