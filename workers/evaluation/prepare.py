@@ -5,7 +5,7 @@ folder. Out: per article key a :class:`Prepared`: its ``ArticleEntities``, or th
 that stopped it (an article that fails a stage is scored as wrong, never aborts a run).
 
 The spaCy pass is the slow part of an evaluation, so its results are kept under
-``<cache>/<fingerprint>/<set>.jsonl``. The fingerprint hashes the model name and every
+``<cache>/<fingerprint>/<set>.jsonl``. The fingerprint hashes the model name, the spaCy version and every
 file that can change entities: the stages up to entities, the spaCy components, the gazetteers,
 ``workers/data/**`` (except the evaluation's mappings and the selector's model, which run after
 entities), ``batch.py`` and ``types.py``. Within a fingerprint an entry
@@ -20,6 +20,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from workers import codec
@@ -63,8 +64,10 @@ def _entity_inputs(root: Path) -> Iterator[Path]:
 
 
 def fingerprint(model: str, root: Path = WORKERS_DIR) -> str:
-    """Hash of the model name and the code and data files entities depend on."""
+    """Hash of the model name, the installed spaCy version and the code and data files entities
+    depend on (another spaCy release may parse differently, so its entities are not reused)."""
     digest = hashlib.sha256(model.encode())
+    digest.update(version("spacy").encode())
     for path in _entity_inputs(root):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
