@@ -28,7 +28,6 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, POS, TAG  # type: ignore[import-not-found]
-from spacy.language import Language
 from spacy.pipeline import AttributeRuler
 from spacy.tokens import Doc, Token
 
@@ -188,13 +187,3 @@ def _set(token: Token, attr: int, value: Any) -> None:
     if name is None:
         raise ValueError(f"conflictwire_attributes cannot set attribute {attr}")
     setattr(token, name, value)
-
-
-@Language.factory("conflictwire_attributes", assigns=["token.pos", "token.morph", "token.lemma"])
-def make_attribute_setter(nlp: Language, name: str) -> AttributeSetter:
-    """Built from the pipeline's ``attribute_ruler``, which must be loaded (it is then removed)."""
-    ruler = nlp.get_pipe("attribute_ruler")
-    rules = compile_ruler(ruler) if isinstance(ruler, AttributeRuler) else None
-    if rules is None:
-        raise ValueError("the attribute_ruler has patterns conflictwire_attributes cannot compile")
-    return AttributeSetter(rules)

@@ -821,21 +821,3 @@ class PlaceRecognizer:
         kept += _capitals(doc, kept, ctx)
         doc.spans["places"] = sorted([*kept, *_demonym_place(doc, kept, ctx)], key=lambda s: s.start)
         return doc
-
-
-@Language.factory(
-    "conflictwire_actors",
-    requires=["token.dep", "token.pos", "doc.ents"],
-    assigns=["doc.spans"],
-)
-def make_actor_recognizer(nlp: Language, name: str) -> ActorRecognizer:
-    return ActorRecognizer(nlp)
-
-
-@Language.factory(
-    "conflictwire_places",
-    requires=["doc.ents", "doc.spans"],
-    assigns=["doc.spans", "span._.place"],
-)
-def make_place_recognizer(nlp: Language, name: str) -> PlaceRecognizer:
-    return PlaceRecognizer(nlp)

@@ -19,8 +19,7 @@ from functools import cache
 import spacy
 from spacy.language import Language
 
-import workers.nlp.attributes
-import workers.nlp.components  # noqa: F401  (both register their factories)
+import workers.nlp.factories  # noqa: F401  (registers our components)
 from workers.gazetteer.places import load_places
 
 EXCLUDED = ("lemmatizer",)
