@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from workers.stages.event_place import dominant_country, event_place, landmark, neighbour
+from workers.stages.event_place import dominant_country, event_place, landmark, neighbour, title_country
 from workers.stages.normalize import split_sentences
-from workers.types import ArticleEntities, PlaceMention
+from workers.types import ActorMention, ArticleEntities, PlaceMention
 
 
 def _entities(text: str, places: list[PlaceMention]) -> ArticleEntities:
@@ -73,3 +73,113 @@ def test_a_country_named_only_as_an_agent_gives_the_country() -> None:
     place = _place(text, "Bolivian", None, "BO", name="Bolivia")
     chosen = event_place(_entities(text, [place]), 0, None, near=text.index("12"))
     assert chosen is not None and chosen["country"] == "BO" and chosen["admin1"] is None
+
+
+def _titled(
+    title: str, text: str, places: list[tuple[str, str, str | None, str]], actors: list[str]
+) -> ArticleEntities:
+    """Entities with a title; ``places`` (segment "title"/"text", surface, admin1, country) and
+    the country-named ``actors`` are placed at their first occurrence (title first)."""
+    ent = _entities(text, [])
+    ent["title"] = title
+    sentences = ent["sentences"]
+
+    def where(surface: str, in_title: bool) -> tuple[int, int]:
+        if in_title:
+            return -1, title.index(surface)
+        start = text.index(surface)
+        return next(i for i, s in enumerate(sentences) if s["start"] <= start < s["end"]), start
+
+    for seg, surface, admin1, cc in places:
+        idx, start = where(surface, seg == "title")
+        ent["places"].append(
+            {
+                "text": surface,
+                "name": surface,
+                "admin1": admin1,
+                "country": cc,
+                "lat": None,
+                "lon": None,
+                "sentence": idx,
+                "start": start,
+                "end": start + len(surface),
+            }
+        )
+    for surface in actors:
+        for in_title in (True, False):
+            if (title if in_title else text).find(surface) < 0:
+                continue
+            idx, start = where(surface, in_title)
+            mention: ActorMention = {
+                "actor_id": surface.upper()[:3],
+                "text": surface,
+                "kind": "state_force",
+                "role": "mentioned",
+                "sentence": idx,
+                "start": start,
+                "end": start + len(surface),
+            }
+            ent["actors"].append(mention)
+    ent["places"].sort(key=lambda p: (p["sentence"], p["start"]))
+    return ent
+
+
+def test_a_country_acting_in_the_title_sets_the_articles_country() -> None:
+    # more mentions of the neighbour than of the country's own places: the title decides
+    title = "Qatar shuts down 12 recruitment agencies"
+    text = (
+        "Qatar has shut down 12 recruitment agencies. Talks were held in Doha on Sunday. "
+        "Offices in Dubai and Abu Dhabi were also named."
+    )
+    ent = _titled(
+        title,
+        text,
+        [
+            ("text", "Doha", "Baladiyat ad Dawhah", "QA"),
+            ("text", "Dubai", "Dubai", "AE"),
+            ("text", "Abu Dhabi", "Abu Dhabi", "AE"),
+        ],
+        ["Qatar"],
+    )
+    assert dominant_country(ent) == "AE"
+    assert title_country(ent) == "QA"
+    chosen = event_place(ent, 0, None)
+    assert chosen is not None and chosen["country"] == "QA"
+
+
+def test_a_title_naming_two_countries_decides_nothing() -> None:
+    # "US" names no scene by itself, but with it the title names two countries
+    title = "US sanctions Iran over plot to kidnap journalist"
+    text = "The US Treasury imposed sanctions on Iran. The plot was foiled in New York."
+    ent = _titled(
+        title,
+        text,
+        [("title", "Iran", None, "IR"), ("text", "Iran", None, "IR"), ("text", "New York", "New York", "US")],
+        ["US"],
+    )
+    assert title_country(ent) is None
+
+
+def test_a_based_place_or_one_the_lead_does_not_name_is_no_title_country() -> None:
+    title = "Gang threatens workers from Ohio-based charity"
+    text = "A gang in Haiti holds 17 missionaries. Their charity is in Ohio."
+    ent = _titled(
+        title,
+        text,
+        [("title", "Ohio", "Ohio", "US"), ("text", "Haiti", None, "HT"), ("text", "Ohio", "Ohio", "US")],
+        [],
+    )
+    assert title_country(ent) is None
+    title = "Chief detained over murder in Benin"
+    text = "A chief was detained by the Edo State police. He was held in Warri."
+    ent = _titled(
+        title,
+        text,
+        [
+            ("title", "Benin", None, "BJ"),
+            ("text", "Edo State", "Edo", "NG"),
+            ("text", "Warri", "Delta", "NG"),
+        ],
+        [],
+    )
+    assert title_country(ent) is None

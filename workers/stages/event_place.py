@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+from workers.gazetteer.places import resolve_place
 from workers.stages.event_text import segment_text
 from workers.stages.event_types import is_violent_text
 from workers.stages.patterns import pattern
@@ -108,6 +109,54 @@ def dominant_country(ent: ArticleEntities) -> str | None:
         if p["country"] and not neighbour(ent, p):
             counts[p["country"]] += 2.0 if p["sentence"] < LEAD_SENTENCES else 1.0
     return max(counts, key=lambda cc: counts[cc]) if counts else None
+
+
+# "Ohio-based missionaries": a place that qualifies someone, not where the story is set
+_BASED_AFTER = re.compile(r"^-?\s?based\b", re.IGNORECASE)
+
+
+def _countries_acting(ent: ArticleEntities, sentence: int, short: bool = False) -> set[str]:
+    """Countries named as actors by their name in one sentence ("Qatar has shut down ...");
+    ``short``: those named by an abbreviation ("US", "UK") instead."""
+    out: set[str] = set()
+    for a in ent["actors"]:
+        if a["sentence"] == sentence and a["actor_id"] and any(ch.islower() for ch in a["text"]) != short:
+            entry = resolve_place(a["text"])
+            if entry is not None and entry.kind == "country" and entry.country:
+                out.add(entry.country)
+    return out
+
+
+def title_country(ent: ArticleEntities) -> str | None:
+    """The one country the title names, as a place or as an actor called by the country's name
+    ("Russia clamps down on ...", "Qatar shuts down ..."), or None when it names none or several.
+
+    The lead (first sentences) must name it too, as a place or an actor. The title says where a
+    report is set better than the count of mentions, which a long report drifts away from: HRD
+    hrd-train-1031999968, -1033783053, -1029456652, -1041812723, -1010396518, -1033719583,
+    -1033522942, -874653122, -888025012, -1012349080, -1041894477."""
+    title = ent["title"]
+    named = {
+        p["country"]
+        for p in ent["places"]
+        if p["sentence"] < 0
+        and p["country"]
+        and not neighbour(ent, p)
+        and not _BASED_AFTER.match(title[p["end"] : p["end"] + 8])
+    }
+    named |= _countries_acting(ent, -1)
+    # the lead must name it too: a name only the title reads as a country ("murder in Benin",
+    # the Nigerian city) does not outweigh what the report says
+    told = {p["country"] for p in ent["places"] if 0 <= p["sentence"] < LEAD_SENTENCES and p["country"]}
+    for idx in range(LEAD_SENTENCES):
+        told |= _countries_acting(ent, idx)
+    countries = {cc for cc in named if cc}
+    # "US", "UK" mostly qualify a noun ("US journalist"): not the scene, but a second country
+    # named ("US sanctions four Iranians") leaves the title undecided
+    if not countries or len(countries | _countries_acting(ent, -1, short=True)) > 1:
+        return None
+    country = countries.pop()
+    return country if country in told else None
 
 
 def _in_anchor(
@@ -224,7 +273,7 @@ def event_place(
         # (WAD wad-04851, wad-06090, wad-06046)
         countries = [p for p in named if p["admin1"] is None and p["country"]]
         return countries[0] if countries else None
-    country = dominant_country(ent)
+    country = title_country(ent) or dominant_country(ent)
     home = [p for p in places if p["country"] == country] if country else places
     pool = [p for p in (home or places) if p["admin1"]]
     if not pool:
