@@ -113,14 +113,15 @@ def dominant_country(ent: ArticleEntities) -> str | None:
 
 # "Ohio-based missionaries": a place that qualifies someone, not where the story is set
 _BASED_AFTER = re.compile(r"^-?\s?based\b", re.IGNORECASE)
+TITLE = range(-1, 0)  # the title is sentence -1
 
 
-def _countries_acting(ent: ArticleEntities, sentence: int, short: bool = False) -> set[str]:
-    """Countries named as actors by their name in one sentence ("Qatar has shut down ...");
-    ``short``: those named by an abbreviation ("US", "UK") instead."""
+def _countries_acting(ent: ArticleEntities, sentences: range, short: bool = False) -> set[str]:
+    """Countries named as actors by their name in the given sentences ("Qatar has shut down
+    ..."; -1 is the title); ``short``: those named by an abbreviation ("US", "UK") instead."""
     out: set[str] = set()
     for a in ent["actors"]:
-        if a["sentence"] == sentence and a["actor_id"] and any(ch.islower() for ch in a["text"]) != short:
+        if a["sentence"] in sentences and a["actor_id"] and any(ch.islower() for ch in a["text"]) != short:
             entry = resolve_place(a["text"])
             if entry is not None and entry.kind == "country" and entry.country:
                 out.add(entry.country)
@@ -144,18 +145,16 @@ def title_country(ent: ArticleEntities) -> str | None:
         and not neighbour(ent, p)
         and not _BASED_AFTER.match(title[p["end"] : p["end"] + 8])
     }
-    named |= _countries_acting(ent, -1)
+    named |= _countries_acting(ent, TITLE)
     # the lead must name it too: a name only the title reads as a country ("murder in Benin",
     # the Nigerian city) does not outweigh what the report says
     told = {p["country"] for p in ent["places"] if 0 <= p["sentence"] < LEAD_SENTENCES and p["country"]}
-    for idx in range(LEAD_SENTENCES):
-        told |= _countries_acting(ent, idx)
-    countries = {cc for cc in named if cc}
+    told |= _countries_acting(ent, range(LEAD_SENTENCES))
     # "US", "UK" mostly qualify a noun ("US journalist"): not the scene, but a second country
     # named ("US sanctions four Iranians") leaves the title undecided
-    if not countries or len(countries | _countries_acting(ent, -1, short=True)) > 1:
+    if not named or len(named | _countries_acting(ent, TITLE, short=True)) > 1:
         return None
-    country = countries.pop()
+    country = named.pop()
     return country if country in told else None
 
 
