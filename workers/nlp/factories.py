@@ -31,7 +31,7 @@ def make_attribute_setter(nlp: Language, name: str) -> AttributeSetter:
     assigns=["doc.spans"],
 )
 def make_actor_recognizer(nlp: Language, name: str) -> ActorRecognizer:
-    """The gazetteer's actors of a doc, each with its role span (``doc.spans["actors"]``)."""
+    """Gazetteer actors and unresolved actor-like entities of a doc (``doc.spans["actors"]``)."""
     return ActorRecognizer(nlp)
 
 
