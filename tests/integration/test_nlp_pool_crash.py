@@ -1,8 +1,10 @@
 """A pool process killed mid-stream costs no article and doubles none (real broker, real worker).
 
-One ``conflictwire worker`` with two NLP processes; every distinct FA-KES dev text in; once the first
-entities arrive, one pool process is killed with SIGKILL (as the OOM killer would). Every
-article must then leave the entities stage exactly once, and nothing be dead-lettered.
+One ``conflictwire worker`` with two NLP processes; half of the distinct FA-KES dev texts in; once
+the first entities arrive, one pool process is killed with SIGKILL (as the OOM killer would) and
+the other half goes in, so batches reach the broken pool whether or not the first half was still in
+flight (a fast machine can finish it before the kill). Every article must then leave the entities
+stage exactly once, and nothing be dead-lettered.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def test_a_killed_pool_process_loses_and_doubles_nothing(kafka_bootstrap: str) -
     for raw in (eval_dir / "fakes_dev.jsonl").read_bytes().splitlines():
         line = codec.loads(raw)
         lines.setdefault(line["text"], line)
-    # every distinct dev text (~170): enough that batches are still in flight when the process is killed
+    # every distinct dev text (~170)
     articles = [to_raw(line) for line in lines.values()]
     run = uuid.uuid4().hex[:8]
     settings = replace(
@@ -89,11 +91,13 @@ def test_a_killed_pool_process_loses_and_doubles_nothing(kafka_bootstrap: str) -
                 assert worker.poll() is None, log_tail(log)
                 assert time.monotonic() < deadline, f"no NLP pool\n{log_tail(log)}"
                 time.sleep(0.5)
-            asyncio.run(kafka_io.publish(kafka_bootstrap, settings.topics.raw, messages))
+            half = len(messages) // 2
+            asyncio.run(kafka_io.publish(kafka_bootstrap, settings.topics.raw, messages[:half]))
             while not asyncio.run(entity_keys(kafka_bootstrap, settings.topics.entities)):
                 assert time.monotonic() < deadline, f"no entities\n{log_tail(log)}"
             victim = pool_processes(worker.pid)[0]
             os.kill(victim, signal.SIGKILL)
+            asyncio.run(kafka_io.publish(kafka_bootstrap, settings.topics.raw, messages[half:]))
             keys: list[str] = []
             while len(set(keys)) < len(articles) and time.monotonic() < deadline:
                 time.sleep(1)
