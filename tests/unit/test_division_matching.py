@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.evaluation.matching import same_division
+from workers.evaluation.matching import division_of_place, same_division
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,37 @@ def test_one_division_written_two_ways(gold: str, predicted: str) -> None:
 )
 def test_two_divisions_that_share_a_word(gold: str, predicted: str) -> None:
     assert not same_division(gold, predicted)
+
+
+@pytest.mark.parametrize(
+    ("gold", "predicted", "country"),
+    [
+        ("Beni", "North Kivu", "CD"),  # a town for the division: GeoNames puts it in one division
+        ("Mosul", "Ninawa", "IQ"),
+        ("London", "England", "GB"),
+        ("Soum", "Sahel", "BF"),  # a second-level division ("Province du Soum")
+        ("Bankass cercle", "Mopti", "ML"),
+        ("Leyte", "Eastern Visayas", "PH"),
+    ],
+)
+def test_a_place_below_the_division_stands_for_its_division(gold: str, predicted: str, country: str) -> None:
+    assert same_division(gold, predicted, country)
+
+
+@pytest.mark.parametrize(
+    ("gold", "predicted", "country"),
+    [
+        ("Beni", "Ituri", "CD"),  # the division it is in, not a neighbour
+        ("Mosul", "Ninawa", None),  # no country: nothing to look the town up in
+        ("Gao", "Menaka", "ML"),  # a division's own name is never read as its capital town
+        ("Kasai", "Kasai-Central", "CD"),
+    ],
+)
+def test_a_place_below_the_division_names_no_other(gold: str, predicted: str, country: str | None) -> None:
+    assert not same_division(gold, predicted, country)
+
+
+def test_division_of_place_is_none_for_a_division_or_an_ambiguous_name() -> None:
+    assert division_of_place("Borno", "NG") is None  # a first-level division itself
+    assert division_of_place("Mosul", "IQ") == "Ninawa"
+    assert division_of_place("Northwest", "SY") is None  # unknown there

