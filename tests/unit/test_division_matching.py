@@ -83,3 +83,13 @@ def test_division_of_place_is_none_for_a_division_or_an_ambiguous_name() -> None
     assert division_of_place("Borno", "NG") is None  # a first-level division itself
     assert division_of_place("Mosul", "IQ") == "Ninawa"
     assert division_of_place("Northwest", "SY") is None  # unknown there
+
+
+def test_a_former_division_split_by_compass_words_takes_its_parts() -> None:
+    # Darfur is no division of Sudan today; its five states carry its name and a compass word
+    assert same_division("Darfur", "Central Darfur", "SD")
+    assert same_division("Darfur", "Eastern Darfur", "SD")
+    assert not same_division("Darfur", "Central Darfur", None)
+    # Lakes is a division of South Sudan and Kasai one of DR Congo: no part of theirs stands for them
+    assert not same_division("Lakes", "Western Lakes", "SS")
+    assert not same_division("Kasai", "Kasai-Central", "CD")

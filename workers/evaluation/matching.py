@@ -90,7 +90,9 @@ def same_division(gold: str | None, predicted: str | None, country: str | None =
     if _same_name(gold, predicted, country):
         return True
     above = division_of_place(gold, country)
-    return above is not None and _same_name(above, predicted, country)
+    if above is not None and _same_name(above, predicted, country):
+        return True
+    return _split_from(gold, predicted, country)
 
 
 def _same_name(gold: str, predicted: str, country: str | None) -> bool:
@@ -198,6 +200,25 @@ def division_of_place(name: str, country: str | None) -> str | None:
         return None
     above = below.get((country, _place_key(name)), frozenset())
     return next(iter(above)) if len(above) == 1 else None
+
+
+def _split_from(gold: str, predicted: str, country: str | None) -> bool:
+    """ "Darfur" / "Central Darfur": the gold names a former division that is no first-level
+    division of ``country`` today (ISO 3166-2 through pycountry, nor GeoNames) and was split
+    into divisions called by its name and a compass word; the predicted one is one of them."""
+    if not country or fold(gold) in _first_level_keys(country):
+        return False
+    wg, wp = _words(division_key(gold)), _words(division_key(predicted))
+    extra = set(wp) - set(wg)
+    return bool(wg) and set(wg) < set(wp) and extra <= set(_COMPASS.values())
+
+
+@functools.cache
+def _first_level_keys(country: str) -> frozenset[str]:
+    """Folded names of the country's first-level divisions, in pycountry and in GeoNames."""
+    names = {k for k, codes in _division_countries().items() if country in codes}
+    names |= {fold(n) for n in _geonames_levels()[0].get(country, ())}
+    return frozenset(names)
 
 
 # ---------------------------------------------------------------- countries
