@@ -336,23 +336,32 @@ def _locates(actor_span: Span) -> bool:
 _WATER_WORDS = frozenset({"Gulf", "Bay", "Sea", "Strait", "Straits"})
 
 
+@cache
+def _water_word_ids() -> npt.NDArray[np.uint64]:
+    return np.array(sorted({get_string_id(w) for w in {*_WATER_WORDS, "Lake"}}), dtype=np.uint64)
+
+
 def _water_tokens(doc: Doc) -> set[int]:
     """Tokens of water names ("Lake Chad", "Gulf of Guinea", "Lake Albert"): the country or town
     in them is no place the article is set in (WAD wad-01130, wad-06187; HRD hrd-dev-924516438,
     hrd-dev-972349378)."""
     out: set[int] = set()
-    for token in doc:
+    if not len(doc):
+        return out
+    # candidates from the ORTH column, not a Token per word (see :func:`_column`)
+    for i in np.flatnonzero(np.isin(_column(doc, ORTH), _water_word_ids())).tolist():
+        token = doc[i]
         if token.text == "Lake":
-            start = token.i + 1
-        elif token.text in _WATER_WORDS and token.i + 2 < len(doc) and doc[token.i + 1].lower_ == "of":
-            start = token.i + 2
+            start = i + 1
+        elif i + 2 < len(doc) and doc[i + 1].lower_ == "of":
+            start = i + 2
         else:
             continue
         end = start
         while end < len(doc) and end - start < _MAX_NAME_TOKENS and doc[end].text[:1].isupper():
             end += 1
         if end > start:
-            out.update(range(token.i, end))
+            out.update(range(i, end))
     return out
 
 
