@@ -194,3 +194,38 @@ def test_a_country_across_the_border_does_not_set_the_scene(nlp: Language) -> No
     doc = _doc(nlp, words, ["O", "O", "O", "O", "B-GPE", "O", "O", "B-GPE"])
     spans = [Span(doc, 4, 5, label="GPE"), Span(doc, 7, 8, label="GPE")]
     assert place_context(doc, spans).country == "NE"
+
+
+def test_a_country_in_a_water_name_is_no_place(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["bodies", "from", "Lake", "Chad", "in", "Cameroon", "and", "the", "Gulf", "of", "Guinea"]
+    ents = ["O", "O", "B-LOC", "I-LOC", "O", "B-GPE", "O", "O", "O", "O", "B-GPE"]
+    doc = recognizer(_doc(nlp, words, ents))
+    found = [(s.text, e.country if (e := place_of(s)) else None) for s in doc.spans["places"]]
+    assert found == [("Cameroon", "CM")]
+
+
+def test_a_town_named_after_a_lake_is_still_a_place(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    doc = _doc(nlp, ["shooting", "in", "Salt", "Lake", "City", "and", "Lake", "Charles"])
+    doc = recognizer(doc)
+    countries = {e.country for s in doc.spans["places"] if (e := place_of(s)) is not None}
+    assert countries <= {"US"}
+
+
+def test_a_persons_first_name_is_no_town(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["an", "ally", "of", "President", "Vladimir", "Putin", "in", "Hungary"]
+    doc = _doc(nlp, words, ["O", "O", "O", "O", "B-PERSON", "I-PERSON", "O", "B-GPE"])
+    doc.spans["actors"] = [Span(doc, 4, 6, label="RUS", kb_id="alias")]
+    doc = recognizer(doc)
+    assert [s.text for s in doc.spans["places"]] == ["Hungary"]
+
+
+def test_every_name_of_a_country_is_looked_for_in_any_case(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["Police", "in", "eSwatini", "arrested", "activists", ";", "Swaziland", "'s", "king"]
+    doc = _doc(nlp, words, ["O", "O", "B-ORG", "O", "O", "O", "B-PERSON", "O", "O"])
+    doc = recognizer(doc)
+    found = [(s.text, e.country if (e := place_of(s)) else None) for s in doc.spans["places"]]
+    assert found == [("eSwatini", "SZ"), ("Swaziland", "SZ")]

@@ -288,3 +288,10 @@ def test_a_village_anywhere_when_the_article_names_no_country() -> None:
     # a division before a village, the more populous country's first
     place = resolve_in_context("Plateau", PlaceContext())
     assert place is not None and (place.country, place.kind, place.admin1) == ("NG", "admin1", "Plateau")
+
+
+def test_sinai_and_the_niger_delta_are_read_in_their_countries() -> None:
+    sinai, north, delta = resolve_place("Sinai"), resolve_place("North Sinai"), resolve_place("Niger Delta")
+    assert sinai is not None and (sinai.country, sinai.admin1) == ("EG", None)
+    assert north is not None and (north.country, north.admin1) == ("EG", "Shamal Sina")
+    assert delta is not None and delta.country == "NG"

