@@ -31,6 +31,19 @@ def test_subject_of_a_detention_verb_is_the_perpetrator() -> None:
     assert role_of(Span(doc, 3, 4, label="CIVILIANS")) == "target"
 
 
+def test_one_who_threatens_a_person_is_the_perpetrator_not_a_speaker() -> None:
+    # "Gunmen threatened the activist": a threat is a violation (HRDsAttack 'threats'), not speech
+    doc = _doc(
+        ["Gunmen", "threatened", "the", "activist"],
+        [1, 1, 3, 1],
+        ["nsubj", "ROOT", "det", "dobj"],
+        ["NOUN", "VERB", "DET", "NOUN"],
+        ["NNS", "VBD", "DT", "NN"],
+    )
+    assert role_of(Span(doc, 0, 1, label="UNIDENTIFIED_ARMED")) == "perpetrator"
+    assert role_of(Span(doc, 3, 4, label="CIVILIANS")) == "target"
+
+
 def test_agent_of_a_passive_detention_is_the_perpetrator() -> None:
     # "The activist was detained by soldiers"
     doc = _doc(

@@ -108,6 +108,8 @@ def test_prosecution_headline_names_the_accused_not_the_police() -> None:
     assert prosecuted_crime("Police arrest man for kidnapping of schoolgirls")
     assert prosecuted_crime("Court jails pair over murder of farmer")
     assert prosecuted_crime("Fugitive arrested in slaying of real estate agent")
+    assert prosecuted_crime("Man charged over beheading of teacher")
+    assert prosecuted_crime("Suspects arrested for assassination of rights lawyer")
     # the accused is a state agent, or the one arrested is a rights defender: the arrest is
     # the violation
     assert not prosecuted_crime("Two police officers arrested for kidnapping NGO worker")
