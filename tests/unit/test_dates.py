@@ -194,6 +194,27 @@ def test_a_sentence_about_another_time_gives_no_candidate() -> None:
     assert [c.value for c in got.candidates] == [PUB, dt.date(2019, 8, 3)]
 
 
+def test_a_sentence_opening_on_its_own_month_stays_a_flagged_candidate() -> None:
+    sentences = [
+        "Rights groups condemned the arrests on Monday.",
+        "In March 2019, the activist was abducted by unknown men.",
+        "In May, police raided the office, as they had last year.",
+        "On June 4, the ministry said it had detained two suspects.",
+    ]
+    got = read(DateContext(sentences, "2019-09-02", other_time=(1, 2, 3)))
+    assert got is not None
+    march = [c for c in got.candidates if c.value == dt.date(2019, 3, 1)]
+    assert len(march) == 1 and march[0].features["other_time"] == 1.0
+    # "last year" names an earlier time, "said" makes the date a statement's: no candidates
+    assert all(c.sentence not in (2, 3) for c in got.candidates)
+    # the mentions a publication date's day is refined from still leave both out
+    assert all(d.sentence == 0 for d in got.mentions)
+    flagged = DateRanker({"pub": 0.5, "other_time": -1.0, "kind=month_year": 1.0})
+    assert event_date(sentences, "2019-09-02", other_time=(1, 2, 3), ranker=flagged)["value"] == "2019-09-02"
+    plain = DateRanker({"pub": 0.5, "kind=month_year": 1.0})
+    assert event_date(sentences, "2019-09-02", other_time=(1, 2, 3), ranker=plain)["value"] == "2019-03-01"
+
+
 def test_the_ranker_reads_the_opening_and_the_event_sentences_only() -> None:
     sentences = ["Nothing dated here."] * 4 + ["He was arrested on 3 March 2019."]
     plain = DateRanker({"pub": 0.5, "kind=full": 1.0}, lead=2)
