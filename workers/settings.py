@@ -332,6 +332,12 @@ class Settings:
       consumer's fetch waits on the broker for new records (Faust fixes 1500). Kafka answers
       as soon as a record arrives; the embedded broker waits it out, so each hop of the
       pipeline costs up to this much latency. Lower: more empty fetch requests.
+    - ``table_standby_replicas`` (``CONFLICTWIRE_TABLE_STANDBY_REPLICAS``, default 1, Faust's):
+      how many other workers of the group keep a standby copy of each table partition, read
+      from its changelog as it is written. A standby makes a failover faster (the new owner
+      has the table already); without one the new owner reads the changelog from the start.
+      Each standby costs its worker the memory of the tables it mirrors and the CPU of
+      reading their changelogs.
     """
 
     bootstrap_servers: str | None  # None: `conflictwire run` starts the embedded broker
@@ -357,6 +363,7 @@ class Settings:
     log_format: str = "text"  # text | json (one object a line, with stage and article id)
     nlp_processes: int = 2
     fetch_max_wait_ms: int = 50
+    table_standby_replicas: int = 1
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     @property
@@ -408,6 +415,7 @@ class Settings:
             "web_tables_enabled": False,
             "web_graph_enabled": False,
             "table_cleanup_interval": 30.0,
+            "table_standby_replicas": self.table_standby_replicas,
         }
 
     def to_env(self) -> dict[str, str]:
@@ -434,6 +442,7 @@ class Settings:
             "CONFLICTWIRE_LOG_FORMAT": self.log_format,
             "CONFLICTWIRE_NLP_PROCESSES": str(self.nlp_processes),
             "CONFLICTWIRE_FETCH_MAX_WAIT_MS": str(self.fetch_max_wait_ms),
+            "CONFLICTWIRE_TABLE_STANDBY_REPLICAS": str(self.table_standby_replicas),
             **self.security.to_env(),
         }
         if self.bootstrap_servers:
@@ -569,4 +578,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         security=load_security(env),
         nlp_processes=_int(env, "CONFLICTWIRE_NLP_PROCESSES", 2, minimum=0, maximum=64),
         fetch_max_wait_ms=_int(env, "CONFLICTWIRE_FETCH_MAX_WAIT_MS", 50, minimum=0, maximum=60_000),
+        table_standby_replicas=_int(env, "CONFLICTWIRE_TABLE_STANDBY_REPLICAS", 1, minimum=0, maximum=8),
     )
