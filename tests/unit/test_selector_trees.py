@@ -55,3 +55,12 @@ def test_a_model_this_reader_cannot_evaluate_is_refused() -> None:
 
     with pytest.raises(StageError, match="not binary"):
         _parse_trees("tree\nversion=v4\nobjective=regression\nmax_feature_idx=0\n")
+
+
+def test_the_compiled_forest_and_the_node_walk_agree() -> None:
+    from workers.stages.selector import _compiled, _walk_all
+
+    model = next(m for m in load_selector(MODEL_FILE).models.values() if isinstance(m, TreesModel))
+    trees = _parse_trees(model.texts[0])[1]
+    rows = [[0.0 if math.isnan(x) else x for x in row] for row in _edge_rows(model.texts, 500, seed=7)]
+    assert [_compiled(trees)(row) for row in rows] == [_walk_all(trees, row) for row in rows]
