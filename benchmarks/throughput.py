@@ -271,7 +271,8 @@ def format_table(summary: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line -> its options, with ``rows`` (a set of row names) checked and ``--quick`` applied."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(ROWS), help=f"comma-separated subset of {','.join(ROWS)}")
     parser.add_argument("--repeats", type=int, default=3)
@@ -309,9 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="default: <data dir>/bench.json")
     args = parser.parse_args(argv)
-    rows = {r.strip() for r in args.only.split(",") if r.strip()}
-    if rows - set(ROWS):
-        parser.error(f"unknown rows {sorted(rows - set(ROWS))}; choose from {','.join(ROWS)}")
+    args.rows = {r.strip() for r in args.only.split(",") if r.strip()}
+    if args.rows - set(ROWS):
+        parser.error(f"unknown rows {sorted(args.rows - set(ROWS))}; choose from {','.join(ROWS)}")
     if args.quick:
         args.repeats, args.articles, args.latency_seconds, args.stream_copies = (
             1,
@@ -319,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
             min(args.latency_seconds, 6.0),
             1,
         )
+    return args
+
+
+def configs(args: argparse.Namespace) -> tuple[Settings, Settings]:
+    """The settings of the scale-out rows (worker1, worker2, latency) and of the pool row."""
     base = load_settings()
     if args.nlp_batch_size is not None:
         base = replace(base, nlp_batch_size=args.nlp_batch_size)
@@ -326,14 +332,24 @@ def main(argv: list[str] | None = None) -> int:
     pool = replace(
         base, nlp_processes=base.nlp_processes if args.pool_processes is None else args.pool_processes
     )
+    return settings, pool
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure the chosen rows in interleaved rounds, print the table, write the JSON."""
+    args = parse_args(argv)
+    rows: set[str] = args.rows
+    settings, pool = configs(args)
     lines = dev_lines(args.articles or None)
+    copies = max(1, args.stream_copies)
     words = sum(len(f"{x.get('title') or ''} {x['text']}".split()) for x in lines) / len(lines)
     print(
         f"corpus: {len(lines)} FA-KES dev articles, {words:.0f} words each with title; "
         f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
         f"workers with {settings.nlp_processes} NLP processes (pool row: {pool.nlp_processes}), "
-        f"NLP batches of {settings.nlp_batch_size}, {settings.partitions} partitions; "
-        f"the worker rows stream the corpus {max(1, args.stream_copies)} times",
+        f"NLP batches of {settings.nlp_batch_size}, {settings.partitions} partitions, "
+        f"{settings.table_standby_replicas} table standby replicas; "
+        f"the worker rows stream the corpus {copies} times",
         flush=True,
     )
     here = InProcess(settings, lines, rows)
@@ -354,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
                 (settings, pool),
                 bootstrap,
                 Path(scratch),
-                (lines, max(1, args.stream_copies)),
+                (lines, copies),
                 args.latency_seconds,
             )
     order = ["bare", "extract", "normalize", "events", "worker1", "worker2", "pool", "latency"]
@@ -362,21 +378,34 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(summary))
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     path = args.json or settings.data_dir / "bench.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, summary, args, (settings, pool), len(lines))
+    print(f"written {path}")
+    return 0
+
+
+def write_json(
+    path: Path,
+    summary: dict[str, dict[str, Any]],
+    args: argparse.Namespace,
+    configs: tuple[Settings, Settings],
+    articles: int,
+) -> None:
+    """The summary and what it was measured with (``meta``) as JSON at ``path``."""
+    settings, pool = configs
     meta = {
-        "articles": len(lines),
+        "articles": articles,
         "repeats": args.repeats,
         "load_end": os.getloadavg()[0],
         "nlp_processes": settings.nlp_processes,
         "pool_processes": pool.nlp_processes,
         "nlp_batch_size": settings.nlp_batch_size,
         "partitions": settings.partitions,
+        "table_standby_replicas": settings.table_standby_replicas,
         "stream_copies": max(1, args.stream_copies),
         "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX"),
     }
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"meta": meta, "rows": summary}, indent=2))
-    print(f"written {path}")
-    return 0
 
 
 def _broker(settings: Settings, needed: bool) -> Any:

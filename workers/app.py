@@ -126,16 +126,51 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
     libc.mallopt(m_arena_max, arenas)
 
 
+@dataclass
+class Wiring:
+    """What the agents and views of one app share: the app, its settings, topics and tables.
+
+    ``topics`` is keyed like :attr:`Conflictwire.topics` (the logical names, not the prefixed ones).
+    """
+
+    settings: Settings
+    app: faust.App
+    topics: dict[str, faust.TopicT]
+    dead_letters: DeadLetters
+    block_states: TableT[str, Any]
+    actor_states: TableT[str, Any]
+    article_ledger: TableT[str, Any]
+
+
 def build_app(settings: Settings) -> Conflictwire:
+    """Settings -> the app with its topics, tables, agents and views (nothing started)."""
     limit_malloc_arenas()  # before Faust and the executors start their threads
     apply_broker_workarounds()  # table recovery on the embedded broker; a no-op in effect on Kafka
     app = faust.App(settings.app_id, **settings.faust_options())
     set_fetch_max_wait(app, settings.fetch_max_wait_ms)  # Faust hard-codes 1.5 s: a hop's latency
     quiet_spinner()  # else the worker builds a record for every debug log call of Faust and aiokafka
-    load = functools.partial(codec.loads_bounded, max_bytes=settings.max_message_bytes)
-    names = settings.topics
+    wiring = _wiring(app, settings)
+    _add_declare_task(wiring)
+    _add_normalize_agent(wiring)
+    _add_entities_agent(wiring)
+    _add_events_agent(wiring)
+    _add_identify_agent(wiring)
+    _add_count_agents(wiring)
+    _add_views(wiring)
+    return Conflictwire(
+        settings=settings,
+        app=app,
+        topics=wiring.topics,
+        actor_states=wiring.actor_states,
+        block_states=wiring.block_states,
+        dead_letters=wiring.dead_letters,
+    )
 
-    def topic(name: str, *, internal: bool = True, compacting: bool = False) -> faust.TopicT:
+
+def _wiring(app: faust.App, settings: Settings) -> Wiring:
+    """The app's topics (raw bytes both ways, partitioned alike) and its three tables."""
+
+    def topic(name: str, *, compacting: bool = False) -> faust.TopicT:
         return app.topic(
             name,
             key_type=bytes,
@@ -143,36 +178,52 @@ def build_app(settings: Settings) -> Conflictwire:
             key_serializer="raw",
             value_serializer="raw",
             partitions=settings.partitions,
-            internal=internal,
+            internal=True,
             compacting=compacting or None,
         )
 
-    raw_topic = topic(names.raw)
-    normalized_topic = topic(names.normalized)
-    entities_topic = topic(names.entities)
-    enriched_topic = topic(names.enriched)
-    dead_letter_topic = topic(names.dead_letter)
-    counts_topic = topic(names.actor_counts, compacting=True)
-    contributions_topic = topic(settings.contributions_topic)
-    candidates_topic = topic(settings.candidates_topic)
-
-    dead_letters = DeadLetters(dead_letter_topic)
+    names = settings.topics
+    topics = {
+        "articles.raw": topic(names.raw),
+        "articles.normalized": topic(names.normalized),
+        "articles.entities": topic(names.entities),
+        "events.enriched": topic(names.enriched),
+        "articles.dead-letter": topic(names.dead_letter),
+        "actors.counts": topic(names.actor_counts, compacting=True),
+        "actor-contributions": topic(settings.contributions_topic),
+        "event-candidates": topic(settings.candidates_topic),
+    }
     # One value per key, one writer per table, each partitioned like its writer's source topic:
     # a crash between two writes cannot leave two tables disagreeing.
-    # block (country:admin1) -> identity.BlockState, written only by the identify agent
-    block_states = app.Table("identity-blocks", default=None, partitions=settings.partitions)
-    # actor id -> counts.ActorState (totals, applied versions, daily windows), written only by count
-    actor_states = app.Table("actor-counts", default=None, partitions=settings.partitions)
-    # "<partition>:<bucket>" -> ledger bucket (articles' last content and blocks), written only by events
-    article_ledger = app.Table("article-ledger", default=None, partitions=settings.partitions)
+    return Wiring(
+        settings=settings,
+        app=app,
+        topics=topics,
+        dead_letters=DeadLetters(topics["articles.dead-letter"]),
+        # block (country:admin1) -> identity.BlockState, written only by the identify agent
+        block_states=app.Table("identity-blocks", default=None, partitions=settings.partitions),
+        # actor id -> counts.ActorState (totals, applied versions, daily windows), written only by count
+        actor_states=app.Table("actor-counts", default=None, partitions=settings.partitions),
+        # "<partition>:<bucket>" -> ledger bucket (articles' last content and blocks), written only by events
+        article_ledger=app.Table("article-ledger", default=None, partitions=settings.partitions),
+    )
 
-    @app.task  # type: ignore[untyped-decorator]  # faust leaves this decorator untyped
+
+def _add_declare_task(w: Wiring) -> None:
+    """A startup task declaring the output topics nobody in this app consumes (Faust would not)."""
+    outputs = [w.topics[name] for name in ("articles.dead-letter", "actors.counts", "events.enriched")]
+
+    @w.app.task  # type: ignore[untyped-decorator]  # faust leaves this decorator untyped
     async def declare_output_topics() -> None:
-        # Topics nobody in this app consumes are not declared by Faust itself.
-        for output in (dead_letter_topic, counts_topic, enriched_topic):
+        for output in outputs:
             await output.maybe_declare()
 
-    @app.agent(raw_topic, name="normalize")
+
+def _add_normalize_agent(w: Wiring) -> None:
+    """articles.raw -> normalize -> articles.normalized (keyed by article id)."""
+    settings, dead_letters, out = w.settings, w.dead_letters, w.topics["articles.normalized"]
+
+    @w.app.agent(w.topics["articles.raw"], name="normalize")
     async def normalize_agent(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
             async with dead_letters.guard(event, "normalize"):
@@ -182,8 +233,12 @@ def build_app(settings: Settings) -> Conflictwire:
                     now=datetime.now(UTC),
                     future_tolerance=timedelta(hours=settings.future_tolerance_hours),
                 )
-                await normalized_topic.send(key=article["id"].encode(), value=codec.dumps(article))
+                await out.send(key=article["id"].encode(), value=codec.dumps(article))
 
+
+def _add_entities_agent(w: Wiring) -> None:
+    """articles.normalized -> the model, in batches (:mod:`workers.nlp_pool`) -> articles.entities."""
+    settings, dead_letters, out = w.settings, w.dead_letters, w.topics["articles.entities"]
     nlp_pool = NlpPool(settings.spacy_model, settings.nlp_processes)
 
     async def extract_entities(events: Sequence[Any]) -> list[tuple[Any, Any]]:
@@ -203,9 +258,9 @@ def build_app(settings: Settings) -> Conflictwire:
             async with dead_letters.guard(event, "entities"):
                 if isinstance(result, BaseException):
                     raise result
-                await entities_topic.send(key=result["id"].encode(), value=codec.dumps(result))
+                await out.send(key=result["id"].encode(), value=codec.dumps(result))
 
-    @app.agent(normalized_topic, name="entities")
+    @w.app.agent(w.topics["articles.normalized"], name="entities")
     async def entities_agent(stream: StreamT[bytes]) -> None:
         # the pool lives as long as this agent (the app's): started here, closed on the way out
         await nlp_pool.start()
@@ -221,7 +276,17 @@ def build_app(settings: Settings) -> Conflictwire:
         finally:
             nlp_pool.close()
 
-    @app.agent(entities_topic, name="events")
+
+def _add_events_agent(w: Wiring) -> None:
+    """articles.entities -> events, admitted by the article ledger -> event-candidates (keyed by block)."""
+    settings, dead_letters, out, article_ledger = (
+        w.settings,
+        w.dead_letters,
+        w.topics["event-candidates"],
+        w.article_ledger,
+    )
+
+    @w.app.agent(w.topics["articles.entities"], name="events")
     async def events_agent(stream: StreamT[bytes]) -> None:
         # Sole writer of article_ledger; its keys name the source partition (keyed by article id).
         async for event in stream.events():
@@ -245,9 +310,27 @@ def build_app(settings: Settings) -> Conflictwire:
                 if admission["state"] != before:  # state first: a redelivery sends what it records
                     article_ledger[bucket] = admission["state"]
                 for message in [*candidates, *withdrawals(entities, admission)] if admission["send"] else []:
-                    await candidates_topic.send(key=message["block"].encode(), value=codec.dumps(message))
+                    await out.send(key=message["block"].encode(), value=codec.dumps(message))
 
-    @app.agent(candidates_topic, name="identify", concurrency=1)
+
+def _add_identify_agent(w: Wiring) -> None:
+    """event-candidates -> identity resolution per block -> events.enriched (+ tombstones) and
+    retractions to actor-contributions."""
+    settings, dead_letters, block_states = w.settings, w.dead_letters, w.block_states
+    enriched_topic, contributions_topic = w.topics["events.enriched"], w.topics["actor-contributions"]
+    load = functools.partial(codec.loads_bounded, max_bytes=settings.max_message_bytes)
+
+    async def publish_resolution(result: identity.Resolution) -> None:
+        for emitted in result["emit"]:
+            await enriched_topic.send(key=emitted["event_id"].encode(), value=codec.dumps(emitted))
+        for gone in result["retract"]:
+            if gone["tombstone"]:  # the event was merged into another: consumers drop its id
+                await enriched_topic.send(key=gone["event_id"].encode(), value=None)
+            for actor in gone["actors"]:
+                share = counting.retraction(actor, gone["event_id"], gone["version"])
+                await contributions_topic.send(key=actor.encode(), value=codec.dumps(share))
+
+    @w.app.agent(w.topics["event-candidates"], name="identify", concurrency=1)
     async def identify_agent(stream: StreamT[bytes]) -> None:
         # Sole writer of block_states; its source is keyed by the table's key (the block).
         async for event in stream.events():
@@ -270,17 +353,15 @@ def build_app(settings: Settings) -> Conflictwire:
                     block_states[message["block"]] = result["state"]
                 await publish_resolution(result)
 
-    async def publish_resolution(result: identity.Resolution) -> None:
-        for emitted in result["emit"]:
-            await enriched_topic.send(key=emitted["event_id"].encode(), value=codec.dumps(emitted))
-        for gone in result["retract"]:
-            if gone["tombstone"]:  # the event was merged into another: consumers drop its id
-                await enriched_topic.send(key=gone["event_id"].encode(), value=None)
-            for actor in gone["actors"]:
-                share = counting.retraction(actor, gone["event_id"], gone["version"])
-                await contributions_topic.send(key=actor.encode(), value=codec.dumps(share))
 
-    @app.agent(enriched_topic, name="contribute")
+def _add_count_agents(w: Wiring) -> None:
+    """events.enriched -> contribute (one share per actor) -> actor-contributions -> count
+    (concurrency 1, owns actor-counts) -> actors.counts (totals and daily windows)."""
+    settings, dead_letters, actor_states = w.settings, w.dead_letters, w.actor_states
+    contributions_topic, counts_topic = w.topics["actor-contributions"], w.topics["actors.counts"]
+    load = functools.partial(codec.loads_bounded, max_bytes=settings.max_message_bytes)
+
+    @w.app.agent(w.topics["events.enriched"], name="contribute")
     async def contribute_agent(stream: StreamT[bytes]) -> None:
         # Fan out each event to one message per actor, keyed by actor id: the count
         # agent's source is thereby grouped by the table's key.
@@ -291,7 +372,22 @@ def build_app(settings: Settings) -> Conflictwire:
                 for share in counting.contributions(decode("events.enriched", event.value, settings)):
                     await contributions_topic.send(key=share["actor_id"].encode(), value=codec.dumps(share))
 
-    @app.agent(contributions_topic, name="count", concurrency=1)
+    async def publish_counts(actor: str, update: counting.CountUpdate, now: datetime) -> None:
+        state = update["state"]
+        message = actor_counts_message(actor, state["totals"], now)
+        await counts_topic.send(key=actor.encode(), value=codec.dumps(message))
+        for window in update["windows"]:
+            totals = counting.window_totals(state, window)
+            if totals is not None:
+                day_message = actor_counts_message(actor, totals, now, window)
+                await counts_topic.send(
+                    key=counting.daily_key(actor, window).encode(), value=codec.dumps(day_message)
+                )
+        for window in update["expired"]:
+            # a tombstone: the compacted topic forgets the window as the table does
+            await counts_topic.send(key=counting.daily_key(actor, window).encode(), value=None)
+
+    @w.app.agent(contributions_topic, name="count", concurrency=1)
     async def count_agent(stream: StreamT[bytes]) -> None:
         # Sole writer of actor_states; its source is keyed by the table's key (the actor id).
         async for event in stream.events():
@@ -310,20 +406,10 @@ def build_app(settings: Settings) -> Conflictwire:
                     actor_states[actor] = update["state"]
                 await publish_counts(actor, update, now)
 
-    async def publish_counts(actor: str, update: counting.CountUpdate, now: datetime) -> None:
-        state = update["state"]
-        message = actor_counts_message(actor, state["totals"], now)
-        await counts_topic.send(key=actor.encode(), value=codec.dumps(message))
-        for window in update["windows"]:
-            totals = counting.window_totals(state, window)
-            if totals is not None:
-                day_message = actor_counts_message(actor, totals, now, window)
-                await counts_topic.send(
-                    key=counting.daily_key(actor, window).encode(), value=codec.dumps(day_message)
-                )
-        for window in update["expired"]:
-            # a tombstone: the compacted topic forgets the window as the table does
-            await counts_topic.send(key=counting.daily_key(actor, window).encode(), value=None)
+
+def _add_views(w: Wiring) -> None:
+    """The HTTP views: /debug/offsets, /actors and /actors/{actor_id} (?window=day[&date=])."""
+    app, actor_states = w.app, w.actor_states
 
     @app.page("/debug/offsets")
     async def offsets(web: View, request: Request) -> Response:
@@ -354,24 +440,6 @@ def build_app(settings: Settings) -> Conflictwire:
                 days = {d: v for d, v in days.items() if d == wanted}
             return web.json({"actor_id": actor_id, "window": "day", "days": dict(sorted(days.items()))})
         return web.json({"actor_id": actor_id, **state["totals"]})
-
-    return Conflictwire(
-        settings=settings,
-        app=app,
-        topics={
-            "articles.raw": raw_topic,
-            "articles.normalized": normalized_topic,
-            "articles.entities": entities_topic,
-            "events.enriched": enriched_topic,
-            "articles.dead-letter": dead_letter_topic,
-            "actors.counts": counts_topic,
-            "actor-contributions": contributions_topic,
-            "event-candidates": candidates_topic,
-        },
-        actor_states=actor_states,
-        block_states=block_states,
-        dead_letters=dead_letters,
-    )
 
 
 def consumer_offsets(app: faust.App) -> dict[str, Any]:

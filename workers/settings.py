@@ -332,6 +332,15 @@ class Settings:
       consumer's fetch waits on the broker for new records (Faust fixes 1500). Kafka answers
       as soon as a record arrives; the embedded broker waits it out, so each hop of the
       pipeline costs up to this much latency. Lower: more empty fetch requests.
+    - ``table_standby_replicas`` (``CONFLICTWIRE_TABLE_STANDBY_REPLICAS``, default 0; Faust's is
+      1): how many other workers of the group keep a standby copy of each table partition, read
+      from its changelog as it is written. A standby makes a failover faster (the new owner has
+      the table already); without one the new owner reads the partition's changelog first, as a
+      restarted worker with in-memory tables always does. With two workers one standby cost
+      each ~250 MiB resident (921-925 against 660-673 MiB peak over 534 articles; the effect on
+      throughput was within the noise of a loaded machine: benchmarks/throughput.py, worker2,
+      2026-11-27); the crash drills (tests/integration/test_drills.py, the kill -9 and
+      second-worker drills among them) pass 14/14 with 0.
     """
 
     bootstrap_servers: str | None  # None: `conflictwire run` starts the embedded broker
@@ -357,6 +366,7 @@ class Settings:
     log_format: str = "text"  # text | json (one object a line, with stage and article id)
     nlp_processes: int = 2
     fetch_max_wait_ms: int = 50
+    table_standby_replicas: int = 0
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
 
     @property
@@ -408,6 +418,7 @@ class Settings:
             "web_tables_enabled": False,
             "web_graph_enabled": False,
             "table_cleanup_interval": 30.0,
+            "table_standby_replicas": self.table_standby_replicas,
         }
 
     def to_env(self) -> dict[str, str]:
@@ -434,6 +445,7 @@ class Settings:
             "CONFLICTWIRE_LOG_FORMAT": self.log_format,
             "CONFLICTWIRE_NLP_PROCESSES": str(self.nlp_processes),
             "CONFLICTWIRE_FETCH_MAX_WAIT_MS": str(self.fetch_max_wait_ms),
+            "CONFLICTWIRE_TABLE_STANDBY_REPLICAS": str(self.table_standby_replicas),
             **self.security.to_env(),
         }
         if self.bootstrap_servers:
@@ -569,4 +581,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         security=load_security(env),
         nlp_processes=_int(env, "CONFLICTWIRE_NLP_PROCESSES", 2, minimum=0, maximum=64),
         fetch_max_wait_ms=_int(env, "CONFLICTWIRE_FETCH_MAX_WAIT_MS", 50, minimum=0, maximum=60_000),
+        table_standby_replicas=_int(env, "CONFLICTWIRE_TABLE_STANDBY_REPLICAS", 0, minimum=0, maximum=8),
     )

@@ -25,6 +25,7 @@ def test_defaults_use_two_processes_take_what_is_there_and_fetch_briefly() -> No
     assert settings.nlp_batch_size == 8
     assert settings.nlp_batch_seconds == 0.0
     assert settings.fetch_max_wait_ms == 50 < FAUST_FETCH_MAX_WAIT_MS
+    assert settings.table_standby_replicas == 0 == settings.faust_options()["table_standby_replicas"]
 
 
 def test_speed_settings_come_from_the_environment_and_travel_to_a_child() -> None:
@@ -32,9 +33,11 @@ def test_speed_settings_come_from_the_environment_and_travel_to_a_child() -> Non
         "CONFLICTWIRE_NLP_PROCESSES": "0",
         "CONFLICTWIRE_NLP_BATCH_SECONDS": "0.05",
         "CONFLICTWIRE_FETCH_MAX_WAIT_MS": "20",
+        "CONFLICTWIRE_TABLE_STANDBY_REPLICAS": "1",
     }
     settings = load_settings(env)
     assert (settings.nlp_processes, settings.nlp_batch_seconds, settings.fetch_max_wait_ms) == (0, 0.05, 20)
+    assert settings.table_standby_replicas == 1 == settings.faust_options()["table_standby_replicas"]
     assert load_settings(settings.to_env()) == settings
 
 
@@ -48,6 +51,7 @@ def test_speed_settings_come_from_the_environment_and_travel_to_a_child() -> Non
         ("CONFLICTWIRE_NLP_BATCH_SECONDS", "nan"),
         ("CONFLICTWIRE_FETCH_MAX_WAIT_MS", "-5"),
         ("CONFLICTWIRE_FETCH_MAX_WAIT_MS", "60001"),
+        ("CONFLICTWIRE_TABLE_STANDBY_REPLICAS", "-1"),
     ],
 )
 def test_bad_speed_values_are_named(name: str, value: str) -> None:
