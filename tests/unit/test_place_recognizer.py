@@ -229,3 +229,27 @@ def test_every_name_of_a_country_is_looked_for_in_any_case(nlp: Language) -> Non
     doc = recognizer(doc)
     found = [(s.text, e.country if (e := place_of(s)) else None) for s in doc.spans["places"]]
     assert found == [("eSwatini", "SZ"), ("Swaziland", "SZ")]
+
+
+def test_the_seat_of_an_organisation_does_not_set_the_scene(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["a", "judge", "shot", "in", "Kabul", "city", ",", "the"]
+    words += ["Pakistan", "-", "based", "agency", "said"]
+    ents = ["O"] * 4 + ["B-GPE"] + ["O"] * 3 + ["B-GPE"] + ["O"] * 4
+    doc = recognizer(_doc(nlp, words, ents))
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    # Kabul is not read inside Pakistan, and Pakistan is no country the article is set in
+    kabul = places.get("Kabul")
+    assert kabul is not None and kabul.country == "AF"
+    spans = [Span(doc, 4, 5, label="GPE"), Span(doc, 8, 9, label="GPE")]
+    assert place_context(doc, spans).country == "AF"
+
+
+def test_the_country_of_a_foreign_mission_does_not_set_the_scene(nlp: Language) -> None:
+    words = ["the", "Saudi", "consulate", "in", "Istanbul", ".", "The", "Saudi", "consulate", "denied"]
+    doc = _doc(nlp, words, ["O", "B-NORP", "O", "O", "B-GPE", "O", "O", "B-NORP", "O", "O"])
+    assert place_context(doc, [Span(doc, 4, 5, label="GPE")]).country == "TR"
+    words = ["protesters", "burned", "the", "Iran", "consulate", "in", "Najaf"]
+    doc = _doc(nlp, words, ["O", "O", "O", "B-GPE", "O", "O", "B-GPE"])
+    spans = [Span(doc, 3, 4, label="GPE"), Span(doc, 6, 7, label="GPE")]
+    assert place_context(doc, spans).country == "IQ"

@@ -500,13 +500,21 @@ def _admin_hint(span: Span) -> bool:
     return span.start >= 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in words
 
 
-_LEADER_WORDS = frozenset({"led", "backed", "supported", "sponsored", "allied", "funded", "trained"})
+_LEADER_WORDS = frozenset({"led", "backed", "supported", "sponsored", "allied", "funded", "trained", "based"})
+
+
+_MISSION_WORDS = frozenset({"embassy", "embassies", "consulate", "consulates"})
 
 
 def _leads_others(ent: Span) -> bool:
-    """ "Saudi-led coalition", "Iranian-backed militias": the demonym names who leads or backs a
-    force, not where the article is set."""
+    """ "Saudi-led coalition", "Iranian-backed militias", "Pakistan-based news agency", "the Saudi
+    consulate in Istanbul": the name says who leads or backs a force, where an organisation sits
+    or whose mission a building is, not where the article is set, nor a container of the places
+    before it (WAD wad-00901 "Kabul city, private Pakistan-based", wad-04861 "Cairo-based",
+    wad-07206 "the Iran consulate in Najaf")."""
     doc = ent.doc
+    if ent.end < len(doc) and doc[ent.end].lower_ in _MISSION_WORDS:
+        return True
     return ent.end + 1 < len(doc) and doc[ent.end].text == "-" and doc[ent.end + 1].lower_ in _LEADER_WORDS
 
 
@@ -532,7 +540,7 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
     weak: Counter[str] = Counter()
     towns: defaultdict[str, set[str]] = defaultdict(set)
     for span in spans:
-        if _across_border(span):
+        if _across_border(span) or _leads_others(span):
             continue
         cands = place_candidates(span.text)
         hint = cands.admin_hint or _admin_hint(span)
@@ -559,6 +567,7 @@ def _country_votes(doc: Doc, spans: list[Span]) -> Counter[str]:
             ent.label_ == "GPE"
             and not any(s.start <= ent.start < s.end for s in spans)
             and not _across_border(ent)
+            and not _leads_others(ent)
         ):
             # a country named as an actor ("Iran's parliament", "Iran says") still sets the scene
             entry = resolve_place(ent.text)
@@ -777,7 +786,11 @@ def _read_inside_container(spans: list[Span]) -> None:
         if entry is not None and entry.kind != "place":
             continue
         container = next(
-            (c for c in spans[i + 1 :] if (e := place_of(c)) is not None and e.kind != "place" and e.country),
+            (
+                c
+                for c in spans[i + 1 :]
+                if (e := place_of(c)) is not None and e.kind != "place" and e.country and not _leads_others(c)
+            ),
             None,
         )
         outer = place_of(container) if container is not None else None
