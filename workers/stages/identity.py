@@ -54,7 +54,6 @@ ignored (counted neither twice nor by the difference).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
 import hashlib
@@ -256,7 +255,7 @@ def candidate_for(event: EnrichedEvent, content_hash: str, text: str, observed_a
         raise StageError("a candidate needs the article's content hash")
     _instant(observed_at, "observed_at")
     return {
-        "event": copy.deepcopy(event),
+        "event": _copy(event),
         "content_hash": content_hash,
         "signature": make_signature(text),
         "block": block_key(event),
@@ -521,20 +520,23 @@ def _union(first: Sequence[str], second: Sequence[str]) -> list[str]:
 def _take_evidence(merged: EnrichedEvent, other: EnrichedEvent, field_name: str) -> None:
     """Evidence of a field comes from the report whose value the event keeps."""
     merged["evidence"] = [e for e in merged["evidence"] if e["field"] != field_name] + [
-        copy.deepcopy(e) for e in other["evidence"] if e["field"] == field_name
+        e for e in other["evidence"] if e["field"] == field_name
     ]
 
 
 def _merge(merged: EnrichedEvent, report: EnrichedEvent) -> None:
-    """Fold one more report into ``merged`` (in place; the version is set by the caller)."""
+    """Fold one more report into ``merged`` (in place; the version is set by the caller).
+
+    ``merged`` takes the report's values themselves, not copies: merging only ever replaces a
+    field of ``merged`` (never changes a value inside it), and what is published is a copy."""
     sources = {s["article_id"]: s for s in merged["sources"]}
     for source in report["sources"]:
-        sources.setdefault(source["article_id"], copy.deepcopy(source))
+        sources.setdefault(source["article_id"], source)
     merged["sources"] = sorted(sources.values(), key=lambda s: (s["published_at"], s["article_id"]))
 
     for name in _FIGURES:
         if _quantity_key(report[name]) > _quantity_key(merged[name]):
-            merged[name] = copy.deepcopy(report[name])
+            merged[name] = report[name]
             _take_evidence(merged, report, name)
             if name == "killed" and report["victims"] != "unspecified":
                 merged["victims"] = report["victims"]
@@ -560,7 +562,7 @@ def _merge(merged: EnrichedEvent, report: EnrichedEvent) -> None:
     merged["speakers"] = _union(merged["speakers"], report["speakers"])
 
     if _location_rank(report["location"]) > _location_rank(merged["location"]):
-        merged["location"] = copy.deepcopy(report["location"])
+        merged["location"] = report["location"]
         _take_evidence(merged, report, "location")
 
     mine = _DATE_PRECISION.get(merged["date"]["precision"], 0)
@@ -571,7 +573,7 @@ def _merge(merged: EnrichedEvent, report: EnrichedEvent) -> None:
         and (merged["date"]["value"] is None or report["date"]["value"] < merged["date"]["value"])
     )
     if theirs > mine or (theirs == mine > 0 and earlier):
-        merged["date"] = copy.deepcopy(report["date"])
+        merged["date"] = report["date"]
 
     preference = _rules().preference
     if preference.get(report["type"], len(preference)) < preference.get(merged["type"], len(preference)):
@@ -834,7 +836,9 @@ def prune(state: BlockState, now: int, window_days: int, retention_days: int) ->
     for report in state["reports"]:
         last_touched[report["cluster"]] = max(last_touched.get(report["cluster"], 0), report["seen_at"])
     expired = {c for c, seen in last_touched.items() if now - seen > window_days * _DAY_SECONDS}
-    size = sum(len(codec.dumps(r)) for r in state["reports"] if r["cluster"] not in expired)
+    kept = [r for r in state["reports"] if r["cluster"] not in expired]
+    # the kept reports' bytes, serialised at once: the list's length less its brackets and commas
+    size = len(codec.dumps(kept)) - 1 - len(kept) if kept else 0
     for cluster_id in sorted(last_touched, key=lambda c: (last_touched[c], c)):
         if size <= MAX_REPORT_BYTES:
             break
