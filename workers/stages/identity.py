@@ -60,7 +60,7 @@ import hashlib
 import json
 import operator
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
@@ -177,6 +177,7 @@ def _rules() -> _Rules:
     )
 
 
+@functools.lru_cache(maxsize=4_096)
 def compatible_types(a: str, b: str) -> bool:
     """True when two event types can name one incident (equal, or sharing a group)."""
     groups = _rules().groups
@@ -312,7 +313,13 @@ def _event_day(event: EnrichedEvent, fallback: str) -> dt.date:
             return dt.date.fromisoformat(str(date["value"])[:10])
         except ValueError:
             pass
-    return _instant(fallback, "observed_at").date()
+    return _day_of(fallback)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _day_of(instant: str) -> dt.date:
+    """The UTC day of a publication time, parsed once per distinct text."""
+    return _instant(instant, "observed_at").date()
 
 
 def _dated_to_the_day(event: EnrichedEvent) -> bool:
@@ -398,6 +405,21 @@ class _Signatures:
         if self.packed is None:
             return _resemblance(self.signatures[i], self.signatures[j])
         return _equal_slots(self.packed[i], self.packed[j], self.slots) / self.slots
+
+    def row(self, i: int) -> Callable[[int], float]:
+        """The resemblance of report ``i`` with report ``j``, as a function of ``j`` (its hot loop:
+        :func:`_equal_slots` inlined)."""
+        packed, slots = self.packed, self.slots
+        if packed is None:
+            return functools.partial(self.resemblance, i)
+        low, top = _lane_masks(slots)
+        mine = packed[i]
+
+        def resemblance(j: int) -> float:
+            x = mine ^ packed[j]
+            return (slots - ((((x & low) + low) | x) & top).bit_count()) / slots
+
+        return resemblance
 
 
 @dataclass(frozen=True)
@@ -592,19 +614,19 @@ class _Cluster:
     first_seen: str
     contents: list[tuple[str, int]] = field(default_factory=list)  # (content hash, report position)
     hashes: set[str] = field(default_factory=set)  # the content hashes of its reports
-    _facts: _Facts | None = None  # of ``event``, dropped when a report changes it
+    known: _Facts | None = None  # the facts of ``event`` (see :meth:`facts`), dropped when it changes
 
     def add(self, report: Report, position: int) -> None:
         if self.contents:
             _merge(self.event, report["event"])
-            self._facts = None
+            self.known = None
         self.contents.append((report["content_hash"], position))
         self.hashes.add(report["content_hash"])
 
     def facts(self) -> _Facts:
-        if self._facts is None:
-            self._facts = _facts(self.event, self.first_seen)
-        return self._facts
+        if self.known is None:
+            self.known = _facts(self.event, self.first_seen)
+        return self.known
 
     @functools.cached_property
     def first(self) -> float:
@@ -638,17 +660,18 @@ def _best_cluster(
     best: tuple[tuple[float, int, float], str] | None = None
     duplicate_of: str | None = None
     closest = 0.0
+    equal_slots = signatures.row(position)
     for cluster_id, cluster in clusters.items():
         if report["content_hash"] in cluster.hashes:
             continue  # two events of one article are two events
         similarity, copy_of = 0.0, None
         for content, other in cluster.contents:
-            value = signatures.resemblance(position, other)
+            value = equal_slots(other)
             if value > similarity or (value == similarity and copy_of is not None and content < copy_of):
                 similarity, copy_of = value, content
         if similarity >= near_duplicate and similarity > closest:
             closest, duplicate_of = similarity, copy_of
-        known = cluster.facts()
+        known = cluster.known or cluster.facts()
         if not compatible_types(facts.type, known.type) or known.violent != facts.violent:
             continue  # statements never merge into attacks, however alike the texts
         if similarity >= near_duplicate:
