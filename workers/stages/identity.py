@@ -704,8 +704,8 @@ def _assign(
             )
             report["cluster"] = chosen or report["event"]["event_id"]
         cluster_id = report["cluster"]
-        if cluster_id not in clusters:
-            clusters[cluster_id] = _Cluster(_copy(report["event"]), report["observed_at"])
+        if cluster_id not in clusters:  # a shallow copy: merging only replaces its fields (see _merge)
+            clusters[cluster_id] = _Cluster(cast(EnrichedEvent, dict(report["event"])), report["observed_at"])
         clusters[cluster_id].add(report, index)
     return clusters, copies
 
