@@ -157,6 +157,32 @@ def test_signature_is_plain_ints_and_copies_resemble() -> None:
     assert resemblance(wire, make_signature("Russian jets struck a camp near Jisr al-Shughur.")) < 0.2
 
 
+def test_packed_signatures_count_the_same_equal_slots_as_the_lists() -> None:
+    from workers.stages.identity import _equal_slots, _packed, _resemblance, _Signatures
+
+    wire, copy_, other = make_signature(WIRE), make_signature(COPY), make_signature("Jets struck a camp.")
+    # lane edge values: a carry out of the low 31 bits must not reach the next lane
+    edges = [0, 1, 2**31 - 1, 2**31, 2**32 - 1] * 12 + [7, 8, 9, 10]
+    shifted = [2**32 - 1 - v for v in edges[:32]] + edges[32:]
+    for a, b in [
+        (wire, copy_),
+        (wire, other),
+        (edges, shifted),
+        (edges, edges),
+        (shifted, list(reversed(edges))),
+    ]:
+        naive = sum(x == y for x, y in zip(a, b, strict=True))
+        packed_a, packed_b = _packed(a), _packed(b)
+        assert packed_a is not None and packed_b is not None
+        assert _equal_slots(packed_a, packed_b, len(a)) == naive
+        assert _resemblance(a, b) == naive / len(a)
+    assert _packed([2**32, 1]) is None  # a value wider than a lane: compared slot by slot
+    reports: Any = [{"signature": s} for s in (wire, copy_, [2**40] * 64)]
+    signatures = _Signatures(reports)
+    assert signatures.packed is None and signatures.row(0)(1) == _resemblance(wire, copy_)
+    assert _Signatures(reports[:2]).row(0)(1) == _resemblance(wire, copy_)
+
+
 def test_block_key_falls_back_to_country_then_unknown() -> None:
     assert block_key(make_event("a")) == "SY:idlib"
     assert block_key(make_event("a", location={**IDLIB, "admin1": None})) == "SY"

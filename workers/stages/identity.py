@@ -54,13 +54,13 @@ ignored (counted neither twice nor by the difference).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
 import hashlib
 import json
 import operator
-from collections.abc import Iterable, Sequence
+import struct
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypedDict, cast
@@ -177,6 +177,7 @@ def _rules() -> _Rules:
     )
 
 
+@functools.lru_cache(maxsize=4_096)
 def compatible_types(a: str, b: str) -> bool:
     """True when two event types can name one incident (equal, or sharing a group)."""
     groups = _rules().groups
@@ -255,7 +256,7 @@ def candidate_for(event: EnrichedEvent, content_hash: str, text: str, observed_a
         raise StageError("a candidate needs the article's content hash")
     _instant(observed_at, "observed_at")
     return {
-        "event": copy.deepcopy(event),
+        "event": _copy(event),
         "content_hash": content_hash,
         "signature": make_signature(text),
         "block": block_key(event),
@@ -312,7 +313,13 @@ def _event_day(event: EnrichedEvent, fallback: str) -> dt.date:
             return dt.date.fromisoformat(str(date["value"])[:10])
         except ValueError:
             pass
-    return _instant(fallback, "observed_at").date()
+    return _day_of(fallback)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _day_of(instant: str) -> dt.date:
+    """The UTC day of a publication time, parsed once per distinct text."""
+    return _instant(instant, "observed_at").date()
 
 
 def _dated_to_the_day(event: EnrichedEvent) -> bool:
@@ -347,76 +354,158 @@ def _specific_name(location: Location) -> str | None:
     return name if name and name != admin1 else None
 
 
-def _place_score(a: Location, b: Location) -> float | None:
-    """1 for the same specific place, 0 for the same governorate, None for different places."""
-    if a.get("country") and b.get("country") and a["country"] != b["country"]:
-        return None
-    admin_a = (a.get("admin1") or "").strip().casefold()
-    admin_b = (b.get("admin1") or "").strip().casefold()
-    name_a, name_b = _specific_name(a), _specific_name(b)
-    if admin_a and admin_a == admin_b:
-        if name_a and name_b:
-            return 1.0 if name_a == name_b else None
-        return 0.0
-    # without a governorate only an equal specific place ties two reports together
-    if not admin_a and not admin_b and name_a and name_a == name_b:
-        return 1.0
-    return None
-
-
-def _actor_score(a: EnrichedEvent, b: EnrichedEvent) -> float | None:
-    doers_a, doers_b = _doers(a), _doers(b)
-    # a side without a figure must not hand its extra perpetrators the other side's toll
-    if not _has_figure(a) and not doers_a <= doers_b:
-        return None
-    if not _has_figure(b) and not doers_b <= doers_a:
-        return None
-    score = 0.0
-    if doers_a and doers_b:
-        if not doers_a & doers_b:
-            return None  # two different perpetrators: two events, whatever else agrees
-        score += 2.0
-    if _targets(a) & _targets(b):
-        score += 1.0
-    # a side without a perpetrator matches only through a shared target
-    return score if score > 0 else None
-
-
-def _detail_score(
-    candidate: EnrichedEvent, candidate_day: dt.date, known: EnrichedEvent, known_day: dt.date
-) -> float | None:
-    """Score of a match on place, actors and date, or None when they disagree or say too little.
-
-    A day is the event's own when it is dated to the day, else its first report's publication day.
-    """
-    if not (candidate["violent"] and known["violent"]):
-        return None
-    dated, known_dated = _dated_to_the_day(candidate), _dated_to_the_day(known)
-    if not (dated or _has_figure(candidate)) or not (known_dated or _has_figure(known)):
-        return None  # no day and no figure: a campaign summary, not one incident
-    place = _place_score(candidate["location"], known["location"])
-    if place is None:
-        return None
-    actors = _actor_score(candidate, known)
-    if actors is None:
-        return None
-    # a dated event and an undated report: actor and governorate are not enough (one actor often
-    # strikes one governorate day after day), a shared target or the same town must tie them
-    if dated != known_dated and place < 1 and not _targets(candidate) & _targets(known):
-        return None
-    gap = abs((candidate_day - known_day).days)
-    if gap > DATE_TOLERANCE_DAYS:
-        return None
-    score = place + actors + (1 - gap)
-    return score if score >= MIN_SCORE else None
-
-
 def _resemblance(a: Sequence[int], b: Sequence[int]) -> float:
     """Estimated Jaccard resemblance of two MinHash signatures: the share of equal slots."""
     if len(a) != len(b) or not a:
         return 0.0  # made with another num_perm: not comparable
     equal: int = sum(map(operator.eq, a, b))  # equal slots, counted in C (same lengths: checked)
     return equal / len(a)
+
+
+_LANE = 32  # bits per slot of a packed signature (the affine32 scheme's hash values)
+
+
+def _packed(signature: Sequence[int]) -> int | None:
+    """A signature as one int of 32-bit lanes (None when a value does not fit a lane), so that
+    the equal slots of two signatures are counted by a few big-int operations (:func:`_equal_slots`)."""
+    if not signature or max(signature) >> _LANE:
+        return None
+    return int.from_bytes(struct.pack(f"<{len(signature)}I", *signature), "little")
+
+
+@functools.cache
+def _lane_masks(slots: int) -> tuple[int, int]:
+    """Every lane's low 31 bits, and every lane's top bit, of ``slots`` lanes."""
+    low = int.from_bytes(struct.pack(f"<{slots}I", *[0x7FFF_FFFF] * slots), "little")
+    top = int.from_bytes(struct.pack(f"<{slots}I", *[0x8000_0000] * slots), "little")
+    return low, top
+
+
+def _equal_slots(a: int, b: int, slots: int) -> int:
+    """Slots where two packed signatures of ``slots`` lanes are equal: the zero lanes of ``a ^ b``.
+    A lane is non-zero when its top bit is set, or when adding its low 31 bits to 2**31 - 1
+    carries into the top bit (never beyond it: no carry crosses lanes)."""
+    low, top = _lane_masks(slots)
+    x = a ^ b
+    nonzero = (((x & low) + low) | x) & top
+    return slots - nonzero.bit_count()
+
+
+class _Signatures:
+    """The resemblance of the block's kept reports (by position), with their signatures packed once."""
+
+    def __init__(self, reports: Sequence[Report]) -> None:
+        self.signatures = [r["signature"] for r in reports]
+        packed = [_packed(s) for s in self.signatures]
+        lengths = {len(s) for s in self.signatures}
+        self.slots = lengths.pop() if len(lengths) == 1 else 0
+        self.packed: list[int] | None = None if None in packed or not self.slots else cast(list[int], packed)
+
+    def resemblance(self, i: int, j: int) -> float:
+        if self.packed is None:
+            return _resemblance(self.signatures[i], self.signatures[j])
+        return _equal_slots(self.packed[i], self.packed[j], self.slots) / self.slots
+
+    def row(self, i: int) -> Callable[[int], float]:
+        """The resemblance of report ``i`` with report ``j``, as a function of ``j`` (its hot loop:
+        :func:`_equal_slots` inlined)."""
+        packed, slots = self.packed, self.slots
+        if packed is None:
+            return functools.partial(self.resemblance, i)
+        low, top = _lane_masks(slots)
+        mine = packed[i]
+
+        def resemblance(j: int) -> float:
+            x = mine ^ packed[j]
+            return (slots - ((((x & low) + low) | x) & top).bit_count()) / slots
+
+        return resemblance
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What matching reads of an event, derived once per event (per resolution)."""
+
+    type: str
+    violent: bool
+    day: dt.date  # the event's day, else the day it was first reported
+    dated: bool  # dated to the day
+    figure: bool  # carries a casualty figure
+    doers: set[str]
+    targets: set[str]
+    country: str | None
+    admin1: str  # case-folded
+    name: str | None  # the specific place (case-folded), when it says more than the governorate
+
+
+def _facts(event: EnrichedEvent, reported: str) -> _Facts:
+    location = event["location"]
+    return _Facts(
+        type=event["type"],
+        violent=event["violent"],
+        day=_event_day(event, reported),
+        dated=_dated_to_the_day(event),
+        figure=_has_figure(event),
+        doers=_doers(event),
+        targets=_targets(event),
+        country=location.get("country"),
+        admin1=(location.get("admin1") or "").strip().casefold(),
+        name=_specific_name(location),
+    )
+
+
+def _place_facts(a: _Facts, b: _Facts) -> float | None:
+    """1 for the same specific place, 0 for the same governorate, None for different places."""
+    if a.country and b.country and a.country != b.country:
+        return None
+    if a.admin1 and a.admin1 == b.admin1:
+        if a.name and b.name:
+            return 1.0 if a.name == b.name else None
+        return 0.0
+    # without a governorate only an equal specific place ties two reports together
+    if not a.admin1 and not b.admin1 and a.name and a.name == b.name:
+        return 1.0
+    return None
+
+
+def _actor_facts(a: _Facts, b: _Facts) -> float | None:
+    # a side without a figure must not hand its extra perpetrators the other side's toll
+    if not a.figure and not a.doers <= b.doers:
+        return None
+    if not b.figure and not b.doers <= a.doers:
+        return None
+    score = 0.0
+    if a.doers and b.doers:
+        if not a.doers & b.doers:
+            return None  # two different perpetrators: two events, whatever else agrees
+        score += 2.0
+    if a.targets & b.targets:
+        score += 1.0
+    # a side without a perpetrator matches only through a shared target
+    return score if score > 0 else None
+
+
+def _detail_facts(candidate: _Facts, known: _Facts) -> float | None:
+    """Score of a match on place, actors and date, or None when they disagree or say too little."""
+    if not (candidate.violent and known.violent):
+        return None
+    if not (candidate.dated or candidate.figure) or not (known.dated or known.figure):
+        return None  # no day and no figure: a campaign summary, not one incident
+    place = _place_facts(candidate, known)
+    if place is None:
+        return None
+    actors = _actor_facts(candidate, known)
+    if actors is None:
+        return None
+    # a dated event and an undated report: actor and governorate are not enough (one actor often
+    # strikes one governorate day after day), a shared target or the same town must tie them
+    if candidate.dated != known.dated and place < 1 and not candidate.targets & known.targets:
+        return None
+    gap = abs((candidate.day - known.day).days)
+    if gap > DATE_TOLERANCE_DAYS:
+        return None
+    score = place + actors + (1 - gap)
+    return score if score >= MIN_SCORE else None
 
 
 # ---------------------------------------------------------------- merging
@@ -453,20 +542,23 @@ def _union(first: Sequence[str], second: Sequence[str]) -> list[str]:
 def _take_evidence(merged: EnrichedEvent, other: EnrichedEvent, field_name: str) -> None:
     """Evidence of a field comes from the report whose value the event keeps."""
     merged["evidence"] = [e for e in merged["evidence"] if e["field"] != field_name] + [
-        copy.deepcopy(e) for e in other["evidence"] if e["field"] == field_name
+        e for e in other["evidence"] if e["field"] == field_name
     ]
 
 
 def _merge(merged: EnrichedEvent, report: EnrichedEvent) -> None:
-    """Fold one more report into ``merged`` (in place; the version is set by the caller)."""
+    """Fold one more report into ``merged`` (in place; the version is set by the caller).
+
+    ``merged`` takes the report's values themselves, not copies: merging only ever replaces a
+    field of ``merged`` (never changes a value inside it), and what is published is a copy."""
     sources = {s["article_id"]: s for s in merged["sources"]}
     for source in report["sources"]:
-        sources.setdefault(source["article_id"], copy.deepcopy(source))
+        sources.setdefault(source["article_id"], source)
     merged["sources"] = sorted(sources.values(), key=lambda s: (s["published_at"], s["article_id"]))
 
     for name in _FIGURES:
         if _quantity_key(report[name]) > _quantity_key(merged[name]):
-            merged[name] = copy.deepcopy(report[name])
+            merged[name] = report[name]
             _take_evidence(merged, report, name)
             if name == "killed" and report["victims"] != "unspecified":
                 merged["victims"] = report["victims"]
@@ -492,7 +584,7 @@ def _merge(merged: EnrichedEvent, report: EnrichedEvent) -> None:
     merged["speakers"] = _union(merged["speakers"], report["speakers"])
 
     if _location_rank(report["location"]) > _location_rank(merged["location"]):
-        merged["location"] = copy.deepcopy(report["location"])
+        merged["location"] = report["location"]
         _take_evidence(merged, report, "location")
 
     mine = _DATE_PRECISION.get(merged["date"]["precision"], 0)
@@ -503,7 +595,7 @@ def _merge(merged: EnrichedEvent, report: EnrichedEvent) -> None:
         and (merged["date"]["value"] is None or report["date"]["value"] < merged["date"]["value"])
     )
     if theirs > mine or (theirs == mine > 0 and earlier):
-        merged["date"] = copy.deepcopy(report["date"])
+        merged["date"] = report["date"]
 
     preference = _rules().preference
     if preference.get(report["type"], len(preference)) < preference.get(merged["type"], len(preference)):
@@ -520,57 +612,79 @@ class _Cluster:
 
     event: EnrichedEvent
     first_seen: str
-    contents: list[tuple[str, list[int]]] = field(default_factory=list)  # (content hash, signature)
+    contents: list[tuple[str, int]] = field(default_factory=list)  # (content hash, report position)
+    hashes: set[str] = field(default_factory=set)  # the content hashes of its reports
+    known: _Facts | None = None  # the facts of ``event`` (see :meth:`facts`), dropped when it changes
 
-    def add(self, report: Report) -> None:
+    def add(self, report: Report, position: int) -> None:
         if self.contents:
             _merge(self.event, report["event"])
-        self.contents.append((report["content_hash"], report["signature"]))
+            self.known = None
+        self.contents.append((report["content_hash"], position))
+        self.hashes.add(report["content_hash"])
+
+    def facts(self) -> _Facts:
+        if self.known is None:
+            self.known = _facts(self.event, self.first_seen)
+        return self.known
+
+    @functools.cached_property
+    def first(self) -> float:
+        return _timestamp(self.first_seen, "first_seen")
+
+
+@functools.lru_cache(maxsize=16_384)
+def _timestamp(value: str, what: str) -> float:
+    """:func:`_instant` as POSIX seconds, parsed once per distinct text (every resolution sorts
+    the block's reports by their publication times)."""
+    return _instant(value, what).timestamp()
 
 
 def _canonical(report: Report) -> tuple[float, str, str]:
     return (
-        _instant(report["observed_at"], "observed_at").timestamp(),
+        _timestamp(report["observed_at"], "observed_at"),
         report["event"]["article_id"],
         report["event"]["event_id"],
     )
 
 
 def _best_cluster(
-    report: Report, clusters: dict[str, _Cluster], near_duplicate: float
+    report: Report,
+    position: int,
+    clusters: dict[str, _Cluster],
+    near_duplicate: float,
+    signatures: _Signatures,
 ) -> tuple[str | None, str | None]:
     """The event a report joins (None: a new one) and the content hash it near-duplicates."""
-    event = report["event"]
-    day = _event_day(event, report["observed_at"])
-    best: tuple[tuple[float, int, float, tuple[int, ...]], str] | None = None
+    facts = _facts(report["event"], report["observed_at"])
+    best: tuple[tuple[float, int, float], str] | None = None
     duplicate_of: str | None = None
     closest = 0.0
+    equal_slots = signatures.row(position)
     for cluster_id, cluster in clusters.items():
-        if any(content == report["content_hash"] for content, _ in cluster.contents):
+        if report["content_hash"] in cluster.hashes:
             continue  # two events of one article are two events
         similarity, copy_of = 0.0, None
-        for content, signature in cluster.contents:
-            value = _resemblance(report["signature"], signature)
+        for content, other in cluster.contents:
+            value = equal_slots(other)
             if value > similarity or (value == similarity and copy_of is not None and content < copy_of):
                 similarity, copy_of = value, content
         if similarity >= near_duplicate and similarity > closest:
             closest, duplicate_of = similarity, copy_of
-        known = cluster.event
-        if not compatible_types(event["type"], known["type"]) or known["violent"] != event["violent"]:
+        known = cluster.known or cluster.facts()
+        if not compatible_types(facts.type, known.type) or known.violent != facts.violent:
             continue  # statements never merge into attacks, however alike the texts
-        known_day = _event_day(known, cluster.first_seen)
         if similarity >= near_duplicate:
             score = _NEAR_DUPLICATE_SCORE + similarity
         else:
-            detail = _detail_score(event, day, known, known_day)
+            detail = _detail_facts(facts, known)
             if detail is None:
                 continue
-            score = detail + (0.25 if event["type"] == known["type"] else 0.0)
-        gap = abs((day - known_day).days)
+            score = detail + (0.25 if facts.type == known.type else 0.0)
+        gap = abs((facts.day - known.day).days)
         # ties go to the nearer date, then the earlier report, then the smaller id: deterministic
-        first = _instant(cluster.first_seen, "first_seen").timestamp()
-        rank = (score, -gap, -first, _negated(cluster_id))
-        if best is None or rank > best[0]:
+        rank = (score, -gap, -cluster.first)
+        if best is None or rank > best[0] or (rank == best[0] and cluster_id < best[1]):
             best = (rank, cluster_id)
     return (best[1] if best else None), duplicate_of
 
@@ -582,14 +696,17 @@ def _assign(
     and for each report assigned, the content hash of the article it near-duplicates."""
     clusters: dict[str, _Cluster] = {}
     copies: dict[str, str | None] = {}
+    signatures = _Signatures(reports) if start < len(reports) else None
     for index, report in enumerate(reports):
-        if index >= start:
-            chosen, copies[report["event"]["event_id"]] = _best_cluster(report, clusters, near_duplicate)
+        if signatures is not None and index >= start:
+            chosen, copies[report["event"]["event_id"]] = _best_cluster(
+                report, index, clusters, near_duplicate, signatures
+            )
             report["cluster"] = chosen or report["event"]["event_id"]
         cluster_id = report["cluster"]
-        if cluster_id not in clusters:
-            clusters[cluster_id] = _Cluster(_copy(report["event"]), report["observed_at"])
-        clusters[cluster_id].add(report)
+        if cluster_id not in clusters:  # a shallow copy: merging only replaces its fields (see _merge)
+            clusters[cluster_id] = _Cluster(cast(EnrichedEvent, dict(report["event"])), report["observed_at"])
+        clusters[cluster_id].add(report, index)
     return clusters, copies
 
 
@@ -613,11 +730,6 @@ def _copy_state(state: BlockState) -> BlockState:
 
 def _copy_event(event: EnrichedEvent) -> EnrichedEvent:
     return cast(EnrichedEvent, _copy(event))
-
-
-def _negated(text: str) -> tuple[int, ...]:
-    """A key that sorts strings in reverse, so that ``max`` prefers the smaller one."""
-    return (*(-ord(ch) for ch in text), 1)
 
 
 # ---------------------------------------------------------------- publishing
@@ -747,7 +859,9 @@ def prune(state: BlockState, now: int, window_days: int, retention_days: int) ->
     for report in state["reports"]:
         last_touched[report["cluster"]] = max(last_touched.get(report["cluster"], 0), report["seen_at"])
     expired = {c for c, seen in last_touched.items() if now - seen > window_days * _DAY_SECONDS}
-    size = sum(len(codec.dumps(r)) for r in state["reports"] if r["cluster"] not in expired)
+    kept = [r for r in state["reports"] if r["cluster"] not in expired]
+    # the kept reports' bytes, serialised at once: the list's length less its brackets and commas
+    size = len(codec.dumps(kept)) - 1 - len(kept) if kept else 0
     for cluster_id in sorted(last_touched, key=lambda c: (last_touched[c], c)):
         if size <= MAX_REPORT_BYTES:
             break

@@ -14,7 +14,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from datasketch import LeanMinHash, MinHash
 
@@ -58,14 +58,14 @@ def make_signature(text: str, num_perm: int = DEFAULT_NUM_PERM) -> list[int]:
         raise StageError("num_perm must be positive")
     minhash = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME, permutations=_permutations(num_perm))
     minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
-    return [int(v) for v in minhash.hashvalues]
+    return cast(list[int], minhash.hashvalues.tolist())  # uint64 -> plain ints
 
 
 def check_signature(value: object) -> list[int]:
     """A signature read back from the wire: a non-empty list of non-negative ints."""
     if not isinstance(value, list) or not value:
         raise StageError("a signature must be a non-empty list of integers")
-    if all(type(v) is int for v in value) and min(value) >= 0:
+    if set(map(type, value)) == {int} and min(value) >= 0:
         return list(value)  # the common case (plain ints off JSON), checked in C
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
         raise StageError("a signature must hold non-negative integers only")
