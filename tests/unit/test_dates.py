@@ -277,3 +277,22 @@ def test_the_fit_pairs_right_and_wrong_candidates_within_an_article_each_weighin
     assert _pairs([DateExample(cands, (2018, 1))], 20) == ([], [], [])
     # with nothing to pair the publication date stands in
     assert fit_dates([DateExample(cands, (2018, 1))] * 8, leads=(20,)).weights == {"pub": 1.0}
+
+
+@pytest.mark.parametrize("month", ["January", "jan", "Feb", "march", "May", "june", "Sept", "sep", "Dec"])
+def test_written_parts_read_as_dateparser_reads_them(month: str) -> None:
+    """The calendar's reading of a day, month and year equals dateparser's, and a day without
+    a year or an impossible day goes to dateparser itself."""
+    import dateparser
+
+    from workers.stages.dates import _dateparser, _parse
+
+    settings = {"PREFER_DATES_FROM": "past", "DATE_ORDER": "DMY"}
+    for pub in (dt.date(2010, 6, 15), dt.date(2020, 3, 1)):
+        base = dt.datetime(pub.year, pub.month, pub.day, 12, 0)
+        for day, year in [("1", "2019"), ("09", "2000"), ("29", "2020"), ("29", "2019"), ("31", "1999")]:
+            for d, y in [(day, year), (None, year), (day, None)]:
+                text = f"{d or 1} {month} {y}" if y else f"{d} {month}"
+                got = dateparser.parse(text, languages=["en"], settings={**settings, "RELATIVE_BASE": base})
+                assert _parse(d, month, y, pub) == (got.date() if got else None), text
+    _dateparser.cache_clear()

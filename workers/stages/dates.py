@@ -49,6 +49,9 @@ _MONTHS = (
 )
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTH_NUMBERS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+# "sept", "sep" and "september" alike: the explicit pattern's month spellings by their first letters
+_MONTH_BY_PREFIX = {name[:3]: number for name, number in _MONTH_NUMBERS.items()}
+_DIGIT = re.compile(r"\d")
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUMBERS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 # how much text before a date is read for its time word or a speech verb
@@ -137,7 +140,27 @@ def infer_published(texts: Iterable[str]) -> str | None:
 # ------------------------------------------------------------------ finding dates
 
 
-def _parse(text: str, pub: dt.date) -> dt.date | None:
+def _parse(day: str | None, month: str, year: str | None, pub: dt.date) -> dt.date | None:
+    """The date of a written day (None: the 1st), month name and year (None: the latest
+    such day not after ``pub``, as dateparser reads it).
+
+    A day, month and year all given are only checked by the calendar; what has no year, or
+    is no valid day, goes to dateparser. The dateparser reading is what this equals
+    (``tests/unit/test_dates.py`` compares both on every month spelling)."""
+    number = _MONTH_BY_PREFIX.get(month.lower()[:3])
+    if year is not None and number is not None:
+        try:
+            return dt.date(int(year), number, int(day) if day is not None else 1)
+        except ValueError:
+            pass  # "31 June 2019": dateparser decides
+    text = f"{day or 1} {month} {year}" if year else f"{day} {month}"
+    return _dateparser(text, pub)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dateparser(text: str, pub: dt.date) -> dt.date | None:
+    """``dateparser``'s reading of ``text`` against ``pub`` (memoised: an article names the
+    same date many times, and every event of it reads the dates again)."""
     base = dt.datetime(pub.year, pub.month, pub.day, 12, 0)
     try:
         parsed = dateparser.parse(
@@ -151,17 +174,18 @@ def _parse(text: str, pub: dt.date) -> dt.date | None:
 
 
 def _explicit_mentions(text: str, sentence: int, pub: dt.date) -> list[DateMention]:
+    if not _DIGIT.search(text):
+        return []  # a written date and an ISO date both hold a digit (day or year)
     cues = _cues()
     out: list[DateMention] = []
     precision: Precision
     for m in cues["explicit"].finditer(text):
         day, year = m.group("d1") or m.group("d2"), m.group("y1") or m.group("y2") or m.group("y3")
         month = (m.group("m1") or m.group("m2") or m.group("m3")).rstrip(".")
+        value = _parse(day, month, year, pub)
         if day is None:
-            value = _parse(f"1 {month} {year}", pub)
             kind, precision = "month_year", "month"
         else:
-            value = _parse(f"{day} {month} {year}" if year else f"{day} {month}", pub)
             kind, precision = ("full" if year else "day_month"), "day"
         if value is not None:
             out.append(DateMention(sentence, m.start(), m.end(), kind, value, precision))
@@ -216,12 +240,13 @@ def _other_mentions(text: str, sentence: int, pub: dt.date, taken: list[DateMent
         return all(end <= s or start >= e for s, e in spans)
 
     out: list[DateMention] = []
+    has_digit = _DIGIT.search(text) is not None  # a year is written in digits
     for m in cues["month_alone"].finditer(text):
         if free(m.start("m"), m.end("m")):
             month = _MONTH_NUMBERS[m.group("m").lower()]
             value = _month_before(pub, month)
             out.append(DateMention(sentence, m.start("m"), m.end(), "month", value, "month"))
-    for m in cues["year_alone"].finditer(text):
+    for m in cues["year_alone"].finditer(text) if has_digit else ():
         if free(m.start("y"), m.end("y")) and int(m.group("y")) <= pub.year:
             value = dt.date(int(m.group("y")), 1, 1)
             out.append(DateMention(sentence, m.start("y"), m.end(), "year", value, "year"))
