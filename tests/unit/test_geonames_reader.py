@@ -39,7 +39,7 @@ def test_records_keep_ascii_alternates_of_four_letters_or_more() -> None:
 @pytest.mark.parametrize(
     ("text", "admin1", "country"),
     [
-        ("Hodeida province", "Al Hudaydah", "YE"),  # GeoNames gives the spelling to the town only
+        ("Hodeida province", "Al Hudaydah", "YE"),  # GeoNames gives the spelling to the seat town only
         ("Dhale", "Ad Dali", "YE"),
         ("Hadramout Province", "Hadramawt", "YE"),
         ("Gambela Regional State", "Gambela", "ET"),  # Ethiopia's official "Regional State" form
@@ -55,8 +55,10 @@ def test_records_keep_ascii_alternates_of_four_letters_or_more() -> None:
     ],
 )
 def test_division_spellings_geonames_lacks_are_aliases(text: str, admin1: str, country: str) -> None:
-    """GeoNames keeps one name per first-level division; workers/data/place_aliases.csv adds the
-    spellings news writes (and South Sudan's states of 2015-2020), each read as its division."""
+    """GeoNames keeps one name per first-level division; the spellings news writes come from the
+    division's seat town of the same name ("Hodeida", "Dhale"), its ISO 3166-2 type word
+    ("Regional State") or workers/data/place_aliases.csv (and South Sudan's states of 2015-2020),
+    each read as its division."""
     from workers.gazetteer.places import resolve_place
 
     entry = resolve_place(text)

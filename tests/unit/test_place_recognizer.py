@@ -253,3 +253,11 @@ def test_the_country_of_a_foreign_mission_does_not_set_the_scene(nlp: Language) 
     doc = _doc(nlp, words, ["O", "O", "O", "B-GPE", "O", "O", "B-GPE"])
     spans = [Span(doc, 3, 4, label="GPE"), Span(doc, 6, 7, label="GPE")]
     assert place_context(doc, spans).country == "IQ"
+
+
+def test_a_division_named_after_its_type_word_and_of(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    doc = recognizer(_doc(nlp, ["fighting", "in", "the", "state", "of", "Rivers", "left", "ten", "dead"]))
+    found = {s.text: place_of(s) for s in doc.spans["places"]}
+    rivers = found.get("Rivers")
+    assert rivers is not None and rivers.kind == "admin1" and rivers.country == "NG"

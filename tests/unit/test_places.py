@@ -295,3 +295,22 @@ def test_sinai_and_the_niger_delta_are_read_in_their_countries() -> None:
     assert sinai is not None and (sinai.country, sinai.admin1) == ("EG", None)
     assert north is not None and (north.country, north.admin1) == ("EG", "Shamal Sina")
     assert delta is not None and delta.country == "NG"
+
+
+def test_a_division_takes_the_spellings_of_its_seat_town() -> None:
+    from workers.gazetteer.places import _entries, _gazetteer
+
+    gaz = _gazetteer()  # the division table itself: curated rows would answer first
+    for key, admin1 in [("hodeidah", "Al Hudaydah"), ("dhale", "Ad Dali"), ("gambella", "Gambela")]:
+        assert any(e.kind == "admin1" and e.admin1 == admin1 for e in _entries(gaz.admin1.get(key)))
+
+
+def test_a_division_is_read_with_its_own_type_word() -> None:
+    from workers.gazetteer.places import _entries, _gazetteer, _typed_names
+
+    assert _typed_names("Gambela", "Regional state") == ["Gambela Regional state"]
+    assert _typed_names("X", "Islands, groups of islands") == []
+    gaz = _gazetteer()
+    assert any(e.admin1 == "Oromiya" for e in _entries(gaz.admin1.get("oromia regional state")))
+    cands = place_candidates("Dire Dawa Regional State")  # "regional" is a qualifier like "state"
+    assert cands.admin_hint and any(e.kind == "admin1" and e.country == "ET" for e in cands.entries)

@@ -166,7 +166,7 @@ _QUALIFIERS_AFTER = (
     "province", "governorate", "countryside", "city", "town", "village", "district", "region", "area",
     "suburb", "suburbs", "outskirts", "neighbourhood", "neighborhood", "countryside", "camp", "governate",
     "municipality", "county", "rural", "areas", "villages", "towns", "neighbourhoods", "neighborhoods",
-    "state", "states", "oblast", "department", "prefecture", "territory", "provinces", "regions",
+    "state", "states", "oblast", "department", "prefecture", "territory", "provinces", "regions", "regional",
     "province's", "plain", "plains", "desert", "mountains", "mountain", "front", "border", "enclave",
 )  # fmt: skip
 _QUALIFIERS_BEFORE = (
@@ -592,6 +592,30 @@ class _Gazetteer:
                 for name in names:
                     for key in self._keys(name):
                         self.syria.setdefault(key, entry)
+            elif admin1 and len(names) > 1:
+                self._add_seat_names(cc, admin1, city.name, names[1:])
+
+    def _add_seat_names(self, cc: str, admin1: str, town: str, alternates: list[str]) -> None:
+        """A town named as its division (the division's seat) lends the division its alternate
+        spellings: GeoNames keeps one English name per division, the news spellings sit on the town
+        ("Hodeidah", "Dhale" on the towns Al Hudaydah and Ad Dali). Syria's governorates have their
+        own curated spellings."""
+        town_key, division_key = place_key(town), place_key(admin1)
+        if _without_articles(town_key) != _without_articles(division_key):
+            return
+        target = next(
+            (e for e in _entries(self.admin1.get(division_key)) if e.country == cc and e.admin1 == admin1),
+            None,
+        )
+        if target is None:
+            return
+        # Latin-script spellings only (city_records keeps ASCII names): other names are no news spelling
+        spellings = [n for n in alternates if any(c.isalpha() for c in n) and n[:1].isupper()]
+        # read as an alternate name: a town's old names ("Jalalabad" for Sylhet) rank below a
+        # city of that name
+        self._add(self.admin1, spellings, replace_alternate(target, True, target.free))
+        if target.free:
+            self.admin1_names.update(spellings)
 
     def _load_subdivisions(self) -> None:
         """pycountry's top-level subdivisions as further spellings of our divisions (or new ones)."""
@@ -616,12 +640,11 @@ class _Gazetteer:
                 known = ours[cc][best[0]] if best else None
             if known is not None:
                 target = next(e for e in _entries(self.admin1[place_key(known)]) if e.country == cc)
-                self._add(self.admin1, [name], target)
                 if target.admin1:
                     mapped[str(sub.code)] = target.admin1
             else:
-                entry = PlaceEntry(name, name, cc, None, None, kind="admin1", free=self._division_free(name))
-                self._add(self.admin1, [name], entry)
+                target = PlaceEntry(name, name, cc, None, None, kind="admin1", free=self._division_free(name))
+            self._add(self.admin1, [name, *_typed_names(name, str(getattr(sub, "type", "") or ""))], target)
             if self._division_free(name):
                 self.admin1_names.add(name)
         self._load_second_level(mapped)
@@ -677,6 +700,16 @@ class _Gazetteer:
         if key in self.countries:
             return out  # "Nigeria" is the country, not a village of that name
         return out + list(_entries(self.places.get(key)))
+
+
+def _typed_names(name: str, kind: str) -> list[str]:
+    """A division's name with its own type word after it, as news writes it: ("Gambela",
+    "Regional state") -> "Gambela Regional State" (pycountry's ISO 3166-2 type; types of more
+    than two words or with punctuation are descriptions, not name words)."""
+    words = kind.split()
+    if not words or len(words) > 2 or not all(w.isalpha() for w in words):
+        return []
+    return [f"{name} {kind}"]
 
 
 _SHORT_ALTERNATE = 4  # letters of an alternate name read only in its country

@@ -484,7 +484,24 @@ def _division_phrases(doc: Doc) -> list[Span]:
             if any(e.kind == "admin1" for e in entries):
                 out.append(Span(doc, start, token.i + 1, label="GAZ"))
                 break
+        if (after := _division_after_of(doc, i)) is not None:
+            out.append(after)
     return out
+
+
+def _division_after_of(doc: Doc, i: int) -> Span | None:
+    """ "the state of Rivers", "the province of Herat": the capitalised name after "<word> of",
+    when "<name> <word>" names a division (the span is the name; :func:`_admin_hint` reads the word)."""
+    if i + 2 >= len(doc) or doc[i + 1].lower_ != "of":
+        return None
+    word = doc[i].text
+    for size in range(min(_MAX_NAME_TOKENS, len(doc) - i - 2), 0, -1):
+        name = doc[i + 2 : i + 2 + size]
+        if not all(t.text[:1].isupper() or t.text == "-" for t in name) or name[-1].text == "-":
+            continue
+        if any(e.kind == "admin1" for e in place_candidates(f"{name.text} {word}").entries):
+            return Span(doc, name.start, name.end, label="GAZ")
+    return None
 
 
 def _named_division(span: Span) -> bool:
