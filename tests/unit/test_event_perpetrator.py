@@ -211,3 +211,46 @@ def test_a_headline_accusation_makes_the_doer_the_body_is_left_to_the_parse() ->
     ent = _titled("Report", [in_body])
     ent["text"] = "rebels were responsible for the massacre"
     assert perpetrators(ent, {0})[0] is None
+
+
+def test_with_no_doer_near_the_event_the_doers_named_elsewhere_give_the_type() -> None:
+    ent = _entities(
+        [
+            _mention("the Taliban", "TALIBAN", "armed_group", "perpetrator", 30),
+            _mention("Taliban fighters", "TALIBAN", "armed_group", "perpetrator", 41),
+            _mention("police", None, "police", "perpetrator", 45),
+            _mention("the Taliban", "TALIBAN", "armed_group", "target", 50),
+        ],
+        [],
+    )
+    ent["text"] = "Two activists were detained."
+    assert perpetrator_type(ent, None, {0}) == "non_state_armed"
+
+
+def test_the_state_counts_as_one_doer_and_takes_its_more_frequent_type() -> None:
+    ent = _entities(
+        [
+            _mention("Boko Haram", "BOKO_HARAM", "armed_group", "perpetrator", 20),
+            _mention("Boko Haram", "BOKO_HARAM", "armed_group", "perpetrator", 21),
+            _mention("police", None, "police", "perpetrator", 22),
+            _mention("the authorities", "AUTHORITIES", "government", "perpetrator", 23),
+            _mention("the police", None, "police", "perpetrator", 24),
+            _mention("Ali", None, "other", "perpetrator", 25),
+        ],
+        [],
+    )
+    assert perpetrator_type(ent, None, {0}) == "state_forces"
+
+
+def test_a_private_crime_in_the_headline_outweighs_arrests_when_nobody_is_named() -> None:
+    ent = _entities([], [])
+    ent["title"] = "Police treat the case of the missing girl as a murder probe"
+    ent["text"] = "A man was arrested on Tuesday."
+    assert perpetrator_type(ent, None, {0}) == "private"
+    # a state agent in the headline: the arrest may be the violation
+    ent["title"] = "Officer held in murder probe"
+    assert perpetrator_type(ent, None, {0}) == "state_authority"
+    # no arrest, no trial: nothing tells of a doer
+    ent["title"] = "A murder shocks the town"
+    ent["text"] = "Residents gathered."
+    assert perpetrator_type(ent, None, {0}) == "unknown"
