@@ -254,3 +254,17 @@ def test_a_private_crime_in_the_headline_outweighs_arrests_when_nobody_is_named(
     ent["title"] = "A murder shocks the town"
     ent["text"] = "Residents gathered."
     assert perpetrator_type(ent, None, {0}) == "unknown"
+
+
+def test_the_article_doers_overrule_the_perpetrator_kind_only_when_far_more_frequent() -> None:
+    army = _mention("Nigerian troops", "NGA_MIL", "state_force", "perpetrator", 2)
+    gunmen = [_mention("gunmen", "UNIDENTIFIED_ARMED", "unidentified", "perpetrator", s) for s in (5, 9)]
+    ent = _entities([army, *gunmen], [])
+    # two unnamed doers against one army mention: the report is about the gunmen
+    assert perpetrator_type(ent, "NGA_MIL", {2}) == "non_state_armed"
+    # as often as the army: the perpetrator's own kind
+    ent = _entities([army, _mention("police", None, "police", "perpetrator", 4), *gunmen], [])
+    assert perpetrator_type(ent, "NGA_MIL", {2}) == "state_forces"
+    # a single other doer is not enough
+    ent = _entities([gunmen[0]], [])
+    assert perpetrator_type(ent, "NGA_MIL", {2}) == "state_forces"

@@ -1,11 +1,12 @@
-"""Perpetrator labels of an event: its perpetrator's, else its perpetrator_type's, else none."""
+"""Perpetrator labels of an event: its perpetrator's by_actor label, else its perpetrator_type's,
+else its perpetrator's, else none."""
 
 from __future__ import annotations
 
 from workers.evaluation.perpetrators import PerpetratorLabels, fakes_labels, hrd_labels
 
 
-def test_event_label_reads_the_type_only_when_no_perpetrator_is_named() -> None:
+def test_event_label_reads_the_type_first_and_the_perpetrator_when_the_type_says_nothing() -> None:
     labels = PerpetratorLabels(
         by_kind={"police": "state actor"}, none="state actor", by_type={"private": "other non-state actors"}
     )
@@ -14,7 +15,20 @@ def test_event_label_reads_the_type_only_when_no_perpetrator_is_named() -> None:
         labels.label_event({"perpetrator": None, "perpetrator_type": "private"}) == "other non-state actors"
     )
     assert labels.label_event({"perpetrator": None, "perpetrator_type": "unknown"}) == "state actor"
-    assert labels.label_event({"perpetrator": "NGA_POL", "perpetrator_type": "private"}) == "state actor"
+    # the type says what kind of doer the report is about (the stage may overrule the kind)
+    assert (
+        labels.label_event({"perpetrator": "NGA_POL", "perpetrator_type": "private"})
+        == "other non-state actors"
+    )
+    # an unknown or unmapped type: the perpetrator's own label
+    assert labels.label_event({"perpetrator": "NGA_POL", "perpetrator_type": "unknown"}) == "state actor"
+    assert labels.label_event({"perpetrator": "NGA_POL", "perpetrator_type": "state_forces"}) == "state actor"
+    assert labels.label_event({"perpetrator": "NGA_POL"}) == "state actor"
+    # an id the mapping names wins over the type
+    pinned = PerpetratorLabels(by_actor={"NGA_POL": "other state actors"}, by_type={"private": "x"})
+    assert (
+        pinned.label_event({"perpetrator": "NGA_POL", "perpetrator_type": "private"}) == "other state actors"
+    )
 
 
 def test_shipped_mappings() -> None:

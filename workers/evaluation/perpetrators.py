@@ -6,9 +6,11 @@ In: ``workers/data/evaluation/<set>.json`` = ``{"by_actor": {actor_id: label},
 :meth:`~PerpetratorLabels.label` gives the class of a predicted perpetrator: its id's label,
 else its kind's label (kind from the actor gazetteer, else from the article's mention), else
 the ``none`` label, which is also the label of no perpetrator at all;
-:meth:`~PerpetratorLabels.label_event` gives an event's class: its perpetrator's, or when it
-names none, the label of its ``perpetrator_type`` (read from the text: "the accused",
-"gunmen") if ``by_type`` has it, else ``none``.
+:meth:`~PerpetratorLabels.label_event` gives an event's class: its perpetrator's ``by_actor``
+label, else the label of its ``perpetrator_type`` (the kind of doer the report is about: the
+perpetrator's kind unless the whole article names doers of another type far more often; with
+no perpetrator read from the text: "the accused", "gunmen") if ``by_type`` has it, else its
+perpetrator's label, else ``none``.
 
 The mapping belongs to the evaluation, not to the gazetteer: the classes are the annotators'.
 When a set's file is missing, FA-KES falls back to the ``category`` fields of
@@ -45,14 +47,20 @@ class PerpetratorLabels:
     def label_event(
         self, event: Mapping[str, object] | None, mention_kinds: Mapping[str, str] | None = None
     ) -> str:
-        """The class of an event (None = no event): its perpetrator's label, else its
-        ``perpetrator_type``'s, else the ``none`` label."""
+        """The class of an event (None = no event): its perpetrator's ``by_actor`` label, else
+        its ``perpetrator_type``'s (the type of the doer the report is about, which the stage
+        reads from the perpetrator's kind and the doers the whole article names; "unknown" is
+        no type when a perpetrator is named), else its perpetrator's label, else the ``none``
+        label."""
         if event is None:
             return self.none
         actor_id = event.get("perpetrator")
+        kind = str(event.get("perpetrator_type"))
         if isinstance(actor_id, str):
-            return self.label(actor_id, mention_kinds)
-        return self.by_type.get(str(event.get("perpetrator_type")), self.none)
+            if actor_id in self.by_actor or kind == "unknown" or kind not in self.by_type:
+                return self.label(actor_id, mention_kinds)
+            return self.by_type[kind]
+        return self.by_type.get(kind, self.none)
 
     def label(self, actor_id: str | None, mention_kinds: Mapping[str, str] | None = None) -> str:
         """The class of a perpetrator id (None = no perpetrator); ``mention_kinds``: id -> kind
