@@ -368,9 +368,9 @@ def perpetrator_type(
     kind; ``types_by_kind`` in perpetrator_rules.json), unless the doers the parse names in
     the whole article are of another type and named at least twice as often (then theirs:
     the type tells what kind of doer the report is about, the id the one nearest the event).
-    With no perpetrator: "private" when the
-    headline reports a prosecution for a violent crime (the accused did it,
-    :func:`prosecuted_crime`) or names a private employer ("company", "management"),
+    With no perpetrator: "private" when the headline reports a prosecution for a violent crime
+    (the accused did it, :func:`prosecuted_crime`) or names a private employer ("company",
+    "management"),
     "non_state_armed" when unnamed doers ("gunmen", "kidnappers") are named in the title, lead
     or the event's sentences, the most frequent type of the doers the parse names anywhere
     else in the article (:func:`_article_doer_type`), "private" when the headline names a
