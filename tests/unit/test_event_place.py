@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from workers.stages.event_place import dominant_country, event_place, landmark, neighbour, title_country
+from workers.stages.event_place import (
+    dominant_country,
+    event_place,
+    killing_country,
+    landmark,
+    neighbour,
+    title_country,
+)
 from workers.stages.normalize import split_sentences
 from workers.types import ActorMention, ArticleEntities, PlaceMention
 
@@ -183,3 +190,49 @@ def test_a_based_place_or_one_the_lead_does_not_name_is_no_title_country() -> No
         [],
     )
     assert title_country(ent) is None
+
+
+def test_a_killing_abroad_in_the_tolls_sentence_places_the_event_there() -> None:
+    # the title sets the report in France, but the toll is of a killing in Syria
+    title = "Former commander on trial in France"
+    text = (
+        "The former commander is on trial in Paris for fraud. "
+        "Some 300 people were killed in the massacre in Hama, rights groups say."
+    )
+    places = [
+        ("title", "France", None, "FR"),
+        ("text", "Paris", "Ile-de-France", "FR"),
+        ("text", "Hama", "Hama", "SY"),
+    ]
+    ent = _titled(title, text, places, [])
+    assert title_country(ent) == "FR"
+    near = text.index("300")
+    assert killing_country(ent, 1, near, ent["places"]) == "SY"
+    chosen = event_place(ent, 1, None, near=near)
+    assert chosen is not None and chosen["country"] == "SY" and chosen["admin1"] == "Hama"
+
+
+def test_a_toll_of_no_killing_or_no_toll_keeps_the_reports_country() -> None:
+    # bodies found are no killing told; without a toll the violent sentence abroad is an aside
+    title = "Police find 41 migrants alive in truck in Greece"
+    text = (
+        "Police found 41 migrants alive in a truck near Xanthi. "
+        "It came days after 39 bodies were discovered in a truck near London."
+    )
+    places = [
+        ("title", "Greece", None, "GR"),
+        ("text", "Xanthi", "East Macedonia and Thrace", "GR"),
+        ("text", "London", "England", "GB"),
+    ]
+    ent = _titled(title, text, places, [])
+    assert killing_country(ent, 1, text.index("39"), ent["places"]) is None
+    chosen = event_place(ent, 1, None, near=text.index("39"))
+    assert chosen is not None and chosen["country"] == "GR"
+    text = "Police found 41 migrants in Xanthi. Two men were shot dead in London last year."
+    places = [
+        ("title", "Greece", None, "GR"),
+        ("text", "Xanthi", "East Macedonia and Thrace", "GR"),
+        ("text", "London", "England", "GB"),
+    ]
+    ent = _titled(title, text, places, [])
+    assert killing_country(ent, 1, None, ent["places"]) is None

@@ -158,6 +158,29 @@ def title_country(ent: ArticleEntities) -> str | None:
     return country if country in told else None
 
 
+def killing_country(
+    ent: ArticleEntities, anchor: int, near: int | None, places: Sequence[PlaceMention]
+) -> str | None:
+    """The one country named after the toll in the sentence that tells of a killing, or None.
+
+    A report set elsewhere (a trial in Paris, a flogging ban in Saudi Arabia, a column on
+    Guantanamo) whose toll is of a killing abroad ("20,000 people were killed in the massacre
+    in Hama", "murdered at Saudi's consulate in Istanbul, Turkey", "the killing of 14
+    civilians ... in Baghdad") is placed where the killing was, not where the report is set
+    (HRD hrd-train-893797516, -920145211, -972955560). The sentence must tell of a killing:
+    a toll of bodies "discovered ... near London" in a report from Greece does not move it.
+    Without a toll (no ``near``) a violent sentence abroad is too often an aside: not used.
+    """
+    if near is None or not is_violent_text(segment_text(ent, anchor)):
+        return None
+    here = {
+        p["country"]
+        for p in places
+        if p["sentence"] == anchor and p["country"] and p["start"] >= near and not aside(ent, p)
+    }
+    return here.pop() if len(here) == 1 else None
+
+
 def _in_anchor(
     ent: ArticleEntities, anchor: int, near: int, in_anchor: list[PlaceMention]
 ) -> tuple[PlaceMention | None, list[PlaceMention], int | None]:
@@ -262,7 +285,9 @@ def event_place(
 
     Mentions in the event's sentence weigh most (the one closest to the figure most of
     all), then the title, then the neighbouring sentences, then the rest of the article.
-    Places outside the article's main country count only when nothing else is named.
+    Places outside the article's main country count only when nothing else is named; the
+    main country is the one of a killing the event's sentence tells of after its toll, else
+    the title's, else the one most named.
     """
     named = [p for p in ent["places"] if admin1 is None or p["admin1"] == admin1]
     places = [p for p in named if not metonym(ent, p)]
@@ -272,7 +297,7 @@ def event_place(
         # (WAD wad-04851, wad-06090, wad-06046)
         countries = [p for p in named if p["admin1"] is None and p["country"]]
         return countries[0] if countries else None
-    country = title_country(ent) or dominant_country(ent)
+    country = killing_country(ent, anchor, near, places) or title_country(ent) or dominant_country(ent)
     home = [p for p in places if p["country"] == country] if country else places
     pool = [p for p in (home or places) if p["admin1"]]
     if not pool:
