@@ -236,3 +236,25 @@ def test_a_toll_of_no_killing_or_no_toll_keeps_the_reports_country() -> None:
     ]
     ent = _titled(title, text, places, [])
     assert killing_country(ent, 1, None, ent["places"]) is None
+
+
+def test_without_a_toll_the_lead_places_an_event_told_late_as_violent() -> None:
+    # the arrest in the lead is the event; the first violent sentence, far on, is about another place
+    text = (
+        "A photographer was arrested by police in New York. "
+        "His agency protested. "
+        "He had been held for ten hours in a jail in New York. "
+        "The protests began after a man was killed by police in Minnesota."
+    )
+    places = [
+        ("text", "New York", "New York", "US"),
+        ("text", "Minnesota", "Minnesota", "US"),
+    ]
+    ent = _titled("Photographer arrested", text, places, [])
+    second = text.index("New York", text.index("jail"))
+    ent["places"].insert(1, {**ent["places"][0], "sentence": 2, "start": second, "end": second + 8})
+    chosen = event_place(ent, 3, None)
+    assert chosen is not None and chosen["admin1"] == "New York"
+    # with a toll in that sentence, the sentence's place it is
+    chosen = event_place(ent, 3, None, near=text.index("a man"))
+    assert chosen is not None and chosen["admin1"] == "Minnesota"

@@ -224,14 +224,25 @@ def _in_anchor(
     return closest, origins, limit
 
 
+# the weight of each place the lead names when the event's sentence has no toll (see _weights)
+UNTOLD_LEAD_WEIGHT = 2.0
+
+
 def _weights(
     ent: ArticleEntities,
     anchor: int,
     pool: list[PlaceMention],
     origins: list[PlaceMention],
     limit: int | None,
+    untold: bool = False,
 ) -> defaultdict[str, float]:
-    """Weight of each admin1 by where its mentions sit relative to the event's sentence."""
+    """Weight of each admin1 by where its mentions sit relative to the event's sentence.
+
+    ``untold``: the event's sentence carries no toll, it is only the first violent one; when it
+    lies past the lead, the places the lead names weigh as well: a report of an arrest or a
+    detention (no violent words) tells its event in the lead and reaches a killing only later
+    ("arrested by cops in New York ... covering protests over the killing in Minnesota"):
+    HRD hrd-train-926797406, -952472019 (divisions), -942080412, -981031310, -950563395 (cities)."""
     weights: defaultdict[str, float] = defaultdict(float)
     far: defaultdict[str, float] = defaultdict(float)
     # the event's sentence and the title when they name a place that is no landmark, origin or neighbour
@@ -271,6 +282,10 @@ def _weights(
             far[adm] += 1.0 / max(distance, 1)
     for adm, w in far.items():
         weights[adm] += min(w, 1.0)
+    if untold and anchor >= LEAD_SENTENCES:
+        for p in pool:
+            if 0 <= p["sentence"] < LEAD_SENTENCES and not aside(ent, p) and not any(p is o for o in origins):
+                weights[p["admin1"] or ""] += UNTOLD_LEAD_WEIGHT
     return weights
 
 
@@ -308,7 +323,7 @@ def event_place(
     limit: int | None = None
     if in_anchor and near is not None:
         closest, origins, limit = _in_anchor(ent, anchor, near, in_anchor)
-    weights = _weights(ent, anchor, pool, origins, limit)
+    weights = _weights(ent, anchor, pool, origins, limit, untold=near is None)
     if closest is not None:
         weights[closest["admin1"] or ""] += 2.0
     in_title = [p for p in pool if p["sentence"] == -1]
