@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from workers.stages.event_place import (
+    court,
+    dateline,
     dominant_country,
     event_place,
     killing_country,
@@ -258,3 +260,39 @@ def test_without_a_toll_the_lead_places_an_event_told_late_as_violent() -> None:
     # with a toll in that sentence, the sentence's place it is
     chosen = event_place(ent, 3, None, near=text.index("a man"))
     assert chosen is not None and chosen["admin1"] == "Minnesota"
+
+
+def test_the_court_that_tries_a_case_does_not_place_it() -> None:
+    text = (
+        "Police stand guard at a court in Beijing. "
+        "The justice department of Henan Province revoked the lawyer's license."
+    )
+    places = [("text", "Beijing", "Beijing", "CN"), ("text", "Henan Province", "Henan", "CN")]
+    ent = _titled("Lawyer loses license", text, places, [])
+    assert court(ent, ent["places"][0]) and not court(ent, ent["places"][1])
+    chosen = event_place(ent, -1, None)
+    assert chosen is not None and chosen["admin1"] == "Henan"
+    # "pre-trial detention in" is a detention, not a court
+    text = "He has been held in pre-trial detention in Zhodzina."
+    ent = _titled("Blogger jailed", text, [("text", "Zhodzina", "Minsk", "BY")], [])
+    assert not court(ent, ent["places"][0])
+
+
+def test_a_dateline_loses_a_tie() -> None:
+    text = "ISLAMABAD: The leader was arrested in Peshawar on Monday. Nine others were held."
+    places = [("text", "ISLAMABAD", "Islamabad", "PK"), ("text", "Peshawar", "Khyber Pakhtunkhwa", "PK")]
+    ent = _titled("Leader arrested", text, places, [])
+    assert dateline(ent, ent["places"][0]) and not dateline(ent, ent["places"][1])
+    chosen = event_place(ent, -1, None)
+    assert chosen is not None and chosen["admin1"] == "Khyber Pakhtunkhwa"
+    # named more than the other place, the dateline's town still wins
+    text = "BANGKOK — A journalist was detained in Bangkok. He was held in Samut Prakan."
+    places = [
+        ("text", "BANGKOK", "Bangkok", "TH"),
+        ("text", "Bangkok", "Bangkok", "TH"),
+        ("text", "Samut Prakan", "Samut Prakan", "TH"),
+    ]
+    ent = _titled("Journalist detained", text, places, [])
+    assert dateline(ent, ent["places"][0])
+    chosen = event_place(ent, -1, None)
+    assert chosen is not None and chosen["admin1"] == "Bangkok"

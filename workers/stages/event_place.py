@@ -99,6 +99,40 @@ def metonym(ent: ArticleEntities, p: PlaceMention) -> bool:
     return bool(_METONYM_AFTER.match(seg[p["end"] : p["end"] + 30].lstrip()))
 
 
+# Where the report comes from rather than where its event was: a court that tries the case
+# ("a federal court in Manhattan", "a court in Beijing" under a photo) and a dateline
+# ("ISLAMABAD: ...", "ADEN, Yemen, March 7 (Xinhua) --"). HRD hrd-train-963411494 (Henan, not the
+# Beijing court), hrd-dev-978874856 (Yangon, not the Naypyidaw prison court), hrd-train-901785239
+# (Peshawar, not the Islamabad dateline), hrd-train-1032519743 (Hadramout, not Aden); worse:
+# hrd-train-948876109 (the Karachi court was where the fire was).
+_COURT_BEFORE = re.compile(
+    r"\b(?<!pre-)(?:courts?|trial|tribunal|hearing|courthouse|jury|judge)\b(?:\s+[\w.-]+){0,3}?"
+    r"\s+(?:in|of|at)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_COURT_AFTER = re.compile(r"^(?:'s)?\s+(?:[A-Z][\w.-]*\s+){0,2}(?:[Cc]ourt|[Tt]ribunal|jury)\b")
+_DATELINE_AFTER = re.compile(
+    r"^(?:,\s*[A-Z][\w .'-]{1,30})?(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?"  # ", Yemen, March 7"
+    r"\s*(?:\([^)]{1,40}\)\s*)?(?::|--|—|–|-\s)"  # "(Xinhua) --"
+)
+
+
+def court(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """Whether the place is where a court sits ("a federal court in Manhattan", "Ontario Superior Court")."""
+    seg = _segment_of(ent, p)
+    return bool(
+        _COURT_BEFORE.search(seg[max(0, p["start"] - 60) : p["start"]])
+        or _COURT_AFTER.match(seg[p["end"] : p["end"] + 40])
+    )
+
+
+def dateline(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """Whether the place opens the text as its dateline ("ADEN, Yemen, March 7 (Xinhua) --")."""
+    if p["sentence"] != 0 or p["start"] > 3:
+        return False
+    return bool(_DATELINE_AFTER.match(ent["text"][p["end"] : p["end"] + 60]))
+
+
 LEAD_SENTENCES = 3  # the title and the first sentences say where a report is set
 
 
@@ -253,7 +287,12 @@ def _weights(
     }
     for p in pool:
         adm = p["admin1"] or ""
-        if any(p is o for o in origins) or origin_or_destination(ent, p) or neighbour(ent, p):
+        if (
+            any(p is o for o in origins)
+            or origin_or_destination(ent, p)
+            or neighbour(ent, p)
+            or court(ent, p)
+        ):
             continue
         if p["sentence"] in located and landmark(ent, p):
             # a landmark beside a place that says where the event was; further off, "the village
@@ -282,6 +321,10 @@ def _weights(
             far[adm] += 1.0 / max(distance, 1)
     for adm, w in far.items():
         weights[adm] += min(w, 1.0)
+    for p in pool:
+        if dateline(ent, p) and p["admin1"] in weights:
+            # a dateline is often the event's town too: it only loses a tie
+            weights[p["admin1"] or ""] -= 0.01
     if untold and anchor >= LEAD_SENTENCES:
         for p in pool:
             if 0 <= p["sentence"] < LEAD_SENTENCES and not aside(ent, p) and not any(p is o for o in origins):
