@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from workers.stages.event_place import (
     court,
     dateline,
@@ -85,7 +87,7 @@ def test_a_country_named_only_as_an_agent_gives_the_country() -> None:
 
 
 def _titled(
-    title: str, text: str, places: list[tuple[str, str, str | None, str]], actors: list[str]
+    title: str, text: str, places: Sequence[tuple[str, str, str | None, str]], actors: list[str]
 ) -> ArticleEntities:
     """Entities with a title; ``places`` (segment "title"/"text", surface, admin1, country) and
     the country-named ``actors`` are placed at their first occurrence (title first)."""
