@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from workers.stages.event_place import dominant_country, event_place, landmark, neighbour, title_country
+from collections.abc import Sequence
+
+from workers.stages.event_place import (
+    court,
+    dateline,
+    dominant_country,
+    event_place,
+    killing_country,
+    landmark,
+    neighbour,
+    title_country,
+)
 from workers.stages.normalize import split_sentences
 from workers.types import ActorMention, ArticleEntities, PlaceMention
 
@@ -76,7 +87,7 @@ def test_a_country_named_only_as_an_agent_gives_the_country() -> None:
 
 
 def _titled(
-    title: str, text: str, places: list[tuple[str, str, str | None, str]], actors: list[str]
+    title: str, text: str, places: Sequence[tuple[str, str, str | None, str]], actors: list[str]
 ) -> ArticleEntities:
     """Entities with a title; ``places`` (segment "title"/"text", surface, admin1, country) and
     the country-named ``actors`` are placed at their first occurrence (title first)."""
@@ -183,3 +194,107 @@ def test_a_based_place_or_one_the_lead_does_not_name_is_no_title_country() -> No
         [],
     )
     assert title_country(ent) is None
+
+
+def test_a_killing_abroad_in_the_tolls_sentence_places_the_event_there() -> None:
+    # the title sets the report in France, but the toll is of a killing in Syria
+    title = "Former commander on trial in France"
+    text = (
+        "The former commander is on trial in Paris for fraud. "
+        "Some 300 people were killed in the massacre in Hama, rights groups say."
+    )
+    places = [
+        ("title", "France", None, "FR"),
+        ("text", "Paris", "Ile-de-France", "FR"),
+        ("text", "Hama", "Hama", "SY"),
+    ]
+    ent = _titled(title, text, places, [])
+    assert title_country(ent) == "FR"
+    near = text.index("300")
+    assert killing_country(ent, 1, near, ent["places"]) == "SY"
+    chosen = event_place(ent, 1, None, near=near)
+    assert chosen is not None and chosen["country"] == "SY" and chosen["admin1"] == "Hama"
+
+
+def test_a_toll_of_no_killing_or_no_toll_keeps_the_reports_country() -> None:
+    # bodies found are no killing told; without a toll the violent sentence abroad is an aside
+    title = "Police find 41 migrants alive in truck in Greece"
+    text = (
+        "Police found 41 migrants alive in a truck near Xanthi. "
+        "It came days after 39 bodies were discovered in a truck near London."
+    )
+    places = [
+        ("title", "Greece", None, "GR"),
+        ("text", "Xanthi", "East Macedonia and Thrace", "GR"),
+        ("text", "London", "England", "GB"),
+    ]
+    ent = _titled(title, text, places, [])
+    assert killing_country(ent, 1, text.index("39"), ent["places"]) is None
+    chosen = event_place(ent, 1, None, near=text.index("39"))
+    assert chosen is not None and chosen["country"] == "GR"
+    text = "Police found 41 migrants in Xanthi. Two men were shot dead in London last year."
+    places = [
+        ("title", "Greece", None, "GR"),
+        ("text", "Xanthi", "East Macedonia and Thrace", "GR"),
+        ("text", "London", "England", "GB"),
+    ]
+    ent = _titled(title, text, places, [])
+    assert killing_country(ent, 1, None, ent["places"]) is None
+
+
+def test_without_a_toll_the_lead_places_an_event_told_late_as_violent() -> None:
+    # the arrest in the lead is the event; the first violent sentence, far on, is about another place
+    text = (
+        "A photographer was arrested by police in New York. "
+        "His agency protested. "
+        "He had been held for ten hours in a jail in New York. "
+        "The protests began after a man was killed by police in Minnesota."
+    )
+    places = [
+        ("text", "New York", "New York", "US"),
+        ("text", "Minnesota", "Minnesota", "US"),
+    ]
+    ent = _titled("Photographer arrested", text, places, [])
+    second = text.index("New York", text.index("jail"))
+    ent["places"].insert(1, {**ent["places"][0], "sentence": 2, "start": second, "end": second + 8})
+    chosen = event_place(ent, 3, None)
+    assert chosen is not None and chosen["admin1"] == "New York"
+    # with a toll in that sentence, the sentence's place it is
+    chosen = event_place(ent, 3, None, near=text.index("a man"))
+    assert chosen is not None and chosen["admin1"] == "Minnesota"
+
+
+def test_the_court_that_tries_a_case_does_not_place_it() -> None:
+    text = (
+        "Police stand guard at a court in Beijing. "
+        "The justice department of Henan Province revoked the lawyer's license."
+    )
+    places = [("text", "Beijing", "Beijing", "CN"), ("text", "Henan Province", "Henan", "CN")]
+    ent = _titled("Lawyer loses license", text, places, [])
+    assert court(ent, ent["places"][0]) and not court(ent, ent["places"][1])
+    chosen = event_place(ent, -1, None)
+    assert chosen is not None and chosen["admin1"] == "Henan"
+    # "pre-trial detention in" is a detention, not a court
+    text = "He has been held in pre-trial detention in Zhodzina."
+    ent = _titled("Blogger jailed", text, [("text", "Zhodzina", "Minsk", "BY")], [])
+    assert not court(ent, ent["places"][0])
+
+
+def test_a_dateline_loses_a_tie() -> None:
+    text = "ISLAMABAD: The leader was arrested in Peshawar on Monday. Nine others were held."
+    places = [("text", "ISLAMABAD", "Islamabad", "PK"), ("text", "Peshawar", "Khyber Pakhtunkhwa", "PK")]
+    ent = _titled("Leader arrested", text, places, [])
+    assert dateline(ent, ent["places"][0]) and not dateline(ent, ent["places"][1])
+    chosen = event_place(ent, -1, None)
+    assert chosen is not None and chosen["admin1"] == "Khyber Pakhtunkhwa"
+    # named more than the other place, the dateline's town still wins
+    text = "BANGKOK — A journalist was detained in Bangkok. He was held in Samut Prakan."
+    places = [
+        ("text", "BANGKOK", "Bangkok", "TH"),
+        ("text", "Bangkok", "Bangkok", "TH"),
+        ("text", "Samut Prakan", "Samut Prakan", "TH"),
+    ]
+    ent = _titled("Journalist detained", text, places, [])
+    assert dateline(ent, ent["places"][0])
+    chosen = event_place(ent, -1, None)
+    assert chosen is not None and chosen["admin1"] == "Bangkok"

@@ -99,6 +99,40 @@ def metonym(ent: ArticleEntities, p: PlaceMention) -> bool:
     return bool(_METONYM_AFTER.match(seg[p["end"] : p["end"] + 30].lstrip()))
 
 
+# Where the report comes from rather than where its event was: a court that tries the case
+# ("a federal court in Manhattan", "a court in Beijing" under a photo) and a dateline
+# ("ISLAMABAD: ...", "ADEN, Yemen, March 7 (Xinhua) --"). HRD hrd-train-963411494 (Henan, not the
+# Beijing court), hrd-dev-978874856 (Yangon, not the Naypyidaw prison court), hrd-train-901785239
+# (Peshawar, not the Islamabad dateline), hrd-train-1032519743 (Hadramout, not Aden); worse:
+# hrd-train-948876109 (the Karachi court was where the fire was).
+_COURT_BEFORE = re.compile(
+    r"\b(?<!pre-)(?:courts?|trial|tribunal|hearing|courthouse|jury|judge)\b(?:\s+[\w.-]+){0,3}?"
+    r"\s+(?:in|of|at)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_COURT_AFTER = re.compile(r"^(?:'s)?\s+(?:[A-Z][\w.-]*\s+){0,2}(?:[Cc]ourt|[Tt]ribunal|jury)\b")
+_DATELINE_AFTER = re.compile(
+    r"^(?:,\s*[A-Z][\w .'-]{1,30})?(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?"  # ", Yemen, March 7"
+    r"\s*(?:\([^)]{1,40}\)\s*)?(?::|--|—|–|-\s)"  # "(Xinhua) --"
+)
+
+
+def court(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """Whether the place is where a court sits ("a federal court in Manhattan", "Ontario Superior Court")."""
+    seg = _segment_of(ent, p)
+    return bool(
+        _COURT_BEFORE.search(seg[max(0, p["start"] - 60) : p["start"]])
+        or _COURT_AFTER.match(seg[p["end"] : p["end"] + 40])
+    )
+
+
+def dateline(ent: ArticleEntities, p: PlaceMention) -> bool:
+    """Whether the place opens the text as its dateline ("ADEN, Yemen, March 7 (Xinhua) --")."""
+    if p["sentence"] != 0 or p["start"] > 3:
+        return False
+    return bool(_DATELINE_AFTER.match(ent["text"][p["end"] : p["end"] + 60]))
+
+
 LEAD_SENTENCES = 3  # the title and the first sentences say where a report is set
 
 
@@ -158,6 +192,29 @@ def title_country(ent: ArticleEntities) -> str | None:
     return country if country in told else None
 
 
+def killing_country(
+    ent: ArticleEntities, anchor: int, near: int | None, places: Sequence[PlaceMention]
+) -> str | None:
+    """The one country named after the toll in the sentence that tells of a killing, or None.
+
+    A report set elsewhere (a trial in Paris, a flogging ban in Saudi Arabia, a column on
+    Guantanamo) whose toll is of a killing abroad ("20,000 people were killed in the massacre
+    in Hama", "murdered at Saudi's consulate in Istanbul, Turkey", "the killing of 14
+    civilians ... in Baghdad") is placed where the killing was, not where the report is set
+    (HRD hrd-train-893797516, -920145211, -972955560). The sentence must tell of a killing:
+    a toll of bodies "discovered ... near London" in a report from Greece does not move it.
+    Without a toll (no ``near``) a violent sentence abroad is too often an aside: not used.
+    """
+    if near is None or not is_violent_text(segment_text(ent, anchor)):
+        return None
+    here = {
+        p["country"]
+        for p in places
+        if p["sentence"] == anchor and p["country"] and p["start"] >= near and not aside(ent, p)
+    }
+    return here.pop() if len(here) == 1 else None
+
+
 def _in_anchor(
     ent: ArticleEntities, anchor: int, near: int, in_anchor: list[PlaceMention]
 ) -> tuple[PlaceMention | None, list[PlaceMention], int | None]:
@@ -201,14 +258,25 @@ def _in_anchor(
     return closest, origins, limit
 
 
+# the weight of each place the lead names when the event's sentence has no toll (see _weights)
+UNTOLD_LEAD_WEIGHT = 2.0
+
+
 def _weights(
     ent: ArticleEntities,
     anchor: int,
     pool: list[PlaceMention],
     origins: list[PlaceMention],
     limit: int | None,
+    untold: bool = False,
 ) -> defaultdict[str, float]:
-    """Weight of each admin1 by where its mentions sit relative to the event's sentence."""
+    """Weight of each admin1 by where its mentions sit relative to the event's sentence.
+
+    ``untold``: the event's sentence carries no toll, it is only the first violent one; when it
+    lies past the lead, the places the lead names weigh as well: a report of an arrest or a
+    detention (no violent words) tells its event in the lead and reaches a killing only later
+    ("arrested by cops in New York ... covering protests over the killing in Minnesota"):
+    HRD hrd-train-926797406, -952472019 (divisions), -942080412, -981031310, -950563395 (cities)."""
     weights: defaultdict[str, float] = defaultdict(float)
     far: defaultdict[str, float] = defaultdict(float)
     # the event's sentence and the title when they name a place that is no landmark, origin or neighbour
@@ -219,7 +287,12 @@ def _weights(
     }
     for p in pool:
         adm = p["admin1"] or ""
-        if any(p is o for o in origins) or origin_or_destination(ent, p) or neighbour(ent, p):
+        if (
+            any(p is o for o in origins)
+            or origin_or_destination(ent, p)
+            or neighbour(ent, p)
+            or court(ent, p)
+        ):
             continue
         if p["sentence"] in located and landmark(ent, p):
             # a landmark beside a place that says where the event was; further off, "the village
@@ -248,6 +321,14 @@ def _weights(
             far[adm] += 1.0 / max(distance, 1)
     for adm, w in far.items():
         weights[adm] += min(w, 1.0)
+    for p in pool:
+        if dateline(ent, p) and p["admin1"] in weights:
+            # a dateline is often the event's town too: it only loses a tie
+            weights[p["admin1"] or ""] -= 0.01
+    if untold and anchor >= LEAD_SENTENCES:
+        for p in pool:
+            if 0 <= p["sentence"] < LEAD_SENTENCES and not aside(ent, p) and not any(p is o for o in origins):
+                weights[p["admin1"] or ""] += UNTOLD_LEAD_WEIGHT
     return weights
 
 
@@ -262,7 +343,9 @@ def event_place(
 
     Mentions in the event's sentence weigh most (the one closest to the figure most of
     all), then the title, then the neighbouring sentences, then the rest of the article.
-    Places outside the article's main country count only when nothing else is named.
+    Places outside the article's main country count only when nothing else is named; the
+    main country is the one of a killing the event's sentence tells of after its toll, else
+    the title's, else the one most named.
     """
     named = [p for p in ent["places"] if admin1 is None or p["admin1"] == admin1]
     places = [p for p in named if not metonym(ent, p)]
@@ -272,7 +355,7 @@ def event_place(
         # (WAD wad-04851, wad-06090, wad-06046)
         countries = [p for p in named if p["admin1"] is None and p["country"]]
         return countries[0] if countries else None
-    country = title_country(ent) or dominant_country(ent)
+    country = killing_country(ent, anchor, near, places) or title_country(ent) or dominant_country(ent)
     home = [p for p in places if p["country"] == country] if country else places
     pool = [p for p in (home or places) if p["admin1"]]
     if not pool:
@@ -283,7 +366,7 @@ def event_place(
     limit: int | None = None
     if in_anchor and near is not None:
         closest, origins, limit = _in_anchor(ent, anchor, near, in_anchor)
-    weights = _weights(ent, anchor, pool, origins, limit)
+    weights = _weights(ent, anchor, pool, origins, limit, untold=near is None)
     if closest is not None:
         weights[closest["admin1"] or ""] += 2.0
     in_title = [p for p in pool if p["sentence"] == -1]
