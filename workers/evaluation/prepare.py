@@ -155,6 +155,8 @@ def prepare(
     if progress is not None and len(out):
         progress(len(out))
     if not todo:
+        if out:  # a read counts as use: _prune goes by the folder's mtime, which reading leaves old
+            os.utime(path.parent)
         return out
     run = entities_batch()
     path.parent.mkdir(parents=True, exist_ok=True)
