@@ -48,6 +48,8 @@ def test_a_district_named_as_its_seat_keeps_the_towns_coordinates() -> None:
         ("Taji", "IQ", "Baghdad"),  # towns cities500 lacks
         ("Shirqat", "IQ", "Salah ad Din"),
         ("Green Zone", "IQ", "Baghdad"),
+        ("Minembwe", "CD", "South Kivu"),
+        ("Bambo", "CD", "North Kivu"),
     ],
 )
 def test_curated_regions_and_towns(text: str, cc: str, admin1: str) -> None:
