@@ -53,7 +53,7 @@ import sys
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -73,6 +73,7 @@ COUNTRIES_FILE = PLACES_DIR / "countries.csv"
 DEMONYMS_FILE = PLACES_DIR / "demonyms.csv"
 ACTOR_COUNTRIES_FILE = PLACES_DIR / "actor_countries.csv"
 ADMIN1_CODES_FILE = PLACES_DIR / "admin1_codes.csv"
+SECOND_LEVEL_FILE = PLACES_DIR / "second_level.csv"
 
 
 def _package_dir(name: str) -> Path:
@@ -168,6 +169,9 @@ _QUALIFIERS_AFTER = (
     "municipality", "county", "rural", "areas", "villages", "towns", "neighbourhoods", "neighborhoods",
     "state", "states", "oblast", "department", "prefecture", "territory", "provinces", "regions", "regional",
     "province's", "plain", "plains", "desert", "mountains", "mountain", "front", "border", "enclave",
+    # Ethiopia's second-level divisions: "Kamashie Zone", "Asosa Zone", "Western Gonder Zone"
+    # (WAD wad-06031, wad-05968, wad-06384)
+    "zone", "zones",
 )  # fmt: skip
 _QUALIFIERS_BEFORE = (
     "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west",
@@ -432,6 +436,7 @@ class _Gazetteer:
         self._load_countries()
         self._load_rg_and_cities()
         self._load_subdivisions()
+        self._load_districts()
         self._load_aliases()  # after the shipped data: its rows give coordinates by name
         self.country_keys: dict[str, list[str]] = defaultdict(list)  # for fuzzy look-ups in one country
         for table in (self.admin1, self.places):
@@ -665,6 +670,35 @@ class _Gazetteer:
                     name, admin1, cc, None, None, population=SECOND_LEVEL_POPULATION, free=False
                 )
                 self._add(self.places, [name], entry)
+
+    def _load_districts(self) -> None:
+        """Our second-level divisions (``second_level.csv``: districts, local government areas,
+        territories GeoNames lacks as places) as places of their division, read in articles set
+        in their country, each as big as a town (:data:`SECOND_LEVEL_POPULATION`). A row whose
+        division the tables do not know is skipped."""
+        for row in _csv_rows(SECOND_LEVEL_FILE):
+            cc, division = row["country"].strip(), row["admin1"].strip()
+            admin1 = next(
+                (e.admin1 for e in _entries(self.admin1.get(place_key(division))) if e.country == cc),
+                None,
+            )
+            names = [n.strip() for n in row["names"].split(";") if n.strip()]
+            if admin1 is None or not names:
+                continue
+            entry = PlaceEntry(
+                names[0], admin1, cc, None, None, population=SECOND_LEVEL_POPULATION, free=False
+            )
+            for name in names:
+                # a district named as its seat town, which GeoNames has: the town (with its
+                # coordinates) as big as the district ("Ziarat", a village of 1,000 in GeoNames)
+                town = next(
+                    (e for e in self.readings(place_key(name)) if e.country == cc and e.admin1 == admin1),
+                    None,
+                )
+                if town is None:
+                    self._add(self.places, [name], entry)
+                elif town.kind == "place" and town.population < SECOND_LEVEL_POPULATION:
+                    self._add(self.places, [name], replace(town, population=SECOND_LEVEL_POPULATION))
 
     def _load_aliases(self) -> None:
         for row in _csv_rows(ALIASES_FILE):
