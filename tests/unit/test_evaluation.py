@@ -144,6 +144,19 @@ def test_wad_scorer_counts_noncombatants_and_places_on_the_main_event() -> None:
     assert {(m.key, m.measure) for m in s.misses} >= {("w4", "killed exact"), ("w2", "first-level division")}
 
 
+def test_wad_country_follows_the_pitf_code_list() -> None:
+    # PITF files Gaza under Israel and writes El Salvador "ELS"; Palestine is no match elsewhere
+    arts = wad_articles([_wad("g", 2, "ISR", None), _wad("s", 11, "ELS", None), _wad("n", 1, "NGA", None)])
+    assert [a.gold.country for a in arts] == ["IL", "SV", "NG"]  # type: ignore[union-attr]
+    preds = {
+        "g": Prediction([_event(2, "PS")]),
+        "s": Prediction([_event(11, "SV")]),
+        "n": Prediction([_event(1, "PS")]),
+    }
+    country = next(m for m in score_wad(arts, preds).measures if m.name == "country")
+    assert (country.value, country.n) == (pytest.approx(2 / 3, abs=1e-3), 3)
+
+
 def _hrd(
     key: str, country: str | None, region: str | None, year: str | None, month: str | None, actor: str | None
 ) -> dict[str, Any]:

@@ -94,6 +94,10 @@ def fakes_articles(rows: Sequence[Mapping[str, Any]]) -> list[DevArticle]:
     return out
 
 
+# PITF country codes that are not ISO alpha-3 (El Salvador is "ELS" in the WAD rows)
+PITF_CODES = {"ELS": "SLV"}
+
+
 def wad_articles(rows: Sequence[Mapping[str, Any]]) -> list[DevArticle]:
     """WAD rows as articles without a title; the event date stands in for publication."""
     out: list[DevArticle] = []
@@ -103,7 +107,7 @@ def wad_articles(rows: Sequence[Mapping[str, Any]]) -> list[DevArticle]:
         region = loc.get("Region")
         gold = WadGold(
             killed=int(r.get("gold_killed") or 0),
-            country=alpha2_of_alpha3(code),
+            country=alpha2_of_alpha3(PITF_CODES.get(code, code)),
             country_code=code,
             region=None if is_empty(region) else str(region),
         )

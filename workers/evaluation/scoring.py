@@ -119,6 +119,12 @@ def _finish(
     return out
 
 
+# WAD is coded on PITF's country list, which has no code for the Palestinian territories: it
+# files Gaza and West Bank events under Israel (all 5 ISR rows of the dev set are such events:
+# wad-05054, -06065, -06257, -07210, -07416). Our Palestine is therefore its Israel.
+PITF_FILED_UNDER = {"PS": "IL"}
+
+
 def score_wad(arts: Sequence[DevArticle], preds: Mapping[str, Prediction]) -> SetScore:
     """WAD: killed exact (non-combatants), country, first-level division."""
     killed, country, admin1 = _Tally("killed exact"), _Tally("country"), _Tally("first-level division")
@@ -128,7 +134,8 @@ def score_wad(arts: Sequence[DevArticle], preds: Mapping[str, Prediction]) -> Se
         main, failed = _main(pred), pred.error is not None
         got = noncombatants_killed(pred.events)
         killed.add(a.key, not failed and got == gold.killed, gold.killed, pred.error or got)
-        our_country = _place(main, "country")
+        ours = _place(main, "country")
+        our_country = PITF_FILED_UNDER.get(ours, ours) if ours else ours
         if gold.country is not None:
             country.add(a.key, our_country == gold.country, gold.country, pred.error or our_country)
         if gold.region is not None:
