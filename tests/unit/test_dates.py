@@ -171,6 +171,15 @@ def test_candidates_carry_the_words_before_the_date() -> None:
     assert "as_of" in tally.features and "act_before" not in tally.features
 
 
+def test_a_court_steps_date_gets_its_kind_place_and_time_word_joined_to_the_step() -> None:
+    sentences = ["The activist was abducted on 3 August.", "He was sentenced in June 2018 for a post."]
+    mentions = candidates(sentences, PUB, anchors=[0])[1:]
+    _, abduction, sentence = all_candidates(mentions, sentences, PUB)
+    assert not any(k.startswith("legal&") for k in abduction.features)
+    assert {"legal&kind=month_year", "legal&at=0-2", "legal&cue=in"} <= set(sentence.features)
+    assert not any(k.startswith(("legal&age", "legal&legal")) for k in sentence.features)
+
+
 def test_a_written_publication_date_and_the_months_candidates_share_features() -> None:
     sentences = [
         "Published 2 September 2019 Gunmen abducted the lawyer on 3 August.",

@@ -131,12 +131,29 @@ def all_candidates(
         if "act_before" in feats and not seen_act:
             feats["first_act_before"] = 1.0
             seen_act = True
+        _court_features(feats)
         out.append(Candidate(d.value, d, feats))
     _month_features(out)
     return out
 
 
 _EXPLICIT = frozenset({"full", "day_month", "month_year"})
+# the features a court step's sentence is weighed by apart (see :func:`_court_features`)
+_COURT_SPLIT = ("kind=", "at=", "cue=")
+
+
+def _court_features(feats: dict[str, float]) -> None:
+    """Add to the features of a date in a sentence telling of a court or prison step
+    (``legal``) its kind of date, place and time word once more, joined to that step
+    (``legal&kind=month_year``): such a date is the attack's in some shapes ("arrested and
+    charged on 3 May", a verdict of the news day) and a later or earlier step's in others
+    ("sentenced in June 2018" told as background), which one weight for ``legal`` cannot tell.
+    Cross-validated under eight fold salts not used before, the month accuracy rose from 0.702
+    to 0.716 (7 of 8 salts higher); joining the attack words the same way scored no better."""
+    if "legal" not in feats:
+        return
+    for name in [k for k in feats if k.startswith(_COURT_SPLIT)]:
+        feats[f"legal&{name}"] = 1.0
 
 
 def _month_features(cands: Sequence[Candidate]) -> None:
