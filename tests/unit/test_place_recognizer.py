@@ -261,3 +261,20 @@ def test_a_division_named_after_its_type_word_and_of(nlp: Language) -> None:
     found = {s.text: place_of(s) for s in doc.spans["places"]}
     rivers = found.get("Rivers")
     assert rivers is not None and rivers.kind == "admin1" and rivers.country == "NG"
+
+
+def test_phrase_patterns_match_as_the_docs_they_stand_for(nlp: Language) -> None:
+    """Hash arrays (what the recognizers add, one Doc at a time) find what Doc patterns find."""
+    from spacy.matcher import PhraseMatcher
+
+    from workers.nlp.components import phrase_patterns
+
+    names = ["Kafr Zita", "Deir ez-Zor", "al-Bab", "", "UN"]
+    text = nlp.make_doc("Shelling hit kafr zita and Deir ez-Zor, then AL-BAB; the UN and un said so.")
+    for exact, attr in ((False, "LOWER"), (True, "ORTH")):
+        from_docs, from_hashes = PhraseMatcher(nlp.vocab, attr=attr), PhraseMatcher(nlp.vocab, attr=attr)
+        from_docs.add("P", [nlp.make_doc(n) for n in names])
+        patterns = phrase_patterns(nlp, names, exact=exact)
+        assert len(patterns) == 4  # the empty name gives no pattern, as an empty Doc gives none
+        from_hashes.add("P", patterns)  # type: ignore[arg-type]
+        assert from_hashes(text) == from_docs(text) != []
