@@ -67,6 +67,11 @@ def test_scans_find_glued_names_divisions_and_nothing_in_an_empty_doc(nlp: Langu
     assert _glued_places(empty) == [] and _division_phrases(empty) == [] and _name_pieces(empty) == []
 
 
+def test_a_division_named_after_its_word_at_the_start_of_a_text(nlp: Language) -> None:
+    doc = Doc(nlp.vocab, words=["State", "of", "Borno", "mourns", "its", "dead"])
+    assert [s.text for s in _division_phrases(doc)] == ["Borno"]
+
+
 def test_name_pieces_skip_tokens_inside_entities(nlp: Language) -> None:
     doc = _doc(nlp)
     doc.ents = [Span(doc, 2, 3, label="GPE")]

@@ -497,9 +497,7 @@ def _division_phrases(doc: Doc) -> list[Span]:
     if not len(doc):
         return out
     for i in np.flatnonzero(np.isin(_column(doc, LOWER), _admin_word_ids())).tolist():
-        if i == 0:
-            continue
-        token = doc[i]
+        token = doc[i]  # at 0 no name precedes, but "State of Borno" may follow
         for size in range(min(_MAX_NAME_TOKENS, token.i), 0, -1):
             start = token.i - size
             if not all(t.text[:1].isupper() or t.text == "-" for t in doc[start : token.i]):
