@@ -15,6 +15,13 @@ one feature among many; the anchor and governorate place the event.
   governorate that add up to it exactly, gives way to the first incident (helps fakes-0411,
   fakes-0664, fakes-0767).
 * The title is a fallback: its figure is used only when the body has none.
+* A report with no toll is anchored on its first violent sentence (the title first), and
+  the first body sentence telling of a violation against a person (violent, or an arrest,
+  detention, abduction, disappearance) joins the event's sentences: where the event's date
+  is looked for. Helps the HRD event month of hrd-dev-1004968819, hrd-train-939831797,
+  hrd-train-939839460, hrd-train-945103533, hrd-train-963248957, hrd-train-996152774,
+  hrd-train-996300195 (hurts hrd-train-884882077). Anchoring the place there instead
+  lowered the HRD first-level division, so the anchor itself stays the violent sentence.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from dataclasses import dataclass, field
 from workers.stages.casualties import CasualtyFigure
 from workers.stages.event_place import dominant_country, main_admin1, metonym
 from workers.stages.event_text import EARLIER, admin1_of, places_in, segment_text
-from workers.stages.event_types import is_violent_text
+from workers.stages.event_types import is_violation_text, is_violent_text
 from workers.types import ArticleEntities, Quantity, VictimKind
 
 DETAIL_SENTENCES = 4
@@ -255,6 +262,10 @@ def plan_events(ent: ArticleEntities, figs: Sequence[CasualtyFigure]) -> list[Pl
     anchor = killed[0].sentence if killed else first_violent_sentence(ent)
     main = Plan(anchor=anchor, killed=killed)
     main.sentences = {anchor, -1}
+    if not killed:
+        told = first_violation_sentence(ent)
+        if told is not None:
+            main.sentences.add(told)
     near = killed[0].start if killed else None
     main.title_near = title_figure_start(figs)
     if part is not None:
@@ -280,6 +291,14 @@ def title_figure_start(figs: Sequence[CasualtyFigure]) -> int | None:
     for f in figs:
         if f.sentence == -1 and f.category == "killed" and not f.background:
             return f.start
+    return None
+
+
+def first_violation_sentence(ent: ArticleEntities) -> int | None:
+    """The first body sentence telling of a violation against a person, None if none does."""
+    for i in range(len(ent["sentences"])):
+        if is_violation_text(segment_text(ent, i)):
+            return i
     return None
 
 

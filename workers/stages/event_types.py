@@ -96,3 +96,19 @@ def is_violent_text(text: str) -> bool:
             re.I,
         )
     )
+
+
+# The violations against a person that are neither a killing nor a strike, as most reports
+# on attacks against human-rights defenders tell them. Broader words (threats, trials,
+# raids, "attacked") were tried and mark the event's time less well on the HRD dev set.
+_VIOLATION = re.compile(
+    r"\b(?:arrest(?:ed|s|ing)?|detain(?:ed|s|ing)?|detention|abduct(?:ed|s|ing|ion|ions)?"
+    r"|kidnap(?:ped|s|ping|pings)?|disappear(?:ed|ance|ances)|taken into custody)\b",
+    re.I,
+)
+
+
+def is_violation_text(text: str) -> bool:
+    """True when ``text`` tells of a violation against a person: a violent act
+    (:func:`is_violent_text`) or an arrest, detention, abduction or disappearance."""
+    return is_violent_text(text) or bool(_VIOLATION.search(text))
