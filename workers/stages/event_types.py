@@ -98,17 +98,20 @@ def is_violent_text(text: str) -> bool:
     )
 
 
-# The violations against a person that are neither a killing nor a strike, as most reports
-# on attacks against human-rights defenders tell them. Broader words (threats, trials,
-# raids, "attacked") were tried and mark the event's time less well on the HRD dev set.
-_VIOLATION = re.compile(
-    r"\b(?:arrest(?:ed|s|ing)?|detain(?:ed|s|ing)?|detention|abduct(?:ed|s|ing|ion|ions)?"
-    r"|kidnap(?:ped|s|ping|pings)?|disappear(?:ed|ance|ances)|taken into custody)\b",
-    re.I,
-)
+VIOLATIONS_FILE = DATA_FILE.parent / "violation_words.json"
+
+
+@functools.cache
+def _violation_words() -> re.Pattern[str]:
+    """Arrest, detention, abduction, disappearance (``violation_words.json``), loaded once."""
+    try:
+        patterns = json.loads(VIOLATIONS_FILE.read_text(encoding="utf-8"))["patterns"]
+    except (OSError, ValueError, KeyError) as exc:  # pragma: no cover - packaging error
+        raise StageError(f"cannot read violation words {VIOLATIONS_FILE}: {exc}") from exc
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.I)
 
 
 def is_violation_text(text: str) -> bool:
     """True when ``text`` tells of a violation against a person: a violent act
     (:func:`is_violent_text`) or an arrest, detention, abduction or disappearance."""
-    return is_violent_text(text) or bool(_VIOLATION.search(text))
+    return is_violent_text(text) or bool(_violation_words().search(text))
