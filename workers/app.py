@@ -105,6 +105,7 @@ class Conflictwire:
     actor_states: TableT[str, Any]
     block_states: TableT[str, Any]
     dead_letters: DeadLetters
+    nlp_pool: NlpPool  # the entities agent's model; ``loaded`` once it can take batches
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -140,6 +141,7 @@ class Wiring:
     block_states: TableT[str, Any]
     actor_states: TableT[str, Any]
     article_ledger: TableT[str, Any]
+    nlp_pool: NlpPool
 
 
 def build_app(settings: Settings) -> Conflictwire:
@@ -164,6 +166,7 @@ def build_app(settings: Settings) -> Conflictwire:
         actor_states=wiring.actor_states,
         block_states=wiring.block_states,
         dead_letters=wiring.dead_letters,
+        nlp_pool=wiring.nlp_pool,
     )
 
 
@@ -206,6 +209,7 @@ def _wiring(app: faust.App, settings: Settings) -> Wiring:
         actor_states=app.Table("actor-counts", default=None, partitions=settings.partitions),
         # "<partition>:<bucket>" -> ledger bucket (articles' last content and blocks), written only by events
         article_ledger=app.Table("article-ledger", default=None, partitions=settings.partitions),
+        nlp_pool=NlpPool(settings.spacy_model, settings.nlp_processes),
     )
 
 
@@ -239,7 +243,7 @@ def _add_normalize_agent(w: Wiring) -> None:
 def _add_entities_agent(w: Wiring) -> None:
     """articles.normalized -> the model, in batches (:mod:`workers.nlp_pool`) -> articles.entities."""
     settings, dead_letters, out = w.settings, w.dead_letters, w.topics["articles.entities"]
-    nlp_pool = NlpPool(settings.spacy_model, settings.nlp_processes)
+    nlp_pool = w.nlp_pool
 
     async def extract_entities(events: Sequence[Any]) -> list[tuple[Any, Any]]:
         """Decode a batch and run it through the model: (event, ArticleEntities or the exception)."""

@@ -80,7 +80,7 @@ def worker(log_format: str | None) -> None:
     _bootstrap(settings)
     (settings.data_dir / settings.app_id).mkdir(parents=True, exist_ok=True)
     conflictwire = build_app(settings)
-    register_service_views(conflictwire.app, settings)
+    register_service_views(conflictwire.app, settings, model_loaded=lambda: conflictwire.nlp_pool.loaded)
     options: dict[str, Any] = {"loglevel": settings.log_level}
     if _log_format(settings, log_format) == "json":
         options["logging_config"] = logs.logging_config(settings.log_level, stage_of_topic(settings))

@@ -98,6 +98,7 @@ class NlpPool:
         self.task = task
         self.preload = preload
         self.restarts = 0  # executors replaced after a process died
+        self.loaded = False  # the model is loaded where batches run (start() finished; /readyz)
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._closed = False
         # shared (ordinary batches) / exclusive (one suspect article alone) access
@@ -139,10 +140,12 @@ class NlpPool:
         loop = asyncio.get_running_loop()
         if self.in_process:
             await loop.run_in_executor(None, _initialize, self.model)
-            return
-        executor = self._current()
-        # one task per process: a busy process makes the executor start the next one
-        await asyncio.gather(*[loop.run_in_executor(executor, _warm_up) for _ in range(self.processes)])
+        else:
+            executor = self._current()
+            # one task per process: a busy process makes the executor start the next one (each
+            # process runs its initializer, which loads the model, before its first task)
+            await asyncio.gather(*[loop.run_in_executor(executor, _warm_up) for _ in range(self.processes)])
+        self.loaded = not self._closed
 
     async def extract(
         self, articles: Sequence[NormalizedArticle], *, exclusive: bool = False
@@ -213,6 +216,7 @@ class NlpPool:
         """Stop the pool without waiting: batches not started fail with :class:`NlpPoolClosed` or
         are cancelled, running ones finish in their process, which then exits."""
         self._closed = True
+        self.loaded = False
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)

@@ -123,6 +123,7 @@ def test_probes_answer_and_readiness_names_its_reasons(service: Service) -> None
     assert status == 200 and body == {"alive": True}
     status, body = service.ready_before
     assert status == 200 and body["ready"] and body["tables_recovered"] and body["assigned_partitions"] > 0
+    assert body["model_loaded"] is True
 
 
 def test_metrics_move_as_articles_flow(service: Service) -> None:

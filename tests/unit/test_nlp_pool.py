@@ -72,6 +72,7 @@ async def test_the_pool_gives_exactly_the_entities_of_the_in_process_stage(
     pool: NlpPool, articles: list[NormalizedArticle], expected: dict[str, Any]
 ) -> None:
     assert len(pool.pids()) == 2 and os.getpid() not in pool.pids()
+    assert pool.loaded  # every process ran its initializer (the model) before start() returned
     halves = await asyncio.gather(pool.extract(articles[:4]), pool.extract(articles[4:]))
     got = halves[0] + halves[1]
     assert [e["id"] for e in got] == [a["id"] for a in articles]
@@ -82,10 +83,12 @@ async def test_in_process_mode_runs_the_same_task_without_processes(
     articles: list[NormalizedArticle], expected: dict[str, Any]
 ) -> None:
     local = NlpPool(MODEL, 0)
-    assert local.in_process and local.slots == 1
+    assert local.in_process and local.slots == 1 and not local.loaded
     await local.start()
+    assert local.loaded
     assert await local.extract(articles[:2]) == [expected[a["id"]] for a in articles[:2]]
     local.close()
+    assert not local.loaded  # /readyz turns 503 as the agent shuts down
     with pytest.raises(NlpPoolClosed):
         await local.extract(articles[:1])
 

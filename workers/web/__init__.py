@@ -5,8 +5,9 @@ the app's web server:
 
 - ``GET /metrics`` — Prometheus text format (:mod:`workers.metrics`; gauges refreshed per scrape);
 - ``GET /healthz`` — 200 while the process serves HTTP (liveness);
-- ``GET /readyz`` — 200 once the worker has source partitions assigned, its tables recovered and
-  no rebalance under way, else 503; the body says which;
+- ``GET /readyz`` — 200 once the worker has source partitions assigned, its tables recovered, its
+  model loaded (in process or in every pool process) and no rebalance under way, else 503; the
+  body says which;
 - ``GET /`` and ``/static/…`` — the dashboard (plain HTML, CSS and JavaScript, no build, no CDN);
 - ``GET /api/dashboard`` — the JSON the dashboard reads (:mod:`workers.web.data`).
 
@@ -17,6 +18,7 @@ only the partitions it owns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,24 +71,32 @@ def _static(name: str) -> bytes:
     return (STATIC / name).read_bytes()
 
 
-def readiness(app: faust.App) -> dict[str, Any]:
+def readiness(app: faust.App, model_loaded: Callable[[], bool]) -> dict[str, Any]:
+    """The worker's readiness and its reasons: partitions, tables, model, rebalance."""
     sources = metrics.assigned_sources(app)
     # TableManager has it, TableManagerT does not declare it
     recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
     rebalancing = bool(app.rebalancing)
-    ready = bool(sources) and recovered and not rebalancing
+    loaded = model_loaded()
+    ready = bool(sources) and recovered and loaded and not rebalancing
     return {
         "ready": ready,
         "assigned_partitions": len(sources),
         "tables_recovered": recovered,
+        "model_loaded": loaded,
         "rebalancing": rebalancing,
     }
 
 
 def register_service_views(
-    app: faust.App, settings: Settings, dashboard: DashboardData | None = None
+    app: faust.App,
+    settings: Settings,
+    dashboard: DashboardData | None = None,
+    *,
+    model_loaded: Callable[[], bool],
 ) -> DashboardData:
-    """Add the sensor, the views and the dashboard's reader task to ``app``; returns the dashboard data."""
+    """Add the sensor, the views and the dashboard's reader task to ``app``; returns the dashboard
+    data. ``model_loaded`` says whether the entities agent's model can take batches (/readyz)."""
     data = dashboard if dashboard is not None else DashboardData()
     names = settings.topics
     sensor = metrics.ServiceSensor(
@@ -105,7 +115,7 @@ def register_service_views(
 
     @app.page("/readyz")
     async def readyz(web: View, request: Request) -> Response:
-        state = readiness(app)
+        state = readiness(app, model_loaded)
         return web.json(state, status=200 if state["ready"] else 503)
 
     @app.page("/")
