@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
+from tests.support.articles import hand_made_entities
 from workers.stages.casualties import find_figures
 from workers.stages.event_figures import Plan, first_violation_sentence, plan_events
-from workers.stages.normalize import split_sentences
 from workers.types import ArticleEntities
 
 
 def _entities(text: str, title: str = "Report") -> ArticleEntities:
-    return {
-        "schema_version": 1,
-        "id": "art-1",
-        "source": "test",
-        "url": None,
-        "published_at": "2021-03-02",
-        "title": title,
-        "text": text,
-        "sentences": split_sentences(text),
-        "content_hash": "a" * 64,
-        "actors": [],
-        "places": [],
-    }
+    return hand_made_entities(text, title=title, published_at="2021-03-02")
 
 
 TEXT = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tests.support.articles import hand_made_entities
 from workers.stages.event_place import (
     court,
     dateline,
@@ -14,24 +15,11 @@ from workers.stages.event_place import (
     neighbour,
     title_country,
 )
-from workers.stages.normalize import split_sentences
 from workers.types import ActorMention, ArticleEntities, PlaceMention
 
 
 def _entities(text: str, places: list[PlaceMention]) -> ArticleEntities:
-    return {
-        "schema_version": 1,
-        "id": "art-1",
-        "source": "test",
-        "url": None,
-        "published_at": "2019-09-02",
-        "title": "Report",
-        "text": text,
-        "sentences": split_sentences(text),
-        "content_hash": "a" * 64,
-        "actors": [],
-        "places": places,
-    }
+    return hand_made_entities(text, places=places)
 
 
 def _place(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from spacy.language import Language
 
+from tests.support.articles import hand_made_entities
 from workers.stages.casualties import find_figures
 from workers.stages.errors import StageError
 from workers.stages.events import assemble_events, event_id
@@ -31,19 +32,9 @@ def _entities(
     published_at: str = "2019-09-02",
     content_hash: str = "a" * 64,
 ) -> ArticleEntities:
-    return {
-        "schema_version": 1,
-        "id": "art-1",
-        "source": "test",
-        "url": None,
-        "published_at": published_at,
-        "title": title,
-        "text": text,
-        "sentences": split_sentences(text),
-        "content_hash": content_hash,
-        "actors": actors or [],
-        "places": places or [],
-    }
+    return hand_made_entities(
+        text, title=title, actors=actors, places=places, published_at=published_at, content_hash=content_hash
+    )
 
 
 def _actor(text: str, actor_id: str, role: str, sentence: int, start: int = 0) -> ActorMention:

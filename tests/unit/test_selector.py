@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.articles import hand_made_entities
 from workers import codec
 from workers.stages import casualties
 from workers.stages.casualties import find_figures
@@ -27,19 +28,7 @@ from workers.types import ArticleEntities
 
 
 def _entities(text: str, title: str = "Report", article_id: str = "art-1") -> ArticleEntities:
-    return {
-        "schema_version": 1,
-        "id": article_id,
-        "source": "test",
-        "url": None,
-        "published_at": "2019-09-02",
-        "title": title,
-        "text": text,
-        "sentences": split_sentences(text),
-        "content_hash": "a" * 64,
-        "actors": [],
-        "places": [],
-    }
+    return hand_made_entities(text, title=title, article_id=article_id)
 
 
 LEAD = (
