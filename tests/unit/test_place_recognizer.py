@@ -278,3 +278,28 @@ def test_phrase_patterns_match_as_the_docs_they_stand_for(nlp: Language) -> None
         assert len(patterns) == 4  # the empty name gives no pattern, as an empty Doc gives none
         from_hashes.add("P", patterns)  # type: ignore[arg-type]
         assert from_hashes(text) == from_docs(text) != []
+
+
+def test_the_place_of_a_dateline_in_capitals(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["Record", "executions", "\n\n", "RIYADH", ":", "Saudi", "Arabia", "said"]
+    doc = recognizer(_doc(nlp, words, ["O"] * 5 + ["B-GPE", "I-GPE", "O"]))
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    riyadh = places.get("RIYADH")
+    assert riyadh is not None and riyadh.country == "SA"
+
+
+def test_a_word_in_capitals_that_names_no_place_is_no_dateline(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["Title", "\n\n", "UPDATE", ":", "police", "said"]
+    doc = recognizer(_doc(nlp, words))
+    assert list(doc.spans["places"]) == []
+
+
+def test_a_city_everyone_knows_stays_where_it_is(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["raids", "in", "Chicago", ",", "the", "Twin", "Cities", "in", "Minnesota"]
+    doc = recognizer(_doc(nlp, words, ["O", "O", "B-GPE", "O", "O", "O", "O", "O", "B-GPE"]))
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    chicago = places.get("Chicago")
+    assert chicago is not None and (chicago.country, chicago.admin1) == ("US", "Illinois")

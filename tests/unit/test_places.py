@@ -8,6 +8,7 @@ import pytest
 from workers.gazetteer.places import (
     SYRIAN_GOVERNORATES,
     PlaceContext,
+    _short_form,
     actor_country,
     choose_place,
     clean_admin1,
@@ -314,3 +315,31 @@ def test_a_division_is_read_with_its_own_type_word() -> None:
     assert any(e.admin1 == "Oromiya" for e in _entries(gaz.admin1.get("oromia regional state")))
     cands = place_candidates("Dire Dawa Regional State")  # "regional" is a qualifier like "state"
     assert cands.admin_hint and any(e.kind == "admin1" and e.country == "ET" for e in cands.entries)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "admin1"),
+    [("Juarez", "Ciudad Juárez", "Chihuahua"), ("Matamoros", "Heroica Matamoros", "Tamaulipas")],
+)
+def test_a_citys_name_without_its_title_word_is_its_own(text: str, name: str, admin1: str) -> None:
+    mexico = PlaceContext("MX", frozenset({"MX"}))
+    place = resolve_in_context(text, mexico)
+    assert place is not None and (place.name, place.admin1) == (name, admin1)
+
+
+def test_a_title_word_is_all_a_short_form_may_drop() -> None:
+    assert _short_form("Juarez", "Ciudad Juarez") and _short_form("Quezon", "Quezon City")
+    assert not _short_form("Rizal", "Jose Rizal") and not _short_form("North", "North Salt Lake")
+
+
+def test_a_division_that_names_itself_before_a_village_of_its_name() -> None:
+    # "Texas" in an article set in Mexico that names the United States: the state, not a village
+    in_mexico = PlaceContext("MX", frozenset({"MX", "US"}))
+    place = resolve_in_context("Texas", in_mexico)
+    assert place is not None and (place.kind, place.country) == ("admin1", "US")
+
+
+def test_a_named_division_is_read_as_itself_before_a_village_in_another_named_one() -> None:
+    named = frozenset({("US", "California"), ("US", "Missouri")})
+    place = choose_place(place_candidates("California"), PlaceContext("US", frozenset({"US"}), named))
+    assert place is not None and (place.kind, place.admin1) == ("admin1", "California")

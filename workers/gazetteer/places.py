@@ -584,12 +584,21 @@ class _Gazetteer:
             # (city_records keeps the ASCII alternates of four letters or more)
             names = [city.name, *(n for n in city.alternates if len(n) > _SHORT_ALTERNATE)]
             short = [n for n in city.alternates if len(n) == _SHORT_ALTERNATE]
+            # the city's name without its title word ("Juarez" for Ciudad Juarez, "Matamoros" for
+            # Heroica Matamoros) is its everyday name, not an old or foreign one: no alternate penalty
+            plain = [n for n in names[1:] if _short_form(n, city.name)]
             # alternates of a smaller city name it in articles set in its country (or near Syria) only;
             # a village's own name too (rg_cities1000 already holds Syria's and its neighbours')
             free = cc == "SY" or pop >= FOREIGN_POPULATION
             entry = PlaceEntry(city.name, admin1, cc, city.lat, city.lon, population=pop, free=free)
             if len(names) > 1:
-                self._add(self.places, names[1:], replace_alternate(entry, True, free))
+                self._add(
+                    self.places,
+                    [n for n in names[1:] if n not in plain],
+                    replace_alternate(entry, True, free),
+                )
+            if plain:
+                self._add(self.places, plain, replace_alternate(entry, False, free))
             self._add(self.places, names[:1], replace_free(entry, cc == "SY" or pop >= FREE_POPULATION))
             if cc != "SY" and short:
                 self._add(self.places, short, replace_alternate(entry, True, False))
@@ -734,6 +743,23 @@ class _Gazetteer:
         if key in self.countries:
             return out  # "Nigeria" is the country, not a village of that name
         return out + list(_entries(self.places.get(key)))
+
+
+# title words of a city's official name that everyday use drops ("Ciudad Juarez" is "Juarez",
+# "Quezon City" is "Quezon"); other dropped words make another name ("Jose Rizal" is not "Rizal")
+_TITLE_BEFORE = frozenset({"ciudad", "heroica", "villa", "cidade", "vila"})
+_TITLE_AFTER = frozenset({"city"})
+
+
+def _short_form(alternate: str, name: str) -> bool:
+    """Whether ``alternate`` is ``name`` without its title word ("Juarez" of "Ciudad Juarez",
+    "Matamoros" of "Heroica Matamoros", "Quezon" of "Quezon City"): the same name, said short."""
+    short, full = place_key(alternate).split(), place_key(name).split()
+    if len(full) != len(short) + 1:
+        return False
+    return (full[0] in _TITLE_BEFORE and full[1:] == short) or (
+        full[-1] in _TITLE_AFTER and full[:-1] == short
+    )
 
 
 def _typed_names(name: str, kind: str) -> list[str]:
@@ -956,8 +982,10 @@ def _score(e: PlaceEntry, ctx: PlaceContext, hint: bool) -> float:
         # the United States is not London, Arkansas (HRD hrd-train-909006826, hrd-train-966746213,
         # hrd-dev-958174620)
         s += CAPITAL_BONUS
-    if e.kind == "place" and e.country and e.admin1 and (e.country, e.admin1) in ctx.admin1s:
-        s += 3  # a town inside a division the article names
+    if e.country and e.admin1 and (e.country, e.admin1) in ctx.admin1s:
+        # a town inside a division the article names, or that division itself: "California" in an
+        # article naming California and Missouri is the state, not a village of Missouri
+        s += 3
     return s
 
 
@@ -967,6 +995,11 @@ def choose_place(cands: Candidates, ctx: PlaceContext, hint: bool = False) -> Pl
     usable = [e for e in cands.entries if _allowed(e, ctx, hint)]
     if not usable:
         return None
+    if any(e.kind == "admin1" and e.free for e in usable):
+        # a division that names itself before a village of its name: "Texas" in an article set in
+        # Mexico is the US state, not a village of Hidalgo (HRD hrd-train-880057136,
+        # hrd-train-910336432, hrd-train-985277104, hrd-train-874915100)
+        usable = [e for e in usable if e.kind != "place" or e.population >= FREE_POPULATION or e.curated]
     # on a tie, the reading in the more populous country ("Plateau State": Nigeria's, not Benin's)
     return max(
         usable, key=lambda e: (_score(e, ctx, hint), _country_population(e.country), -cands.entries.index(e))
