@@ -65,7 +65,10 @@ def test_a_name_after_a_locative_word_is_a_place_of_the_articles_country(nlp: La
     doc = _doc(nlp, ["gunmen", "struck", "in", "Konduga", "on", "Monday"], ["O", "O", "O", "B-ORG", "O", "O"])
     found = _with_located_names(doc, [], NIGERIA)
     assert [s.text for s in found] == ["Konduga"]
-    # without the article's country a small town is no reading
+    # before the article's country is known, a town only one country has is still a place ...
+    assert [s.text for s in _with_located_names(doc, [], None)] == ["Konduga"]
+    # ... but not a small town of several countries' names (Khar: Pakistan's, and Haar in Bavaria)
+    doc = _doc(nlp, ["gunmen", "struck", "in", "Khar", "on", "Monday"], ["O", "O", "O", "B-ORG", "O", "O"])
     assert _with_located_names(doc, [], None) == []
 
 
@@ -303,3 +306,19 @@ def test_a_city_everyone_knows_stays_where_it_is(nlp: Language) -> None:
     places = {s.text: place_of(s) for s in doc.spans["places"]}
     chicago = places.get("Chicago")
     assert chicago is not None and (chicago.country, chicago.admin1) == ("US", "Illinois")
+
+
+def test_a_town_of_one_country_places_an_article_that_names_none(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["an", "ambush", "on", "a", "highway", "near", "Bacalar", "."]
+    # the small model took the town for a person (and knows no country in the text)
+    doc = recognizer(_doc(nlp, words, ["O"] * 6 + ["B-PERSON", "O"]))
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    bacalar = places.get("Bacalar")
+    assert bacalar is not None and (bacalar.country, bacalar.admin1) == ("MX", "Quintana Roo")
+
+
+def test_a_hamlet_named_like_a_word_is_no_place(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    doc = recognizer(_doc(nlp, ["the", "bill", "stalled", "in", "Congress", "."], ["O"] * 4 + ["B-ORG", "O"]))
+    assert list(doc.spans["places"]) == []

@@ -724,6 +724,8 @@ def _with_located_names(
             continue
         text = doc[start:end].text
         entry = resolve_place(text) if ctx is None else resolve_in_context(text, ctx)
+        if entry is None and ctx is None:
+            entry = _one_country_village(text)
         if entry is None or entry.kind == "country" or (ctx is not None and entry.country != ctx.country):
             continue
         found.append(Span(doc, start, end, label="GAZ"))
@@ -736,6 +738,22 @@ def _with_located_names(
             if s.label_ or not any(i in cover for i in range(s.start, s.end))
         ]
     return sorted([*spans, *found], key=lambda s: s.start)
+
+
+_ONE_COUNTRY_TOWN = 5_000  # people: the smallest town read by its name alone (see below)
+
+
+def _one_country_village(text: str) -> PlaceEntry | None:
+    """A town too small to be read anywhere whose every reading lies in one country ("near
+    Bacalar", "the city of Oicha", "in Bajaur Agency"): where the words say a place, it is one
+    the article's country is then looked for in (WAD coder summaries name no country:
+    wad-06974, wad-07388, wad-04019)."""
+    entries = place_candidates(text).entries
+    if not entries or len({e.country for e in entries}) != 1 or any(e.kind != "place" for e in entries):
+        return None
+    town = max(entries, key=lambda e: e.population)
+    # a hamlet's name is too often a word ("in Congress": a village of 2,000 in Arizona)
+    return town if town.population >= _ONE_COUNTRY_TOWN else None
 
 
 def _capitals(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span]:
