@@ -322,3 +322,24 @@ def test_a_hamlet_named_like_a_word_is_no_place(nlp: Language) -> None:
     recognizer = PlaceRecognizer(nlp)
     doc = recognizer(_doc(nlp, ["the", "bill", "stalled", "in", "Congress", "."], ["O"] * 4 + ["B-ORG", "O"]))
     assert list(doc.spans["places"]) == []
+
+
+def test_a_peoples_name_taken_for_a_place_names_their_country(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["A", "Slovak", "journalist", "was", "shot", "near", "Urugbam", "in", "Southern", "Africa"]
+    ents = ["O", "B-GPE", "O", "O", "O", "O", "B-GPE", "O", "B-LOC", "I-LOC"]
+    doc = recognizer(_doc(nlp, words, ents))
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    slovak = places.get("Slovak")
+    assert slovak is not None and slovak.country == "SK"
+    # a country's code inside a word and a region named after a country are no people's names
+    assert places.get("Urugbam") is None and places.get("Southern Africa") is None
+
+
+def test_a_name_after_the_township_of_is_a_place(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["killed", "in", "the", "township", "of", "Coban", ",", "north", "of", "the", "capital"]
+    doc = recognizer(_doc(nlp, words, ["O"] * 5 + ["B-ORG"] + ["O"] * 5))
+    places = {s.text: place_of(s) for s in doc.spans["places"]}
+    coban = places.get("Coban")
+    assert coban is not None and (coban.country, coban.admin1) == ("GT", "Alta Verapaz")

@@ -343,3 +343,8 @@ def test_a_named_division_is_read_as_itself_before_a_village_in_another_named_on
     named = frozenset({("US", "California"), ("US", "Missouri")})
     place = choose_place(place_candidates("California"), PlaceContext("US", frozenset({"US"}), named))
     assert place is not None and (place.kind, place.admin1) == ("admin1", "California")
+
+
+def test_paynesville_is_the_liberian_town() -> None:
+    place = resolve_place("Paynesville")
+    assert place is not None and (place.country, place.admin1) == ("LR", "Montserrado")

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pycountry
 from spacy.attrs import ENT_TYPE, IS_ALPHA, LOWER, ORTH, POS  # type: ignore[import-not-found]
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -672,6 +673,8 @@ _LOCATIVE = frozenset({"in", "near", "at", "outside", "around", "of"})
 _MISLABELLED = frozenset({"ORG", "PERSON", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
 _SETTLEMENT_NOUNS = frozenset(
     {"town", "city", "village", "villages", "towns", "district", "area", "community"}
+    # "the township of Coban", "Nganza Commune", "the municipality of Tejeras", "Adila locality"
+    | {"township", "commune", "municipality", "locality"}
 )
 
 
@@ -831,6 +834,22 @@ def _demonym_place(doc: Doc, places: list[Span], ctx: PlaceContext) -> list[Span
     return []
 
 
+def _people_country(text: str) -> PlaceEntry | None:
+    """The country a people's name (one word) denotes, when the name is made from the country's
+    ("Slovak", "Ukrainian", "Emirati"): a name pattern can hit inside any word ("Urugbam" holds
+    GB's code) and an ethnic group ("Uighur") is no country's people."""
+    if " " in place_key(text):
+        return None  # "Southern Africa", "Mexican Gulf": a region, a sea, not a people
+    cc = demonym_country(text)
+    entry = country_entry(cc) if cc else None
+    hit = pycountry.countries.get(alpha_2=cc) if cc else None
+    if entry is None or hit is None:
+        return None
+    stem = place_key(text)[:4]
+    names = {entry.name, *(str(getattr(hit, a, "") or "") for a in ("name", "official_name", "common_name"))}
+    return entry if any(w.startswith(stem) for n in names for w in place_key(n).split()) else None
+
+
 def _surnames(doc: Doc) -> frozenset[str]:
     """Last names of the people the article names in full ("Daniel Pearl" -> "Pearl"): the name
     alone later in the article is the person, not the town of that name. Country names excepted."""
@@ -973,6 +992,11 @@ class PlaceRecognizer:
             entry = resolve_in_context(span.text, ctx, _admin_hint(span))
             if entry is None and span.label_ == "GAZ":
                 continue  # a gazetteer hit with no reading in this article
+            if entry is None:
+                # a people's name the model took for a place names their country: "A Slovak
+                # journalist", "Ukrainian troops", "Honduran migrants" (WAD wad-04880, wad-00721;
+                # HRD hrd-train-880057136)
+                entry = _people_country(span.text)
             span._.place = entry
             kept.append(span)
         _read_inside_container(kept)
