@@ -343,3 +343,20 @@ def test_a_name_after_the_township_of_is_a_place(nlp: Language) -> None:
     places = {s.text: place_of(s) for s in doc.spans["places"]}
     coban = places.get("Coban")
     assert coban is not None and (coban.country, coban.admin1) == ("GT", "Alta Verapaz")
+
+
+def test_a_hyphenated_name_is_read_whole_when_it_is_known(nlp: Language) -> None:
+    recognizer = PlaceRecognizer(nlp)
+    words = ["in", "Tongov", "district", "of", "Katsina", "-", "Ala", "Local", "Government", "Area"]
+    spaces = [True, True, True, True, False, False, True, True, True, False]
+    doc = Doc(nlp.vocab, words=words, spaces=spaces, ents=["O"] * len(words))
+    doc.spans["actors"] = []
+    places = {s.text: place_of(s) for s in recognizer(doc).spans["places"]}
+    whole = places.get("Katsina-Ala")
+    assert "Katsina" not in places and whole is not None and whole.admin1 == "Benue"
+    # a border between two countries is no compound name: each stays itself
+    words = ["Blast", "at", "Syria", "-", "Turkey", "border"]
+    doc = Doc(nlp.vocab, words=words, spaces=[True, True, False, False, True, False])
+    doc.ents = [Span(doc, 2, 3, label="GPE"), Span(doc, 4, 5, label="GPE")]
+    doc.spans["actors"] = []
+    assert [s.text for s in recognizer(doc).spans["places"]] == ["Syria", "Turkey"]

@@ -932,6 +932,13 @@ def _forms(text: str) -> tuple[list[str], bool]:
     return forms, hint
 
 
+def known_name(text: str) -> bool:
+    """Whether the gazetteer holds ``text`` itself as a name (no qualifier or article peeled off:
+    "Katsina-Ala" is one, "Syria-Turkey" is not, though "Turkey" is)."""
+    key = place_key(text)
+    return bool(key) and bool(_gazetteer().readings(key))
+
+
 @lru_cache(maxsize=65536)
 def place_candidates(text: str) -> Candidates:
     """Every reading of a name at its most literal form that has any ("Borno State" -> Borno)."""

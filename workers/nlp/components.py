@@ -55,6 +55,7 @@ from workers.gazetteer.places import (
     country_entry,
     demonym_country,
     glued_direction,
+    known_name,
     matcher_names,
     place_candidates,
     place_key,
@@ -441,6 +442,29 @@ def _capitalised(doc: Doc) -> npt.NDArray[np.bool_]:
             cap = known[orth] = strings[orth][:1].isupper()
         out.append(cap)
     return np.array(out, dtype=bool)
+
+
+def _whole_compounds(doc: Doc, spans: list[Span]) -> list[Span]:
+    """A name joined by a hyphen to a capitalised word is read whole when the gazetteer knows the
+    compound: "Katsina-Ala Local Government Area" is in Benue, not Katsina State (WAD wad-07014).
+    An unknown compound keeps its first part ("the Jalalabad-Torkham highway", "BEIJING-based")."""
+    out: list[Span] = []
+    for span in spans:
+        end = span.end
+        joined = (
+            end + 1 < len(doc)
+            and doc[end].text == "-"
+            and not span[-1].whitespace_
+            and not doc[end].whitespace_
+            and doc[end + 1].is_alpha
+            and doc[end + 1].text[:1].isupper()
+        )
+        if not joined:
+            out.append(span)
+            continue
+        compound = Span(doc, span.start, end + 2, label="GAZ")
+        out.append(compound if known_name(compound.text) else span)
+    return out
 
 
 _DATELINE_END = frozenset({"(", ",", "-", "--", "–", "—", ":"})
@@ -961,6 +985,7 @@ class PlaceRecognizer:
                 and not _figurative_capital(span)
             ):
                 candidates.append(Span(doc, start, end, label="GAZ"))
+        candidates = _whole_compounds(doc, candidates)
         candidates += _dateline(doc)
         candidates += _glued_places(doc)
         candidates += _division_phrases(doc)
