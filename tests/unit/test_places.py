@@ -348,3 +348,11 @@ def test_a_named_division_is_read_as_itself_before_a_village_in_another_named_on
 def test_paynesville_is_the_liberian_town() -> None:
     place = resolve_place("Paynesville")
     assert place is not None and (place.country, place.admin1) == ("LR", "Montserrado")
+
+
+def test_a_city_named_as_its_own_named_division_stays_the_city() -> None:
+    # the article names Kandahar province: "Kandahar" alone is still the city (the division's
+    # bonus for being named does not outrank its own seat)
+    named = PlaceContext("AF", frozenset({"AF"}), frozenset({("AF", "Kandahar")}))
+    place = choose_place(place_candidates("Kandahar"), named)
+    assert place is not None and (place.kind, place.admin1) == ("place", "Kandahar")

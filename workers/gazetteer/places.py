@@ -97,6 +97,7 @@ CITIES_MIN_POPULATION = 500
 # a second-level division counts as a town of this size: above a village of its name
 SECOND_LEVEL_POPULATION = 50_000
 ALTERNATE_PENALTY = 2.0  # a factor of 100 in population
+NAMED_DIVISION_BONUS = 3.0  # a town inside a division the article names, or that division
 CAPITAL_BONUS = 6.5  # a national capital over a same-named town of the article's country
 
 Kind = Literal["country", "admin1", "place"]
@@ -992,7 +993,7 @@ def _score(e: PlaceEntry, ctx: PlaceContext, hint: bool) -> float:
     if e.country and e.admin1 and (e.country, e.admin1) in ctx.admin1s:
         # a town inside a division the article names, or that division itself: "California" in an
         # article naming California and Missouri is the state, not a village of Missouri
-        s += 3
+        s += NAMED_DIVISION_BONUS
     return s
 
 
@@ -1008,9 +1009,25 @@ def choose_place(cands: Candidates, ctx: PlaceContext, hint: bool = False) -> Pl
         # hrd-train-910336432, hrd-train-985277104, hrd-train-874915100)
         usable = [e for e in usable if e.kind != "place" or e.population >= FREE_POPULATION or e.curated]
     # on a tie, the reading in the more populous country ("Plateau State": Nigeria's, not Benin's)
-    return max(
+    best = max(
         usable, key=lambda e: (_score(e, ctx, hint), _country_population(e.country), -cands.entries.index(e))
     )
+    if best.kind == "admin1" and not hint and (best.country, best.admin1) in ctx.admin1s:
+        # a city named as its own division stays the city the bonus alone would not outrank:
+        # "Kandahar" in "Bagram, Kandahar and Shindand" (HRD hrd-dev-1035071041)
+        floor = _score(best, ctx, hint) - NAMED_DIVISION_BONUS
+        same = [
+            e
+            for e in usable
+            if e.kind == "place"
+            and (e.country, e.admin1) == (best.country, best.admin1)
+            and not e.alternate
+            and place_key(e.name) == place_key(best.name)
+            and _score(e, ctx, hint) >= floor
+        ]
+        if same:
+            return max(same, key=lambda e: _score(e, ctx, hint))
+    return best
 
 
 @cache
