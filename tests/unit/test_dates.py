@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from workers.stages.date_ranker import (
+    FAR,
     Candidate,
     DateContext,
     DateRanker,
@@ -187,8 +188,8 @@ def test_a_written_publication_date_and_the_months_candidates_share_features() -
     ]
     mentions = candidates(sentences, PUB, anchors=[0])[1:]
     pub, dateline, abduction, seen = all_candidates(mentions, sentences, PUB)
-    assert "written_publication_day" in dateline.features and "latest_written" in dateline.features
-    assert {"act_before", "month_acted", "earliest_written"} <= set(abduction.features)
+    assert "written_publication_day" in dateline.features
+    assert {"act_before", "month_acted"} <= set(abduction.features)
     assert "month_acted" in seen.features and "act_before" not in seen.features  # its month's
     assert "pub_no_written" not in pub.features
 
@@ -225,13 +226,30 @@ def test_a_sentence_opening_on_its_own_month_stays_a_flagged_candidate() -> None
 
 
 def test_the_ranker_reads_the_opening_and_the_event_sentences_only() -> None:
-    sentences = ["Nothing dated here."] * 4 + ["He was arrested on 3 March 2019."]
+    sentences = ["Nothing dated here."] * 4 + ["The office opened on 3 March 2019."]
     plain = DateRanker({"pub": 0.5, "kind=full": 1.0}, lead=2)
     assert event_date(sentences, "2019-09-02", ranker=plain)["value"] == "2019-09-02"  # beyond the lead
     assert event_date(sentences, "2019-09-02", anchors=[4], ranker=plain)["value"] == "2019-03-03"
     assert (
         event_date(sentences, "2019-09-02", ranker=DateRanker(plain.weights, lead=5))["value"] == "2019-03-03"
     )
+
+
+def test_past_the_opening_a_date_written_with_its_year_after_an_act_is_read() -> None:
+    plain = DateRanker({"pub": 0.5, "kind=full": 1.0, "kind=day_month": 1.0}, lead=2)
+    opening = ["Nothing dated here."] * 4
+    arrested = [*opening, "He was arrested on 3 March 2019."]
+    assert event_date(arrested, "2019-09-02", ranker=plain)["value"] == "2019-03-03"
+    # without its year it stays unread (without an act right before it too: the test above)
+    no_year = [*opening, "He was arrested on 3 March."]
+    assert event_date(no_year, "2019-09-02", ranker=plain)["value"] == "2019-09-02"
+    # past the shipped ranker's opening such a date carries the fitted feature "far"
+    long = [*["Nothing dated here."] * FAR, "He was arrested on 3 March 2019."]
+    mentions = candidates(long, PUB)[1:]
+    (_, late) = all_candidates(mentions, long, PUB)
+    assert "far" in late.features and in_lead(late, FAR)
+    early = all_candidates(candidates(arrested, PUB)[1:], arrested, PUB)[1]
+    assert "far" not in early.features
 
 
 def test_ties_go_to_the_publication_date_then_the_earlier_mention() -> None:
