@@ -356,3 +356,26 @@ def test_a_city_named_as_its_own_named_division_stays_the_city() -> None:
     named = PlaceContext("AF", frozenset({"AF"}), frozenset({("AF", "Kandahar")}))
     place = choose_place(place_candidates("Kandahar"), named)
     assert place is not None and (place.kind, place.admin1) == ("place", "Kandahar")
+
+
+@pytest.mark.parametrize(
+    ("text", "cc", "admin1", "kind"),
+    [
+        ("DC", "US", "Washington, D.C.", "place"),
+        ("NY", "US", "New York", "place"),
+        ("NZ", "NZ", None, "country"),
+        ("PRC", "CN", None, "country"),
+        ("Downing Street", "GB", "England", "place"),
+        ("the Old Bailey", "GB", "England", "place"),
+        ("the Kurdistan Region", "IQ", None, "place"),
+    ],
+)
+def test_postal_and_informal_names_the_news_uses(text: str, cc: str, admin1: str | None, kind: str) -> None:
+    place = resolve_place(text)
+    assert place is not None and (place.country, place.admin1, place.kind) == (cc, admin1, kind)
+
+
+def test_aberdeen_harbour_is_scotlands_not_hong_kongs() -> None:
+    # GeoNames holds "Aberdeen Harbour" as a name of Hong Kong's Aberdeen
+    place = resolve_place("Aberdeen Harbour")
+    assert place is not None and (place.country, place.admin1) == ("GB", "Scotland")
