@@ -379,3 +379,18 @@ def test_aberdeen_harbour_is_scotlands_not_hong_kongs() -> None:
     # GeoNames holds "Aberdeen Harbour" as a name of Hong Kong's Aberdeen
     place = resolve_place("Aberdeen Harbour")
     assert place is not None and (place.country, place.admin1) == ("GB", "Scotland")
+
+
+@pytest.mark.parametrize(
+    ("text", "state"), [("Calif.", "California"), ("N.Y.", "New York"), ("W.Va.", "West Virginia")]
+)
+def test_ap_state_abbreviations_are_their_states(text: str, state: str) -> None:
+    place = resolve_place(text)
+    assert place is not None and (place.country, place.admin1) == ("US", state)
+
+
+def test_an_ap_abbreviation_that_spells_a_word_is_left_out() -> None:
+    # "Mass." without its full stop is the church service, "Ore." a town of Nigeria
+    assert all(e.country != "US" for e in place_candidates("Mass").entries)
+    place = resolve_place("Ore")
+    assert place is None or place.country != "US"
