@@ -375,12 +375,6 @@ def test_postal_and_informal_names_the_news_uses(text: str, cc: str, admin1: str
     assert place is not None and (place.country, place.admin1, place.kind) == (cc, admin1, kind)
 
 
-def test_aberdeen_harbour_is_scotlands_not_hong_kongs() -> None:
-    # GeoNames holds "Aberdeen Harbour" as a name of Hong Kong's Aberdeen
-    place = resolve_place("Aberdeen Harbour")
-    assert place is not None and (place.country, place.admin1) == ("GB", "Scotland")
-
-
 @pytest.mark.parametrize(
     ("text", "state"), [("Calif.", "California"), ("N.Y.", "New York"), ("W.Va.", "West Virginia")]
 )
