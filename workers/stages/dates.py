@@ -9,9 +9,10 @@ Out: :class:`DateMention` values (kind, date, precision, features); the publicat
    name ("12 March 2019", "Sept. 5", "March 2018"), ISO dates, a month or a year after a time
    word ("in March", "since 2019"), weekdays ("on Saturday") and relative times ("yesterday",
    "last week", "three weeks ago"). Written dates are read by ``dateparser``; a date without a
-   year takes the latest year that does not put it after publication, weekdays the latest such
-   day on or before it. A date after publication (a trial "set for May 5") is no mention:
-   an event is never reported before it happens.
+   year takes the latest year that does not put it after publication unless one follows in
+   words ("March last year", "August 28 of this year"), weekdays the latest such day on or
+   before it ("last Friday" told on a Friday: a week before). A date after publication (a
+   trial "set for May 5") is no mention: an event is never reported before it happens.
 2. :func:`candidates` gives each mention its features (kind of date, the time word before
    it, whether its sentence tells of an attack or a court step or is a statement's
    attribution, where it stands relative to the event's sentences, how far before
