@@ -39,6 +39,10 @@ def event_date(
     return rank_event_date(ctx, ranker)
 
 
+_LAST_YEAR = ("relative_year", "2018-01-01", "year")
+_THIS_YEAR = ("relative_year", "2019-01-01", "year")
+
+
 def _found(text: str, pub: dt.date = PUB) -> list[tuple[str, str, str]]:
     return [(d.kind, d.value.isoformat(), d.precision) for d in find_dates(text, 0, pub)]
 
@@ -63,6 +67,15 @@ def _found(text: str, pub: dt.date = PUB) -> list[tuple[str, str, str]]:
         ("It happened three weeks ago.", [("relative_week", "2019-08-12", "week")]),
         ("It happened last month.", [("relative_month", "2019-08-01", "month")]),
         ("Logged on 2019-08-30 by the monitor.", [("full", "2019-08-30", "day")]),
+        # a year told in words after a date without one: that year, not the latest such day
+        ("Arrested in March last year.", [("month", "2018-03-01", "month"), _LAST_YEAR]),
+        ("Seized on August 28 last year.", [("day_month", "2018-08-28", "day"), _LAST_YEAR]),
+        ("Freed in February of last year.", [("month", "2018-02-01", "month"), _LAST_YEAR]),
+        ("Freed in May this year.", [("month", "2019-05-01", "month"), _THIS_YEAR]),
+        ("In March, last year's winner spoke.", [("month", "2019-03-01", "month"), _LAST_YEAR]),
+        # "last Monday" told on a Monday is a week before; any other day it is the latest one
+        ("Beaten last Monday.", [("weekday", "2019-08-26", "day")]),
+        ("Beaten last Saturday.", [("weekday", "2019-08-31", "day")]),
         # one date, told once: the weekday belongs to the written date
         ("The attack on Saturday, March 30, 2019 killed five.", [("full", "2019-03-30", "day")]),
     ],
@@ -223,6 +236,19 @@ def test_a_sentence_opening_on_its_own_month_stays_a_flagged_candidate() -> None
     assert event_date(sentences, "2019-09-02", other_time=(1, 2, 3), ranker=flagged)["value"] == "2019-09-02"
     plain = DateRanker({"pub": 0.5, "kind=month_year": 1.0})
     assert event_date(sentences, "2019-09-02", other_time=(1, 2, 3), ranker=plain)["value"] == "2019-03-01"
+
+
+def test_a_sentence_opening_on_its_own_month_of_last_year_stays_a_candidate() -> None:
+    # "last year" is part of the opening date itself, not a background time
+    sentences = ["Rights groups condemned the arrests.", "In March last year, the activist was abducted."]
+    got = read(DateContext(sentences, "2019-09-02", other_time=(1,)))
+    assert got is not None
+    march = [c for c in got.candidates if c.sentence == 1]
+    assert [c.value for c in march] == [dt.date(2018, 3, 1)] and march[0].features["other_time"] == 1.0
+    # "last year" on its own still names the background: the sentence gives no candidate
+    sentences[1] = "In March, the activist was abducted, as she had been last year."
+    got = read(DateContext(sentences, "2019-09-02", other_time=(1,)))
+    assert got is not None and all(c.sentence != 1 for c in got.candidates)
 
 
 def test_the_ranker_reads_the_opening_and_the_event_sentences_only() -> None:

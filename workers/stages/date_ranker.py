@@ -258,21 +258,31 @@ def read(ctx: DateContext) -> Read | None:
             return None
         pub, inferred = dt.date.fromisoformat(found), True
     named = dates.candidates(ctx.sentences, pub, title=ctx.title, anchors=ctx.anchors)[1:]
-    dated = frozenset(i for i in ctx.other_time if _opens_on_date(ctx.sentences[i]))
-    dropped = frozenset(ctx.other_time) - dated
-    kept = [d for d in named if d.sentence not in dropped]
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for d in named:
+        if d.precision != "year":  # "last year" alone is the background; "March last year" a date
+            spans.setdefault(d.sentence, []).append((d.start, d.end))
+    dated = frozenset(i for i in ctx.other_time if _opens_on_date(ctx.sentences[i], spans.get(i, ())))
+    kept = [d for d in named if d.sentence not in frozenset(ctx.other_time) - dated]
     cands = all_candidates(_flag_other_time(kept, dated), ctx.sentences, pub, title=ctx.title)
     mentions = [d for d in named if d.sentence not in ctx.other_time]
     return Read(pub, inferred, mentions, cands)
 
 
-def _opens_on_date(sentence: str) -> bool:
+def _earlier_words(sentence: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``sentence`` names an earlier time ("last year", "in 2018") apart from the
+    dates found in it at ``spans`` ("In March last year" is one date, not background)."""
+    words = EARLIER.finditer(sentence)
+    return any(not any(m.start() < end and start < m.end() for start, end in spans) for m in words)
+
+
+def _opens_on_date(sentence: str, spans: Sequence[tuple[int, int]]) -> bool:
     """Whether a sentence about another time opens on its own date ("In March 2020, the
     activist was abducted"), names no earlier time elsewhere ("last year", "in 2018": the
     background) and reports no statement ("On July 1, the ministry said it had...": the date
     is the statement's; this keeps the seeds' such sentence out and moves no dev figure).
     A feature story or a report often tells its very event so."""
-    if not _OPENS_ON_MONTH.match(sentence) or EARLIER.search(sentence):
+    if not _OPENS_ON_MONTH.match(sentence) or _earlier_words(sentence, spans):
         return False
     return not dates.cues()["speech_verb"].search(sentence)
 

@@ -9,9 +9,10 @@ Out: :class:`DateMention` values (kind, date, precision, features); the publicat
    name ("12 March 2019", "Sept. 5", "March 2018"), ISO dates, a month or a year after a time
    word ("in March", "since 2019"), weekdays ("on Saturday") and relative times ("yesterday",
    "last week", "three weeks ago"). Written dates are read by ``dateparser``; a date without a
-   year takes the latest year that does not put it after publication, weekdays the latest such
-   day on or before it. A date after publication (a trial "set for May 5") is no mention:
-   an event is never reported before it happens.
+   year takes the latest year that does not put it after publication unless one follows in
+   words ("March last year", "August 28 of this year"), weekdays the latest such day on or
+   before it ("last Friday" told on a Friday: a week before). A date after publication (a
+   trial "set for May 5") is no mention: an event is never reported before it happens.
 2. :func:`candidates` gives each mention its features (kind of date, the time word before
    it, whether its sentence tells of an attack or a court step or is a statement's
    attribution, where it stands relative to the event's sentences, how far before
@@ -66,6 +67,8 @@ _NO_YEAR_FAR_DAYS = 180
 _ATTACK_WINDOW = 80
 # a written date this many days after publication is a typo or a plan, not the event
 _FUTURE_SLACK_DAYS = 1
+# "last" right before a weekday
+_LAST_BEFORE = re.compile(r"\blast\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -182,13 +185,18 @@ def _explicit_mentions(text: str, sentence: int, pub: dt.date) -> list[DateMenti
     for m in cues["explicit"].finditer(text):
         day, year = m.group("d1") or m.group("d2"), m.group("y1") or m.group("y2") or m.group("y3")
         month = (m.group("m1") or m.group("m2") or m.group("m3")).rstrip(".")
-        value = _parse(day, month, year, pub)
         if day is None:
             kind, precision = "month_year", "month"
         else:
             kind, precision = ("full" if year else "day_month"), "day"
+        end, told = m.end(), _year_after(text, m.end(), pub)
+        if year is None and told is not None:
+            # "August 28 last year": that year's day; still of the kind of a day without a
+            # year in digits (a kind the ranker weighs apart from a written year)
+            year, end = str(told[0]), told[1]
+        value = _parse(day, month, year, pub)
         if value is not None:
-            out.append(DateMention(sentence, m.start(), m.end(), kind, value, precision))
+            out.append(DateMention(sentence, m.start(), end, kind, value, precision))
     for m in cues["iso"].finditer(text):
         try:
             value = dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
@@ -196,6 +204,17 @@ def _explicit_mentions(text: str, sentence: int, pub: dt.date) -> list[DateMenti
             continue
         out.append(DateMention(sentence, m.start(), m.end(), "full", value, "day"))
     return out
+
+
+def _year_after(text: str, end: int, pub: dt.date) -> tuple[int, int] | None:
+    """(year, end of the words) of a year told in words right after a date that has none
+    ("March last year", "August 28 of this year"), else None: a date without a year is
+    otherwise read as the latest such day, which for "March last year" told in July is
+    this March."""
+    m = _cues()["year_after"].match(text, end)
+    if m is None:
+        return None
+    return (pub.year - 1 if m.group("which").lower() == "last" else pub.year), m.end()
 
 
 def _month_before(pub: dt.date, month: int) -> dt.date:
@@ -244,6 +263,11 @@ def _other_mentions(text: str, sentence: int, pub: dt.date, taken: list[DateMent
     for m in cues["month_alone"].finditer(text):
         if free(m.start("m"), m.end("m")):
             month = _MONTH_NUMBERS[m.group("m").lower()]
+            told = _year_after(text, m.end(), pub)
+            if told is not None:  # "in March last year": that year's month, written out
+                value = dt.date(told[0], month, 1)
+                out.append(DateMention(sentence, m.start("m"), told[1], "month", value, "month"))
+                continue
             value = _month_before(pub, month)
             out.append(DateMention(sentence, m.start("m"), m.end(), "month", value, "month"))
     for m in cues["year_alone"].finditer(text) if has_digit else ():
@@ -256,7 +280,10 @@ def _other_mentions(text: str, sentence: int, pub: dt.date, taken: list[DateMent
         glued = any(m.end() <= s <= m.end() + 3 for s in starts)
         if free(m.start(), m.end()) and not glued:
             target = _WEEKDAYS.index(m.group("day").lower())
-            value = pub - dt.timedelta(days=(pub.weekday() - target) % 7)
+            back = (pub.weekday() - target) % 7
+            if back == 0 and _LAST_BEFORE.search(text, 0, m.start()):
+                back = 7  # "last Friday" told on a Friday is a week before, not the news day
+            value = pub - dt.timedelta(days=back)
             out.append(DateMention(sentence, m.start(), m.end(), "weekday", value, "day"))
     for m in cues["relative"].finditer(text):
         kind, value, precision = _relative(m, pub)
