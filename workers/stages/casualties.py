@@ -857,27 +857,43 @@ def _segment_figures(seg: str, max_figures: int = MAX_FIGURES_PER_SENTENCE) -> t
     return sorted([*found, *_implicit_one(seg, found)], key=lambda r: r.num.start), seen
 
 
-def _background_reason(sentence: str, r: _Raw) -> str | None:
+class _Searches:
+    """Whether each pattern occurs in one sentence, each searched at most once: a sentence's
+    figures all ask the same background patterns and the context pattern of it."""
+
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+        self.found: dict[re.Pattern[str], bool] = {}
+
+    def __call__(self, pat: re.Pattern[str]) -> bool:
+        hit = self.found.get(pat)
+        if hit is None:
+            hit = self.found[pat] = pat.search(self.sentence) is not None
+        return hit
+
+
+def _background_reason(found: _Searches, r: _Raw) -> str | None:
+    """Why a figure of the sentence ``found`` searches is no casualty of the event, or None."""
     if r.background_reason is not None:
         return r.background_reason
     for reason, pat in terms().background:
-        if pat.search(sentence):
+        if found(pat):
             if (
                 reason == "population"
                 and r.category == "killed"
                 and (r.low or 0) < 10000
-                and not _HOME_TO.search(sentence)
+                and not found(_HOME_TO)
             ):
                 continue
             if (
                 reason == "cumulative"
                 and r.category == "killed"
                 and (r.low or r.high or 0) < 100
-                and not _SINCE.search(sentence)
+                and not found(_SINCE)
             ):
                 continue
             return reason
-    if r.category == "displaced" and (_HAVE_DISPLACED.search(sentence) or (r.low or r.high or 0) >= 100_000):
+    if r.category == "displaced" and (found(_HAVE_DISPLACED) or (r.low or r.high or 0) >= 100_000):
         return "displaced_cumulative"
     if r.category == "killed" and (r.low or r.high or 0) >= 100_000:
         return "war_total"
@@ -911,9 +927,11 @@ def _segments(text: str, sentences: Sequence[Sentence], title: str | None) -> li
     return segments
 
 
-def _figure(idx: int, offset: int, seg: str, r: _Raw, max_figure: int) -> CasualtyFigure:
-    """The public figure of a read number; a number above ``max_figure`` is background."""
-    reason = _background_reason(seg, r)
+def _figure(idx: int, offset: int, found: _Searches, r: _Raw, max_figure: int) -> CasualtyFigure:
+    """The public figure of a read number (in the sentence ``found`` searches); a number
+    above ``max_figure`` is background."""
+    seg = found.sentence
+    reason = _background_reason(found, r)
     if max(r.low or 0, r.high or 0) > max_figure:
         reason = "implausible"
     background = reason is not None
@@ -935,7 +953,7 @@ def _figure(idx: int, offset: int, seg: str, r: _Raw, max_figure: int) -> Casual
         subset=r.subset,
         coordinated=r.coordinated,
         surface=seg[r.qual_start : end],
-        context=bool(_CONTEXT.search(seg)),
+        context=found(_CONTEXT),
         notes=tuple(r.notes),
     )
 
@@ -963,5 +981,6 @@ def find_figures(
             break
         raws, read = _segment_figures(seg, min(budget, MAX_FIGURES_PER_SENTENCE))
         budget -= read
-        out.extend(_figure(idx, offset, seg, r, max_figure) for r in raws)
+        found = _Searches(seg)
+        out.extend(_figure(idx, offset, found, r, max_figure) for r in raws)
     return out
