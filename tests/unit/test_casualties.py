@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.stages.casualties import CasualtyFigure, find_figures
+from workers.stages.casualties import CasualtyFigure, find_figures, terms
 from workers.stages.errors import StageError
 from workers.stages.normalize import split_sentences
 
@@ -368,3 +368,34 @@ def test_a_dash_aside_does_not_end_the_noun_phrase() -> None:
     text = "At least 17 civilians — including 10 women and one girl — were killed in the market."
     figures = [f for f in find_figures(text, split_sentences(text)) if f.category == "killed"]
     assert (figures[0].value, figures[0].victims, figures[0].subset) == (17, "civilians", False)
+
+
+# ---------------------------------------------------------------- speed: the one-scan cue tests
+
+_CUE_TEXTS = [
+    "Air strikes killed at least 12 people, including four children, in the town on Sunday",
+    "The death toll rose to 40 after 15 people were wounded and 3 were abducted by gunmen",
+    "Gunmen shot dead a police officer and injured two passers-by; the bodies of 5 were found",
+    "Some 2,000 families were displaced, and the number of victims has risen to 70",
+    "Militants executed and crucified five men, the observatory said",
+    "nothing to see here",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", _CUE_TEXTS)
+def test_one_scan_finds_a_cue_exactly_where_one_cue_does(text: str) -> None:
+    """The combined before (after) pattern matches a text exactly when one of the cues' own
+    patterns does, at every word of the text (what _cue_before and _cue_after_at skip on)."""
+    t = terms()
+    words = text.split()
+    for k in range(len(words) + 1):
+        before, after = " ".join(words[:k]) + " ", " ".join(words[k:])
+        assert bool(t.any_before_cue.search(before)) == any(p.search(before) for _, p in t.before_cues)
+        assert bool(t.any_after_cue.match(after)) == any(p.match(after) for _, p in t.after_cues)
+
+
+def test_the_one_scan_cue_tests_see_some_cues() -> None:
+    t = terms()
+    assert t.any_before_cue.search("gunmen killed ") and t.any_after_cue.match("were killed")
+    assert not t.any_before_cue.search("the town of ") and not t.any_after_cue.match("in the town")

@@ -104,6 +104,9 @@ class _Terms:
     qualifier_re: re.Pattern[str]
     number_re: re.Pattern[str]
     weak_determiners: frozenset[str] = frozenset()
+    # whether any before (after) cue matches: one scan decides for most figures, which have none
+    any_before_cue: re.Pattern[str] = re.compile(r"(?!)")
+    any_after_cue: re.Pattern[str] = re.compile(r"(?!)")
 
 
 _UNITS = [
@@ -143,6 +146,8 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
     vague: dict[str, tuple[int, int | None]] = {}
     before: list[tuple[Category, re.Pattern[str]]] = []
     after: list[tuple[Category, re.Pattern[str]]] = []
+    before_alt: list[str] = []
+    after_alt: list[str] = []
     victims: dict[str, VictimKind] = {}
     units: dict[str, str] = {}
     background: list[tuple[str, re.Pattern[str]]] = []
@@ -162,8 +167,10 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
             pat = row["pattern"]
             if row["position"] == "before":
                 before.append((row["category"], re.compile(r"\b(?:" + pat + r")\s*$", re.I)))
+                before_alt.append(pat)
             else:
                 after.append((row["category"], re.compile(r"^(?:" + pat + r")\b", re.I)))
+                after_alt.append(pat)
         elif kind == "victim":
             victims[row["text"]] = row["victims"]
         elif kind == "unit":
@@ -209,6 +216,14 @@ def _load_terms(path: Path = DATA_FILE) -> _Terms:
         qualifier_re=qualifier_re,
         number_re=number_re,
         weak_determiners=frozenset(weak),
+        # a pattern matches where one of its alternatives does (no cue pattern has a group
+        # reference or an inline flag), so these match exactly when some cue's own pattern does
+        any_before_cue=re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in before_alt) + r")\s*$", re.I)
+        if before_alt
+        else re.compile(r"(?!)"),
+        any_after_cue=re.compile(r"^(?:" + "|".join(f"(?:{p})" for p in after_alt) + r")\b", re.I)
+        if after_alt
+        else re.compile(r"(?!)"),
     )
 
 
@@ -288,13 +303,15 @@ def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> tuple[list[_Num
     no counts of people."""
     t = terms()
     out: list[_Num] = []
-    masked = [(m.start(), m.end()) for p in (_EXPONENT, _NOT_COUNTS) for m in p.finditer(seg)]
+    masked: list[tuple[int, int]] | None = None  # found at the first number (most segments have none)
     seen = 0
     for m in t.number_re.finditer(seg):
         if seen >= limit:
             break
         seen += 1
         raw = m.group(0)
+        if masked is None:
+            masked = [(x.start(), x.end()) for p in (_EXPONENT, _NOT_COUNTS) for x in p.finditer(seg)]
         if any(a <= m.start() < b for a, b in masked):
             continue
         if m.group("vague"):
@@ -316,14 +333,14 @@ def _numbers(seg: str, limit: int = MAX_FIGURES_PER_SENTENCE) -> tuple[list[_Num
             text = m.group("words")
             # "one" alone is too often a pronoun ("one of the ..."): handled by the cue rules anyway
             val = _parse_words(text)
-            half = re.match(r"^(.+?)\s+and\s+a\s+half\s+(million|thousand|billion|hundred)$", text, re.I)
+            half = _AND_A_HALF.match(text)
             if half:
                 base = _parse_words(half.group(1))
                 scale = _parse_words(half.group(2))
                 val = int((base + 0.5) * scale) if base is not None and scale is not None else None
             if val is None:
                 # a run like "two and three": split on "and" and keep the first piece
-                first = re.split(r"\s+and\s+", text, maxsplit=1)[0]
+                first = _AND.split(text, maxsplit=1)[0]
                 val = _parse_words(first)
                 if val is None:
                     continue
@@ -477,6 +494,22 @@ _VERB_PAIR_END = re.compile(
     r"\b(kill(?:ed|s|ing)?|execut(?:ed|es|ing))\s+(?:and|&)\s+[a-z]+(?:ed|es|s)$", re.I
 )
 # what follows a number and makes it no count of people: "$5 million" is read at the unit
+# the patterns of the rules below, compiled once (not looked up in re's cache per figure)
+_AND_A_HALF = re.compile(r"^(.+?)\s+and\s+a\s+half\s+(million|thousand|billion|hundred)$", re.I)
+_AND = re.compile(r"\s+and\s+")
+_LIST_GAP = re.compile(r"^\s*(?:[A-Za-z][A-Za-z-]*)?(?:\s+[A-Za-z][A-Za-z-]*)?\s*(?:,|and)\s*$")
+_MONTH_END = re.compile(r"\b(?:" + _MONTH_ALT + r")\.?\s*$", re.I)
+_COMMA_NEXT = re.compile(r"\s*,")
+_AND_END = re.compile(r"(?:\band|,)\s*(?:\b(?:at least|some|about|more than|nearly)\s+)?$", re.I)
+_AMONG_AFTER = re.compile(r"^\s*(?:[A-Za-z-]+\s+){0,5}?(?:were|was|are|is)\s+(?:also\s+)?among\b", re.I)
+_JOIN_END = re.compile(r"(?:\band|,|\bas well as|\bplus)\s*(?:his|her|their|its)?\s*$", re.I)
+_CATEGORY_WORD = re.compile(r"\b(?:" + "|".join(CATEGORIES) + r")\b|wound|injur", re.I)
+_OTHERS_WORD = re.compile(r"\b(?:also|other|others|another|more|further|plus)\b", re.I)
+_HOME_TO = re.compile(r"\bhome to\b", re.I)
+_SINCE = re.compile(r"\bsince\b", re.I)
+_HAVE_DISPLACED = re.compile(
+    r"\b(?:has|have|had)\s+(?:\w+\s+)?(?:displaced|fled|been displaced|been forced)", re.I
+)
 _FORM_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(r"^\s*(?:bn|m|million|billion)?\s*(?:dollars|euros|pounds|usd|\$)", re.I)),
     ("percentage", re.compile(r"^\s*(?:%|percent|per cent)", re.I)),
@@ -511,9 +544,7 @@ def _in_parts(seg: str, raws: Sequence[_Raw]) -> list[bool]:
             flag = len(_words(seg[raws[k - 1].num.end : r.qual_start])) <= 6
         if not flag and k > 0 and in_part[k - 1]:
             gap = seg[raws[k - 1].num.end : r.qual_start]
-            flag = bool(
-                re.match(r"^\s*(?:[A-Za-z][A-Za-z-]*)?(?:\s+[A-Za-z][A-Za-z-]*)?\s*(?:,|and)\s*$", gap)
-            )
+            flag = bool(_LIST_GAP.match(gap))
         in_part.append(flag)
     return in_part
 
@@ -534,7 +565,7 @@ def _form_reason(seg: str, n: _Num, after_clause: str) -> str | None:
         and not _victim_kind(_words(after_clause)[:3])[0]
     ):
         return "year"
-    if re.search(r"\b(?:" + _MONTH_ALT + r")\.?\s*$", seg[: n.start], re.I):
+    if _MONTH_END.search(seg[: n.start]):
         return "date"
     if prev_char == ":" and not n.is_vague:
         return "time"
@@ -543,7 +574,7 @@ def _form_reason(seg: str, n: _Num, after_clause: str) -> str | None:
         and not n.is_article
         and n.value < 120
         and _NAME_COMMA_END.search(seg[: n.start])
-        and re.match(r"\s*,", seg[n.end :])
+        and _COMMA_NEXT.match(seg[n.end :])
     ):
         # "Ana Maria Cortes, 46, was murdered": an age after a name; helps wad-02968,
         # wad-05694, wad-06069 (the age was counted as victims)
@@ -561,9 +592,12 @@ def _words_before(seg: str, r: _Raw) -> str:
 def _cue_before(r: _Raw, pre: str) -> None:
     """The category from a cue right before the figure ("killed at least 6")."""
     # "killed and crucified five": the first verb of a pair decides
-    pre = _VERB_PAIR_END.sub(r"\1", pre)
-    for cat, pat in terms().before_cues:
-        if pat.search(pre + " "):
+    pre = _VERB_PAIR_END.sub(r"\1", pre) + " "
+    t = terms()
+    if not t.any_before_cue.search(pre):
+        return  # no cue at all: one scan of the text instead of one per cue
+    for cat, pat in t.before_cues:
+        if pat.search(pre):
             r.category = cat
             r.cue_strength = 3
             return
@@ -590,7 +624,11 @@ def _cue_after_at(ws: Sequence[str], is_article: bool) -> tuple[Category | None,
     held: tuple[Category, int] | None = None  # a describing cue, used if no other follows
     while j <= min(len(ws), limit):
         rest = " ".join(ws[j:])
-        cat = next((c for c, pat in t.after_cues if pat.match(rest)), None)
+        cat = (
+            next((c for c, pat in t.after_cues if pat.match(rest)), None)
+            if t.any_after_cue.match(rest)
+            else None
+        )
         if cat is not None and (held is None or cat != held[0]):
             if held is not None or cat == "killed" or not _describing(ws, j):
                 return cat, j
@@ -630,10 +668,7 @@ def _cue_after(seg: str, r: _Raw, ws: Sequence[str], next_num_start: int | None)
     post_cat, j = _cue_after_at(ws, r.num.is_article)
     if post_cat is None and next_num_start is not None:
         gap = seg[r.num.end : next_num_start]
-        if (
-            re.search(r"(?:\band|,)\s*(?:\b(?:at least|some|about|more than|nearly)\s+)?$", gap, re.I)
-            and len(_words(gap)) <= 6
-        ):
+        if _AND_END.search(gap) and len(_words(gap)) <= 6:
             r.notes.append("coordinated-forward")
     if post_cat is not None and j == 0 and len(ws) > 1 and ws[1].lower() in terms().victims and r.category:
         # "killed 26 displaced people": an adjective; the verb before decides
@@ -653,9 +688,7 @@ def _is_part(seg: str, pre: str, np_text: str, after_start: int, in_part: bool) 
         in_part
         or _SUBSET_BEFORE.search(pre)
         or _SUBSET_AFTER.match(np_text + " " + rest[:30])
-        or re.match(
-            r"^\s*(?:[A-Za-z-]+\s+){0,5}?(?:were|was|are|is)\s+(?:also\s+)?among\b", np_text + rest[:40], re.I
-        )
+        or _AMONG_AFTER.match(np_text + rest[:40])
     )
 
 
@@ -725,9 +758,9 @@ def _coordinate_backward(seg: str, live: Sequence[_Raw]) -> None:
         if (
             prev.category is not None
             and prev.background_reason is None
-            and re.search(r"(?:\band|,|\bas well as|\bplus)\s*(?:his|her|their|its)?\s*$", gap, re.I)
+            and _JOIN_END.search(gap)
             and len(_words(gap)) <= 10
-            and not re.search(r"\b(?:" + "|".join(CATEGORIES) + r")\b|wound|injur", gap, re.I)
+            and not _CATEGORY_WORD.search(gap)
         ):
             r.category = prev.category
             r.cue_strength = 1
@@ -755,7 +788,7 @@ def _mark_parts(seg: str, live: Sequence[_Raw]) -> None:
         if (
             a.victims in ("civilians", "unspecified")
             and b.victims in ("children", "women")
-            and not re.search(r"\b(?:also|other|others|another|more|further|plus)\b", gap, re.I)
+            and not _OTHERS_WORD.search(gap)
         ):
             b.subset = True
 
@@ -824,32 +857,43 @@ def _segment_figures(seg: str, max_figures: int = MAX_FIGURES_PER_SENTENCE) -> t
     return sorted([*found, *_implicit_one(seg, found)], key=lambda r: r.num.start), seen
 
 
-def _background_reason(sentence: str, r: _Raw) -> str | None:
+class _Searches:
+    """Whether each pattern occurs in one sentence, each searched at most once: a sentence's
+    figures all ask the same background patterns and the context pattern of it."""
+
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+        self.found: dict[re.Pattern[str], bool] = {}
+
+    def __call__(self, pat: re.Pattern[str]) -> bool:
+        hit = self.found.get(pat)
+        if hit is None:
+            hit = self.found[pat] = pat.search(self.sentence) is not None
+        return hit
+
+
+def _background_reason(found: _Searches, r: _Raw) -> str | None:
+    """Why a figure of the sentence ``found`` searches is no casualty of the event, or None."""
     if r.background_reason is not None:
         return r.background_reason
     for reason, pat in terms().background:
-        if pat.search(sentence):
+        if found(pat):
             if (
                 reason == "population"
                 and r.category == "killed"
                 and (r.low or 0) < 10000
-                and not re.search(r"\bhome to\b", sentence, re.I)
+                and not found(_HOME_TO)
             ):
                 continue
             if (
                 reason == "cumulative"
                 and r.category == "killed"
                 and (r.low or r.high or 0) < 100
-                and not re.search(r"\bsince\b", sentence, re.I)
+                and not found(_SINCE)
             ):
                 continue
             return reason
-    if r.category == "displaced" and (
-        re.search(
-            r"\b(?:has|have|had)\s+(?:\w+\s+)?(?:displaced|fled|been displaced|been forced)", sentence, re.I
-        )
-        or (r.low or r.high or 0) >= 100_000
-    ):
+    if r.category == "displaced" and (found(_HAVE_DISPLACED) or (r.low or r.high or 0) >= 100_000):
         return "displaced_cumulative"
     if r.category == "killed" and (r.low or r.high or 0) >= 100_000:
         return "war_total"
@@ -883,9 +927,11 @@ def _segments(text: str, sentences: Sequence[Sentence], title: str | None) -> li
     return segments
 
 
-def _figure(idx: int, offset: int, seg: str, r: _Raw, max_figure: int) -> CasualtyFigure:
-    """The public figure of a read number; a number above ``max_figure`` is background."""
-    reason = _background_reason(seg, r)
+def _figure(idx: int, offset: int, found: _Searches, r: _Raw, max_figure: int) -> CasualtyFigure:
+    """The public figure of a read number (in the sentence ``found`` searches); a number
+    above ``max_figure`` is background."""
+    seg = found.sentence
+    reason = _background_reason(found, r)
     if max(r.low or 0, r.high or 0) > max_figure:
         reason = "implausible"
     background = reason is not None
@@ -907,7 +953,7 @@ def _figure(idx: int, offset: int, seg: str, r: _Raw, max_figure: int) -> Casual
         subset=r.subset,
         coordinated=r.coordinated,
         surface=seg[r.qual_start : end],
-        context=bool(_CONTEXT.search(seg)),
+        context=found(_CONTEXT),
         notes=tuple(r.notes),
     )
 
@@ -935,5 +981,6 @@ def find_figures(
             break
         raws, read = _segment_figures(seg, min(budget, MAX_FIGURES_PER_SENTENCE))
         budget -= read
-        out.extend(_figure(idx, offset, seg, r, max_figure) for r in raws)
+        found = _Searches(seg)
+        out.extend(_figure(idx, offset, found, r, max_figure) for r in raws)
     return out
