@@ -293,6 +293,21 @@ def _fuzzy_choices() -> tuple[str, ...]:
     return tuple(k for k in _index()["alias"] if len(k) >= 8)
 
 
+_FUZZY_CUTOFF = 92
+
+
+@cache
+def _fuzzy_choices_near(length: int) -> tuple[str, ...]:
+    """The fuzzy choices a key of ``length`` characters can reach the cutoff with, in their order.
+
+    fuzz.ratio of strings of lengths a and b is at most 100 * (1 - |a - b| / (a + b)), so the
+    other choices cannot, and extractOne picks among these what it picks among all of them
+    (a quarter of them for a typical key: an unknown name is looked up 3-4x faster)."""
+    return tuple(
+        c for c in _fuzzy_choices() if abs(len(c) - length) * 100 <= (100 - _FUZZY_CUTOFF) * (len(c) + length)
+    )
+
+
 def actor(actor_id: str) -> ActorEntry:
     """The entry of a known id; KeyError for an unknown one."""
     return all_actors()[actor_id]
@@ -337,7 +352,9 @@ def resolve_actor(
         if hit is not None:
             return all_actors()[hit]
     if fuzzy and len(key) >= 8:
-        best = process.extractOne(key, _fuzzy_choices(), scorer=fuzz.ratio, score_cutoff=92)
+        best = process.extractOne(
+            key, _fuzzy_choices_near(len(key)), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+        )
         if best is not None:
             return all_actors()[index["alias"][best[0]]]
     return None

@@ -1053,6 +1053,17 @@ def _country_population(cc: str | None) -> int:
     return _country_populations().get(cc or "", 0)
 
 
+@lru_cache(maxsize=4096)
+def _near_keys(pool: str, length: int, cutoff: int) -> tuple[str, ...]:
+    """The fuzzy keys of ``pool`` (a country code, or "syria": the Syrian fallback's keys) that a
+    name of ``length`` characters can reach ``cutoff`` with, in their order. fuzz.ratio of
+    strings of lengths a and b is at most 100 * (1 - |a - b| / (a + b)), so the other keys
+    cannot, and extractOne picks among these what it picks among all of them."""
+    gaz = _gazetteer()
+    keys = gaz.syria_fuzzy_keys if pool == "syria" else gaz.country_keys.get(pool, [])
+    return tuple(k for k in keys if abs(len(k) - length) * 100 <= (100 - cutoff) * (len(k) + length))
+
+
 def _syrian_fallback(key: str) -> PlaceEntry | None:
     """A Syrian name found by skeleton, fuzzy match or a glued direction word."""
     gaz = _gazetteer()
@@ -1065,7 +1076,9 @@ def _syrian_fallback(key: str) -> PlaceEntry | None:
     for cand in forms:
         if len(cand) < 6:
             continue
-        best = process.extractOne(cand, gaz.syria_fuzzy_keys, scorer=fuzz.ratio, score_cutoff=88)
+        best = process.extractOne(
+            cand, _near_keys("syria", len(cand), 88), scorer=fuzz.ratio, score_cutoff=88
+        )
         if best is not None:
             return gaz.exact.get(best[0]) or gaz.syria[best[0]]
     direction = glued_direction(key)
@@ -1086,7 +1099,7 @@ def _fuzzy_in_country(text: str, cc: str, hint: bool) -> PlaceEntry | None:
     for form in forms:
         if len(form) < 6:
             continue
-        best = process.extractOne(form, gaz.country_keys.get(cc, []), scorer=fuzz.ratio, score_cutoff=88)
+        best = process.extractOne(form, _near_keys(cc, len(form), 88), scorer=fuzz.ratio, score_cutoff=88)
         if best is not None:
             entries = tuple(e for e in gaz.readings(best[0]) if e.country == cc)
             return choose_place(Candidates(entries, form_hint), ctx, hint)

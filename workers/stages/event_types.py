@@ -70,11 +70,12 @@ def classify(texts: Iterable[str], *, long_text_from: int = 2) -> tuple[str, boo
     fallback: tuple[str, bool] | None = None
     generic = False
     for position, text in enumerate(texts):
-        found = match_types(text)
-        specific = [t for t in found if t.violent and t.name != "attack"]
+        # the specific means first: when one is named, the other triggers need no search
+        specific = [t for t in _specific_types() if t.pattern.search(text)]
         if specific:
             chosen = _most_mentioned(specific, text) if position >= long_text_from else specific[0]
             return chosen.name, True
+        found = [t for t in _other_types() if t.pattern.search(text)]
         if any(t.violent for t in found):
             generic = True
         elif found and fallback is None:
@@ -84,18 +85,31 @@ def classify(texts: Iterable[str], *, long_text_from: int = 2) -> tuple[str, boo
     return fallback if fallback is not None else ("unknown", True)
 
 
+@functools.cache
+def _specific_types() -> tuple[EventType, ...]:
+    """The violent types but the generic "attack", most specific first."""
+    return tuple(t for t in event_types() if t.violent and t.name != "attack")
+
+
+@functools.cache
+def _other_types() -> tuple[EventType, ...]:
+    """ "attack" and the non-violent types, most specific first."""
+    return tuple(t for t in event_types() if not (t.violent and t.name != "attack"))
+
+
+# the ways a death is told without "killed" (wad-01384, 04357, 05970, 07001, 07073)
+_DEATH = re.compile(
+    r"\b(?:kill(?:ed|ing|s)?|dead|died|wounded|injured|murder(?:ed|s)?|slain|assassinated"
+    r"|stabbed|gunned down|lynched|strangled|perished|fatally"
+    r"|(?:beaten|hacked|burned|burnt|stoned|tortured) (?:to death|alive))\b",
+    re.I,
+)
+
+
 def is_violent_text(text: str) -> bool:
-    """True when ``text`` names a violent act (a trigger of a violent type)."""
-    return any(t.violent and t.name != "attack" for t in match_types(text)) or bool(
-        # the ways a death is told without "killed" (wad-01384, 04357, 05970, 07001, 07073)
-        re.search(
-            r"\b(?:kill(?:ed|ing|s)?|dead|died|wounded|injured|murder(?:ed|s)?|slain|assassinated"
-            r"|stabbed|gunned down|lynched|strangled|perished|fatally"
-            r"|(?:beaten|hacked|burned|burnt|stoned|tortured) (?:to death|alive))\b",
-            text,
-            re.I,
-        )
-    )
+    """True when ``text`` names a violent act (a trigger of a violent type); the types are
+    searched until one is found."""
+    return any(t.pattern.search(text) for t in _specific_types()) or bool(_DEATH.search(text))
 
 
 VIOLATIONS_FILE = DATA_FILE.parent / "violation_words.json"
