@@ -61,6 +61,7 @@ def test_demonym_rules(name: str, demonym: str) -> None:
         ("unknown gunmen", "UNIDENTIFIED_ARMED", "unidentified"),
         ("bandits", "UNIDENTIFIED_ARMED", "unidentified"),
         ("herdsmen", "UNIDENTIFIED_ARMED", "unidentified"),
+        ("pirates", "CRIMINAL_GROUP", "criminal_group"),  # sea piracy: kidnapped crews
         ("UN peacekeepers", "UN_PEACEKEEPERS", "international_org"),
     ],
 )
