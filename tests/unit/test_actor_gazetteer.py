@@ -61,6 +61,8 @@ def test_demonym_rules(name: str, demonym: str) -> None:
         ("unknown gunmen", "UNIDENTIFIED_ARMED", "unidentified"),
         ("bandits", "UNIDENTIFIED_ARMED", "unidentified"),
         ("herdsmen", "UNIDENTIFIED_ARMED", "unidentified"),
+        ("pirates", "CRIMINAL_GROUP", "criminal_group"),  # sea piracy: kidnapped crews
+        ("security agencies", "SECURITY_FORCES", "state_force"),  # generic: the country from context
         ("UN peacekeepers", "UN_PEACEKEEPERS", "international_org"),
     ],
 )

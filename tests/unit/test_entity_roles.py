@@ -195,3 +195,45 @@ def test_responsibility_is_read_on_the_actor_before_climbing_its_phrase() -> Non
         ["DET", "NOUN", "ADP", "NOUN", "ADJ", "ADP", "DET", "NOUN"],
     )
     assert role_of(Span(doc, 3, 4, label="ARMED_UNSPECIFIED")) == "perpetrator"
+
+
+def test_the_one_whose_crackdown_or_repression_it_is_is_the_perpetrator() -> None:
+    # "the regime's crackdown on activists": a violation noun rights monitors count, like "raid"
+    doc = _doc(
+        ["the", "regime", "'s", "crackdown", "on", "activists"],
+        [1, 3, 1, 3, 3, 4],
+        ["det", "poss", "case", "ROOT", "prep", "pobj"],
+        ["DET", "NOUN", "PART", "NOUN", "ADP", "NOUN"],
+        ["DT", "NN", "POS", "NN", "IN", "NNS"],
+    )
+    assert role_of(Span(doc, 1, 2, label="AUTHORITIES")) == "perpetrator"
+    # "repression by the security services"
+    doc = _doc(
+        ["repression", "by", "the", "security", "services"],
+        [0, 0, 4, 4, 1],
+        ["ROOT", "prep", "det", "compound", "pobj"],
+        ["NOUN", "ADP", "DET", "NOUN", "NOUN"],
+        ["NN", "IN", "DT", "NN", "NNS"],
+    )
+    assert role_of(Span(doc, 2, 5, label="SECURITY_FORCES")) == "perpetrator"
+
+
+def test_threats_from_a_group_are_its_act_a_threat_from_it_is_a_danger() -> None:
+    # "She received death threats from the Taliban": the Taliban threatened her
+    doc = _doc(
+        ["She", "received", "death", "threats", "from", "the", "Taliban"],
+        [1, 1, 3, 1, 3, 6, 4],
+        ["nsubj", "ROOT", "compound", "dobj", "prep", "det", "pobj"],
+        ["PRON", "VERB", "NOUN", "NOUN", "ADP", "DET", "PROPN"],
+        ["PRP", "VBD", "NN", "NNS", "IN", "DT", "NNP"],
+    )
+    assert role_of(Span(doc, 6, 7, label="TALIBAN")) == "perpetrator"
+    # "Xinjiang faces a threat from militants": a danger the state names, no act of theirs
+    doc = _doc(
+        ["Xinjiang", "faces", "a", "threat", "from", "militants"],
+        [1, 1, 3, 1, 3, 4],
+        ["nsubj", "ROOT", "det", "dobj", "prep", "pobj"],
+        ["PROPN", "VERB", "DET", "NOUN", "ADP", "NOUN"],
+        ["NNP", "VBZ", "DT", "NN", "IN", "NNS"],
+    )
+    assert role_of(Span(doc, 5, 6, label="ARMED_UNSPECIFIED")) == "mentioned"
