@@ -51,6 +51,9 @@ class StreamRun:
     # one worker with everything it started (NLP pool, forkserver), sampled during the run:
     peak_pss_mib: float = 0.0  # sum of PSS (shared pages split between their users): its real footprint
     peak_rss_sum_mib: float = 0.0  # sum of RSS (counts shared pages once per process: an overstatement)
+    # everything else on the machine's side of the run over the same window: the embedded broker,
+    # this harness's producer and watcher (what the workers' cores must leave free)
+    rest_cpu_seconds: float = 0.0
 
 
 def _stat_fields(pid: int) -> list[str]:
@@ -215,11 +218,12 @@ async def _measure(
         warm_ids = {k.decode() for k, _ in warm}
         await _publish(bootstrap, settings.topics.raw, warm, None)
         await watcher.until(warm_ids, set(), timeout, quiet=3.0)
-        cpu_before = sum(cpu_seconds(p) for p in pids)
+        cpu_before, tree_before = sum(cpu_seconds(p) for p in pids), cpu_seconds(os.getpid())
         sent = await _publish_and_watch(watcher, bootstrap, settings.topics.raw, messages, rate)
         ids = set(sent)
         await watcher.until(ids, with_events & ids, timeout)
         cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
+        rest = cpu_seconds(os.getpid()) - tree_before - cpu  # the harness's tree holds the workers
     finally:
         await watcher.consumer.stop()
     first = min(sent.values())
@@ -230,7 +234,7 @@ async def _measure(
     watcher._sampled = 0.0
     watcher.sample_memory()
     return StreamRun(
-        len(pids), len(ids), seconds, cpu, rss, latencies, watcher.peak_pss, watcher.peak_rss_sum
+        len(pids), len(ids), seconds, cpu, rss, latencies, watcher.peak_pss, watcher.peak_rss_sum, rest
     )
 
 

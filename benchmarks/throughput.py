@@ -27,6 +27,10 @@ CPU is process CPU time (in process: ``time.process_time``; workers: /proc utime
 every worker process and its descendants, the NLP pool included), per article. Memory: the
 worker's own peak RSS (VmHWM), and the peak over the run of its process tree's sum of PSS (the
 footprint: pages shared by the pool's forks counted once) and sum of RSS (counted per process).
+For the stream rows, the CPU of the rest of the run (the embedded broker and this harness's
+producer and watcher) per article, and the rate that would fill every core at the measured CPU
+per article (workers + rest): what 2 workers on 2 cores can at most reach, so ``worker2 / worker1``
+can be read against it.
 The machine is shared: compare ratios within one run, not absolute figures across runs.
 
     .venv/bin/python benchmarks/throughput.py [--repeats 3] [--only bare,extract] [--quick]
@@ -71,6 +75,7 @@ class Sample:
     latencies: list[float] = field(default_factory=list)
     pss_mib: float | None = None  # a worker's process tree (with its NLP pool): sum of PSS
     rss_sum_mib: float | None = None  # the same tree: sum of RSS
+    rest_cpu: float = 0.0  # stream rows: CPU seconds of the broker and this harness, same window
 
     @property
     def rate(self) -> float:
@@ -203,6 +208,7 @@ def sample_of(run: Any) -> Sample:
         run.latencies,
         run.peak_pss_mib,
         run.peak_rss_sum_mib,
+        run.rest_cpu_seconds,
     )
 
 
@@ -233,6 +239,8 @@ def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, Any]]:
         if pss:
             entry["pss_mib_max"] = max(pss)
             entry["rss_sum_mib_max"] = max(s.rss_sum_mib or 0.0 for s in runs)
+        if any(s.rest_cpu for s in runs):
+            entry.update(_ceiling(runs))
         lat = [x for s in runs for x in s.latencies]
         if lat:
             entry.update({f"p{q}": percentile(lat, q) for q in (50, 95, 99)})
@@ -244,7 +252,23 @@ def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, Any]]:
             entry["cpu_x_bare"] = entry["cpu_ms_median"] / base["cpu_ms_median"]
     if "worker1" in out and "worker2" in out:
         out["worker2"]["rate_x_worker1"] = out["worker2"]["rate_median"] / out["worker1"]["rate_median"]
+        if "all_cores_rate" in out["worker2"]:  # the scale-out the machine allows, at worker2's costs
+            out["worker2"]["ceiling_x_worker1"] = (
+                out["worker2"]["all_cores_rate"] / out["worker1"]["rate_median"]
+            )
     return out
+
+
+def _ceiling(runs: Sequence[Sample]) -> dict[str, float]:
+    """Stream runs -> the CPU per article (medians) of the rest of the run (the broker, this
+    harness) and the rate at which the workers and the rest, at the CPU per article measured,
+    would keep every core of this machine busy: the most any number of workers can reach here."""
+    rest_ms = statistics.median(1000 * s.rest_cpu / max(1, s.articles) for s in runs)
+    cpu_ms = statistics.median(s.cpu_ms for s in runs)
+    return {
+        "rest_cpu_ms_median": rest_ms,
+        "all_cores_rate": (os.cpu_count() or 1) * 1000 / (cpu_ms + rest_ms),
+    }
 
 
 def format_table(summary: dict[str, dict[str, Any]]) -> str:
@@ -262,6 +286,10 @@ def format_table(summary: dict[str, dict[str, Any]]) -> str:
             other.append(f"RSS {e['rss_mib_min']:.0f}-{e['rss_mib_max']:.0f} MiB")
         if "pss_mib_max" in e:
             other.append(f"tree PSS {e['pss_mib_max']:.0f} MiB (RSS sum {e['rss_sum_mib_max']:.0f})")
+        if "rest_cpu_ms_median" in e:
+            other.append(f"broker+harness {e['rest_cpu_ms_median']:.1f} ms/article")
+        if "ceiling_x_worker1" in e:
+            other.append(f"all cores busy at {e['ceiling_x_worker1']:.2f} x worker1")
         if "p50" in e:
             other.append(f"p50 {e['p50']:.2f} s p95 {e['p95']:.2f} s p99 {e['p99']:.2f} s")
         lines.append(
