@@ -493,7 +493,6 @@ _PAREN_OPEN = re.compile(r"\(\s*(?:including\s+)?$", re.I)
 _VERB_PAIR_END = re.compile(
     r"\b(kill(?:ed|s|ing)?|execut(?:ed|es|ing))\s+(?:and|&)\s+[a-z]+(?:ed|es|s)$", re.I
 )
-# what follows a number and makes it no count of people: "$5 million" is read at the unit
 # the patterns of the rules below, compiled once (not looked up in re's cache per figure)
 _AND_A_HALF = re.compile(r"^(.+?)\s+and\s+a\s+half\s+(million|thousand|billion|hundred)$", re.I)
 _AND = re.compile(r"\s+and\s+")
@@ -510,6 +509,7 @@ _SINCE = re.compile(r"\bsince\b", re.I)
 _HAVE_DISPLACED = re.compile(
     r"\b(?:has|have|had)\s+(?:\w+\s+)?(?:displaced|fled|been displaced|been forced)", re.I
 )
+# what follows a number and makes it no count of people: "$5 million" is read at the unit
 _FORM_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(r"^\s*(?:bn|m|million|billion)?\s*(?:dollars|euros|pounds|usd|\$)", re.I)),
     ("percentage", re.compile(r"^\s*(?:%|percent|per cent)", re.I)),
